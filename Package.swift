@@ -1,0 +1,34 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let package = Package(
+    name: "warroom",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "warroom", targets: ["warroom"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+    ],
+    targets: [
+        // Pure model: checklist engine, events, reducer. No I/O, no clock reads, no dependencies.
+        .target(name: "WarRoomCore"),
+        // The run journal: append-only, hash-chained JSON Lines; replay; the writer's lock.
+        .target(name: "WarRoomStore", dependencies: [
+            "WarRoomCore",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // The command-line commands, as a library so tests and the executable share them.
+        .target(name: "WarRoomCLI", dependencies: [
+            "WarRoomCore", "WarRoomStore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .executableTarget(name: "warroom", dependencies: ["WarRoomCLI"]),
+        .executableTarget(name: "warroom-bench", dependencies: ["WarRoomCore", "WarRoomStore"]),
+        .testTarget(name: "WarRoomCoreTests", dependencies: ["WarRoomCore"]),
+        .testTarget(name: "WarRoomStoreTests", dependencies: ["WarRoomStore", "WarRoomCore"]),
+        .testTarget(name: "WarRoomCLITests", dependencies: ["WarRoomCLI", "WarRoomStore", "WarRoomCore"]),
+    ]
+)
