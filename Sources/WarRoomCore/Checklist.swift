@@ -32,6 +32,14 @@ public struct Checklist: Sendable {
     public func item(id: String) -> Item? { index[id].map { items[$0] } }
     public func itemIndex(id: String) -> Int? { index[id] }
 
+    /// A lone level-1 heading over the whole document (no items before it, no other top-level heading) is the
+    /// checklist's title rather than a section of it.
+    public var titleSection: Int? {
+        guard let root = sections.first, root.items.isEmpty, root.children.count == 1,
+              sections[root.children[0]].level == 1 else { return nil }
+        return root.children[0]
+    }
+
     /// The first level-1 heading, if any: the checklist's own title.
     public var title: String? { sections.first { $0.level == 1 }?.title }
 

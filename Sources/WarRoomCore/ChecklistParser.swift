@@ -266,6 +266,15 @@ private struct Parser {
             }
             if c == GT {
                 startBlock(&closedUnmatched, matched)
+                // `- >5% error rate for >10 minutes`: Markdown reads a quote inside the item, but the bullet's text
+                // as written is what later readers (rollback triggers) need.
+                if openedNew, let last = containers.indices.last, containers[last].kind == .item,
+                   !containers[last].hasContent, containers[last].task == nil {
+                    let depth = containers.reduce(0) { $0 + ($1.kind == .item ? 1 : 0) } - 1
+                    sections[current].blocks.append(.bullet(line: number, depth: depth, ordered: false, text: line.text(first).trimmingSpaces()))
+                    containers[last].plain = (current, sections[current].blocks.count - 1)
+                    containers[last].hasContent = true
+                }
                 containers.append(Container(kind: .quote))
                 openedNew = true
                 pos = first + 1

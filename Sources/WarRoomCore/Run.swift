@@ -181,7 +181,7 @@ public struct RunState: Sendable {
     }
 }
 
-public struct Progress: Sendable, Equatable, Codable {
+public struct ChecklistProgress: Sendable, Equatable, Codable {
     public var items = 0
     public var done = 0
     public var skipped = 0

@@ -26,8 +26,8 @@ private let start = JournalEvent(seq: 1, time: 1_000, actor: "dana",
     @Test func fileCheckboxIsTheDefault() {
         let s = RunState()
         #expect(s.status(of: checklist.items[1]) == .done)
-        #expect(Progress(checklist: checklist, state: s, indices: checklist.items.indices) == {
-            var p = Progress(); p.items = 3; p.done = 1; p.open = 2; return p
+        #expect(ChecklistProgress(checklist: checklist, state: s, indices: checklist.items.indices) == {
+            var p = ChecklistProgress(); p.items = 3; p.done = 1; p.open = 2; return p
         }())
     }
 
