@@ -1,0 +1,78 @@
+/// Everything a key can do in the console.
+public enum Command: String, Sendable, CaseIterable {
+    case down, up, pageDown, pageUp, top, bottom
+    case toggle, skip, block, undo
+    case expand, collapse, toggleSection
+    case nextPane, previousPane
+    case search, nextMatch, previousMatch
+    case cycleTheme, help, quit, redraw
+}
+
+/// One row of the key table: the keys, what they do, and how the footer and the help overlay name them.
+public struct Binding: Sendable {
+    public var keys: [Key]
+    public var command: Command
+    /// Words for the help overlay.
+    public var help: String
+    /// Short label for the footer; nil keeps the binding out of the footer.
+    public var footer: String?
+    public var group: String
+    /// Changes run state (so it is refused when read-only).
+    public var writes: Bool
+
+    public init(_ keys: [Key], _ command: Command, _ help: String, footer: String? = nil, group: String, writes: Bool = false) {
+        self.keys = keys
+        self.command = command
+        self.help = help
+        self.footer = footer
+        self.group = group
+        self.writes = writes
+    }
+}
+
+/// The one key table: dispatch, the footer hints and the `?` help overlay all read it (k9s style).
+/// `g` GO, `n` NO-GO, `R` rollback and `G` override are reserved for ramp decisions: nothing else binds them.
+public enum KeyTable {
+    public static let reserved: Set<Key> = [.char("g"), .char("n"), .char("R"), .char("G")]
+
+    public static let bindings: [Binding] = [
+        Binding([.char("j"), .down], .down, "move down", group: "Move"),
+        Binding([.char("k"), .up], .up, "move up", footer: "j/k move", group: "Move"),
+        Binding([.pageDown, .ctrl("f")], .pageDown, "page down", group: "Move"),
+        Binding([.pageUp, .ctrl("b")], .pageUp, "page up", group: "Move"),
+        Binding([.home], .top, "first row", group: "Move"),
+        Binding([.end], .bottom, "last row", group: "Move"),
+        Binding([.tab], .nextPane, "next pane", footer: "tab pane", group: "Move"),
+        Binding([.backTab], .previousPane, "previous pane", group: "Move"),
+        Binding([.char(" ")], .toggle, "toggle the selected item done/open (section: fold)", footer: "space done", group: "Checklist", writes: true),
+        Binding([.char("s")], .skip, "skip the selected item (asks a reason)", footer: "s skip", group: "Checklist", writes: true),
+        Binding([.char("b")], .block, "mark the selected item blocked (asks a reason)", footer: "b block", group: "Checklist", writes: true),
+        Binding([.char("u")], .undo, "undo your last change", footer: "u undo", group: "Checklist", writes: true),
+        Binding([.enter], .toggleSection, "fold or unfold the section", group: "Checklist"),
+        Binding([.right, .char("l")], .expand, "unfold the section", group: "Checklist"),
+        Binding([.left, .char("h")], .collapse, "fold the section (on an item: its section)", group: "Checklist"),
+        Binding([.char("/")], .search, "search items and sections", footer: "/ search", group: "Search"),
+        Binding([.char("]")], .nextMatch, "next match", group: "Search"),
+        Binding([.char("[")], .previousMatch, "previous match", group: "Search"),
+        Binding([.char("t")], .cycleTheme, "next theme", group: "Screen"),
+        Binding([.ctrl("l")], .redraw, "redraw the screen", group: "Screen"),
+        Binding([.char("?")], .help, "this help", footer: "? help", group: "Screen"),
+        Binding([.char("q")], .quit, "quit (asks y)", footer: "q quit", group: "Screen"),
+    ]
+
+    static let index: [Key: Binding] = {
+        var m: [Key: Binding] = [:]
+        for b in bindings { for k in b.keys { m[k] = b } }
+        return m
+    }()
+
+    public static func binding(for key: Key) -> Binding? { index[key] }
+
+    /// The footer: the labelled bindings, as many as fit.
+    public static var footerItems: [String] { bindings.compactMap(\.footer) }
+
+    /// Help overlay lines, grouped.
+    public static var helpLines: [(group: String, keys: String, help: String)] {
+        bindings.map { b in (b.group, b.keys.map(\.label).joined(separator: " "), b.help) }
+    }
+}

@@ -1,0 +1,439 @@
+import WarRoomCore
+
+/// Where everything goes at a given terminal size. Pure: the reducer uses it for page sizes, render for drawing.
+public struct Layout: Sendable, Equatable {
+    public enum Kind: Sendable { case full, compact, tooSmall }
+    public static let minimum = Size(width: 60, height: 15)
+
+    public var kind: Kind
+    public var header: Rect
+    public var ramp: Rect
+    public var slo: Rect
+    public var rollback: Rect
+    public var contacts: Rect?
+    public var checklist: Rect
+    public var decisions: Rect?
+    public var message: Rect
+    public var footer: Rect
+    /// Lines at the bottom of the checklist pane for the selected item's detail (0–3).
+    public var detailLines: Int
+
+    public init(_ size: Size) {
+        let w = size.width, h = size.height
+        let zero = Rect(x: 0, y: 0, width: 0, height: 0)
+        header = Rect(x: 0, y: 0, width: w, height: 1)
+        message = Rect(x: 0, y: h - 2, width: w, height: 1)
+        footer = Rect(x: 0, y: h - 1, width: w, height: 1)
+        if w < Layout.minimum.width || h < Layout.minimum.height {
+            kind = .tooSmall
+            ramp = zero; slo = zero; rollback = zero; checklist = zero
+            contacts = nil; decisions = nil; detailLines = 0
+            return
+        }
+        let bodyY = 1, bodyH = h - 3
+        if w >= 100 && h >= 30 {
+            kind = .full
+            let left = min(48, max(36, w * 36 / 100))
+            ramp = Rect(x: 0, y: bodyY, width: left, height: 7)
+            slo = Rect(x: 0, y: ramp.maxY, width: left, height: 9)
+            rollback = Rect(x: 0, y: slo.maxY, width: left, height: 8)
+            contacts = Rect(x: 0, y: rollback.maxY, width: left, height: bodyY + bodyH - rollback.maxY)
+            let decisionsH = max(6, min(10, bodyH / 4))
+            checklist = Rect(x: left, y: bodyY, width: w - left, height: bodyH - decisionsH)
+            decisions = Rect(x: left, y: checklist.maxY, width: w - left, height: decisionsH)
+        } else {
+            kind = .compact
+            let strip = h >= 24 ? 6 : 5
+            let third = w / 3
+            ramp = Rect(x: 0, y: bodyY, width: third, height: strip)
+            slo = Rect(x: third, y: bodyY, width: third, height: strip)
+            rollback = Rect(x: 2 * third, y: bodyY, width: w - 2 * third, height: strip)
+            checklist = Rect(x: 0, y: bodyY + strip, width: w, height: bodyH - strip)
+            contacts = nil
+            decisions = nil
+        }
+        let inner = checklist.height - 2
+        detailLines = inner >= 12 ? 3 : (inner >= 7 ? 1 : 0)
+    }
+
+    /// Item rows visible in the checklist pane.
+    public var checklistRows: Int { max(0, checklist.height - 2 - detailLines) }
+}
+
+/// Render is a pure function of (state, theme, size): the same inputs always give the same cells.
+public enum Renderer {
+    public static func render(_ state: ConsoleState, theme: Theme, glyphs: Glyphs, size: Size) -> Buffer {
+        var r = Painter(buffer: Buffer(size), glyphs: glyphs, theme: theme)
+        let layout = Layout(size)
+        if layout.kind == .tooSmall {
+            r.tooSmall(size)
+            return r.buffer
+        }
+        r.header(state, layout.header)
+        r.ramp(state, layout.ramp)
+        r.slo(state, layout.slo)
+        r.rollback(state, layout.rollback)
+        if let c = layout.contacts { r.contacts(state, c) }
+        r.checklist(state, layout)
+        if let d = layout.decisions { r.decisions(state, d) }
+        r.messageLine(state, layout.message)
+        r.footer(state, layout.footer)
+        if state.mode == .help { r.help(size) }
+        return r.buffer
+    }
+}
+
+struct Painter {
+    var buffer: Buffer
+    let glyphs: Glyphs
+    let theme: Theme
+
+    // MARK: Frame pieces
+
+    mutating func box(_ rect: Rect, title: String, focused: Bool = false, right: String? = nil, bottom: String? = nil) {
+        guard rect.width >= 2, rect.height >= 2 else { return }
+        let style = focused ? Style(.accent, .bold) : Style(.border)
+        let g = glyphs
+        for x in rect.x..<rect.maxX {
+            buffer[x, rect.y] = Cell(g.horizontal, style)
+            buffer[x, rect.maxY - 1] = Cell(g.horizontal, style)
+        }
+        for y in rect.y..<rect.maxY {
+            buffer[rect.x, y] = Cell(g.vertical, style)
+            buffer[rect.maxX - 1, y] = Cell(g.vertical, style)
+        }
+        buffer[rect.x, rect.y] = Cell(g.topLeft, style)
+        buffer[rect.maxX - 1, rect.y] = Cell(g.topRight, style)
+        buffer[rect.x, rect.maxY - 1] = Cell(g.bottomLeft, style)
+        buffer[rect.maxX - 1, rect.maxY - 1] = Cell(g.bottomRight, style)
+        let used = put(" \(title) ", x: rect.x + 1, y: rect.y, max: rect.width - 2, style: focused ? Style(.title, [.bold, .reverse]) : Style(.title, .bold))
+        if let right {
+            let w = DisplayWidth.of(right) + 2
+            if w + used + 3 <= rect.width { put(" \(right) ", x: rect.maxX - 1 - w, y: rect.y, style: Style(.muted)) }
+        }
+        if let bottom {
+            let w = DisplayWidth.of(bottom) + 2
+            if w + 4 <= rect.width { put(" \(bottom) ", x: rect.maxX - 2 - w, y: rect.maxY - 1, style: Style(.muted)) }
+        }
+    }
+
+    @discardableResult
+    mutating func put(_ text: String, x: Int, y: Int, max: Int? = nil, style: Style = .text) -> Int {
+        buffer.put(text, x: x, y: y, maxWidth: max, style: style, ellipsis: true, ellipsisChar: glyphs.ellipsis)
+    }
+
+    mutating func tooSmall(_ size: Size) {
+        let need = "terminal too small — need \(Layout.minimum.width)×\(Layout.minimum.height)"
+        let have = "now \(size.width)×\(size.height): enlarge the window"
+        let y = max(0, size.height / 2 - 1)
+        for (i, line) in [need, have].enumerated() {
+            let w = min(DisplayWidth.of(line), size.width)
+            put(line, x: max(0, (size.width - w) / 2), y: y + i, max: size.width, style: i == 0 ? Style(.warn, .bold) : Style(.muted))
+        }
+    }
+
+    mutating func header(_ s: ConsoleState, _ rect: Rect) {
+        let bar = Style(.title, .reverse)
+        let strong = Style(.title, [.reverse, .bold])
+        buffer.fill(rect, Cell(" ", bar))
+        let sep = glyphs.separator
+        let wall = String(Timestamp.iso8601(s.now).dropFirst(11).prefix(8)) + " UTC"
+        let mission: String
+        if let t0 = s.config.t0 {
+            mission = Timestamp.clock(s.now - t0, signed: true)
+        } else if let started = s.run.startedAt {
+            mission = "elapsed " + Timestamp.clock(s.now - started, signed: false)
+        } else {
+            mission = "no run yet"
+        }
+        let badge = s.config.driving ? (" DRIVING ", Style(.ok, [.reverse, .bold])) : (" READ-ONLY ", Style(.warn, [.reverse, .bold]))
+        // Segments in display order with a priority (lower = kept longer when the width runs out).
+        let segments: [(text: String, style: Style, priority: Int, right: Bool)] = [
+            (" WARROOM ", strong, 5, false),
+            (sep + s.config.service, strong, 1, false),
+            (sep + "run " + (s.run.runID ?? "—"), bar, 6, false),
+            (sep + s.config.actor + " ", bar, 4, false),
+            (badge.0, badge.1, 0, false),
+            (mission, strong, 2, true),
+            (sep + wall + " ", strong, 3, true),
+        ]
+        var keep = Set(segments.indices)
+        func width(_ set: Set<Int>) -> Int { set.reduce(0) { $0 + DisplayWidth.of(segments[$1].text) } + 1 }
+        for i in segments.indices.sorted(by: { segments[$0].priority > segments[$1].priority }) where width(keep) > rect.width {
+            keep.remove(i)
+        }
+        var x = rect.x
+        for i in segments.indices where keep.contains(i) && !segments[i].right {
+            var text = segments[i].text
+            if x == rect.x, text.hasPrefix(sep) { text = " " + text.dropFirst(sep.count) }
+            x += put(text, x: x, y: rect.y, max: rect.maxX - x, style: segments[i].style)
+        }
+        var rx = rect.maxX
+        for i in segments.indices.reversed() where keep.contains(i) && segments[i].right {
+            let w = DisplayWidth.of(segments[i].text)
+            rx -= w
+            if rx >= x { put(segments[i].text, x: rx, y: rect.y, style: segments[i].style) }
+        }
+    }
+
+    /// Plain words for a pane without data, wrapped to the pane: never an invented value.
+    mutating func placeholder(_ rect: Rect, _ lines: [String]) {
+        let inner = rect.inset(1)
+        var y = inner.y
+        for (i, l) in lines.enumerated() {
+            for row in wrap(l, width: inner.width - 1) {
+                guard y < inner.maxY else { return }
+                put(row, x: inner.x + 1, y: y, max: inner.width - 1, style: Style(i == 0 ? .unknown : .muted))
+                y += 1
+            }
+        }
+    }
+
+    func wrap(_ text: String, width: Int) -> [String] {
+        guard width > 0 else { return [] }
+        var rows: [String] = []
+        var cur = ""
+        for word in text.split(separator: " ") {
+            let candidate = cur.isEmpty ? String(word) : cur + " " + word
+            if DisplayWidth.of(candidate) <= width || cur.isEmpty {
+                cur = candidate
+            } else {
+                rows.append(cur)
+                cur = String(word)
+            }
+        }
+        if !cur.isEmpty { rows.append(cur) }
+        return rows
+    }
+
+    mutating func ramp(_ s: ConsoleState, _ rect: Rect) {
+        box(rect, title: "RAMP")
+        placeholder(rect, ["no ramp configured", "checklist tracking only"])
+    }
+
+    mutating func slo(_ s: ConsoleState, _ rect: Rect) {
+        box(rect, title: "SLO")
+        placeholder(rect, ["no SLOs configured"])
+    }
+
+    mutating func rollback(_ s: ConsoleState, _ rect: Rect) {
+        box(rect, title: "ROLLBACK", focused: s.focus == .rollback)
+        placeholder(rect, ["no rollback criteria configured"])
+    }
+
+    mutating func decisions(_ s: ConsoleState, _ rect: Rect) {
+        box(rect, title: "DECISIONS", focused: s.focus == .decisions)
+        placeholder(rect, ["no decisions yet"])
+    }
+
+    mutating func contacts(_ s: ConsoleState, _ rect: Rect) {
+        let list = s.contacts
+        box(rect, title: "CONTACTS", focused: s.focus == .contacts, right: list.isEmpty ? nil : "\(list.count)")
+        guard !list.isEmpty else {
+            placeholder(rect, ["no contacts in the checklist"])
+            return
+        }
+        let inner = rect.inset(1)
+        let perContact = 2
+        let fit = max(1, inner.height / perContact)
+        let first = min(s.paneScroll[.contacts] ?? 0, max(0, list.count - fit))
+        var y = inner.y
+        for c in list[first...] {
+            guard y + 1 < inner.maxY || (y < inner.maxY && perContact == 1) else { break }
+            let handle = c.handle
+            let hw = DisplayWidth.of(handle)
+            let roleMax = inner.width - 2 - (hw > 0 ? hw + 1 : 0)
+            put(c.role, x: inner.x + 1, y: y, max: max(4, roleMax), style: Style(.accent, .bold))
+            if hw > 0, hw + 6 < inner.width { put(handle, x: inner.maxX - hw - 1, y: y, style: Style(.text)) }
+            let second = [c.name, c.phone].filter { !$0.isEmpty }.joined(separator: glyphs.separator)
+            put(second, x: inner.x + 3, y: y + 1, max: inner.width - 3, style: Style(.text))
+            y += perContact
+        }
+    }
+
+    // MARK: Checklist
+
+    mutating func checklist(_ s: ConsoleState, _ layout: Layout) {
+        let rect = layout.checklist
+        let total = s.total
+        let pct = total.items == 0 ? 0 : total.complete * 100 / total.items
+        var right = "\(total.complete)/\(total.items) \(pct)%"
+        if total.blocked > 0 { right += " · \(total.blocked) blocked" }
+        let position = s.rows.isEmpty ? nil : "\(s.cursor + 1)/\(s.rows.count)"
+        box(rect, title: "CHECKLIST", focused: s.focus == .checklist, right: right, bottom: position)
+        let inner = rect.inset(1)
+        let visible = layout.checklistRows
+        let wide = inner.width >= 70
+        for r in 0..<visible {
+            let index = s.scroll + r
+            guard index < s.rows.count else { break }
+            let y = inner.y + r
+            let selected = index == s.cursor
+            switch s.rows[index] {
+            case .section(let si):
+                let sec = s.checklist.sections[si]
+                let p = s.sectionProgress[si]
+                let indent = s.displayDepth(si) * 2
+                let mark = s.collapsed.contains(si) ? glyphs.collapsed : glyphs.expanded
+                var tail = "\(p.complete)/\(p.items)"
+                if p.blocked > 0 { tail = "\(p.blocked) blocked  " + tail }
+                let tw = DisplayWidth.of(tail)
+                put("\(mark) \(sec.title)", x: inner.x + 1 + indent, y: y, max: inner.width - indent - tw - 3, style: Style(.title, .bold))
+                let tailStyle: Style = p.blocked > 0 ? Style(.crit, .bold) : (p.complete == p.items ? Style(.ok) : Style(.muted))
+                put(tail, x: inner.maxX - tw - 1, y: y, style: tailStyle)
+            case .item(let ii):
+                let item = s.checklist.items[ii]
+                let status = s.run.status(of: item)
+                let top = item.section == 0 || item.section == s.titleSection
+                let indent = (top ? 0 : (s.displayDepth(item.section) + 1) * 2) + item.depth * 2
+                let (glyph, gstyle, tstyle): (String, Style, Style) = {
+                    switch status {
+                    case .done: return (glyphs.done, Style(.ok, .bold), Style(.muted))
+                    case .skipped: return (glyphs.skipped, Style(.muted), Style(.muted))
+                    case .blocked: return (glyphs.blocked, Style(.crit, .bold), Style(.crit))
+                    case .open: return (glyphs.open, Style(.text), Style(.text))
+                    }
+                }()
+                var x = inner.x + 1 + indent
+                x += put(glyph + " ", x: x, y: y, max: inner.maxX - x, style: gstyle)
+                var who = ""
+                if wide, let rec = s.run.record(item.id) {
+                    who = "\(rec.actor) \(Timestamp.iso8601(rec.time).dropFirst(11).prefix(5))"
+                }
+                let ww = who.isEmpty ? 0 : DisplayWidth.of(who) + 2
+                if let t = item.taskID { x += put(t + " ", x: x, y: y, max: inner.maxX - x - ww, style: Style(.muted)) }
+                if item.parallel { x += put("[P] ", x: x, y: y, max: inner.maxX - x - ww, style: Style(.accent)) }
+                var text = item.title
+                if let d = item.detail { text += " — " + d }
+                if text.isEmpty { text = "(no text)" }
+                put(text, x: x, y: y, max: inner.maxX - x - ww, style: tstyle)
+                if !who.isEmpty { put(who, x: inner.maxX - ww + 1, y: y, style: Style(.muted)) }
+            }
+            if selected {
+                let focusStyle = s.focus == .checklist ? Style(.selection) : Style(.selection, .dim)
+                buffer.restyle(Rect(x: inner.x, y: y, width: inner.width, height: 1), focusStyle)
+            }
+        }
+        if s.rows.isEmpty {
+            put("no items", x: inner.x + 1, y: inner.y, style: Style(.muted))
+        }
+        detail(s, layout, inner)
+    }
+
+    mutating func detail(_ s: ConsoleState, _ layout: Layout, _ inner: Rect) {
+        guard layout.detailLines > 0 else { return }
+        var y = inner.maxY - layout.detailLines
+        if layout.detailLines == 3 {
+            for x in inner.x..<inner.maxX { buffer[x, y] = Cell(glyphs.horizontal, Style(.border)) }
+            y += 1
+        }
+        let lines: [(String, Style)]
+        switch s.selectedRow {
+        case .item(let i):
+            let item = s.checklist.items[i]
+            var first = "\(item.id) · line \(item.line)"
+            if let g = item.group { first += " · \(g)" }
+            if let rec = s.run.record(item.id) {
+                first += " · \(rec.status.rawValue) by \(rec.actor) at \(Timestamp.iso8601(rec.time).dropFirst(11).prefix(8))Z"
+            } else {
+                first += item.checked ? " · done as written in the checklist" : " · open"
+            }
+            var second = item.text
+            if let rec = s.run.record(item.id) {
+                var extra: [String] = []
+                if let r = rec.reason { extra.append("reason: \(r)") }
+                if let n = rec.note { extra.append("note: \(n)") }
+                if !extra.isEmpty { second = extra.joined(separator: " · ") }
+            }
+            lines = [(first, Style(.accent)), (second, Style(.text))]
+        case .section(let si):
+            let sec = s.checklist.sections[si]
+            let p = s.sectionProgress[si]
+            let shown = s.titleSection.map { sec.path.dropFirst(s.checklist.sections[$0].path.count) } ?? sec.path[...]
+            var first = "\(shown.joined(separator: " / ")) · line \(sec.line)"
+            if let off = sec.offsetMinutes { first += " · T\(off < 0 ? "-" : "+")\(abs(off)) min" }
+            lines = [(first, Style(.accent)),
+                     ("\(p.done) done, \(p.skipped) skipped, \(p.blocked) blocked, \(p.open) open", Style(.text))]
+        case nil:
+            lines = []
+        }
+        for (k, l) in lines.prefix(inner.maxY - y).enumerated() {
+            put(l.0, x: inner.x + 1, y: y + k, max: inner.width - 2, style: l.1)
+        }
+    }
+
+    // MARK: Bottom lines
+
+    mutating func messageLine(_ s: ConsoleState, _ rect: Rect) {
+        let y = rect.y
+        switch s.mode {
+        case .search(let q):
+            let x = put("/", x: 0, y: y, style: Style(.accent, .bold))
+            put(q + "▌", x: x, y: y, max: rect.width - x, style: Style(.text, .bold))
+            return
+        case .reason(let kind, let item, let text):
+            let x = put("\(kind.prompt) for \(item): ", x: 0, y: y, max: rect.width / 2, style: Style(.accent, .bold))
+            let hint = "  Enter saves · Esc cancels"
+            let hw = DisplayWidth.of(hint)
+            put(text + "▌", x: x, y: y, max: max(1, rect.width - x - hw), style: Style(.text, .bold))
+            if x + hw + 4 < rect.width { put(hint, x: rect.width - hw, y: y, style: Style(.muted)) }
+            return
+        case .confirmQuit:
+            put("Quit warroom? y quits, any other key stays", x: 0, y: y, style: Style(.warn, [.bold, .reverse]))
+            return
+        case .normal, .help:
+            break
+        }
+        if let m = s.message {
+            let style: Style
+            switch m.level {
+            case .info: style = Style(.text)
+            case .warn: style = Style(.warn, .bold)
+            case .error: style = Style(.crit, [.bold, .reverse])
+            }
+            put(m.level == .error && theme.monochrome ? "!! " + m.text : m.text, x: 0, y: y, max: rect.width, style: style)
+        } else {
+            put("state \(s.config.stateDir) · journal seq \(s.run.lastSeq)", x: 0, y: y, max: rect.width, style: Style(.muted))
+        }
+    }
+
+    mutating func footer(_ s: ConsoleState, _ rect: Rect) {
+        var x = 0
+        for item in KeyTable.footerItems {
+            let w = DisplayWidth.of(item)
+            if x + w > rect.width { break }
+            if let space = item.firstIndex(of: " ") {
+                put(String(item[..<space]), x: x, y: rect.y, style: Style(.accent, .bold))
+                put(String(item[space...]), x: x + DisplayWidth.of(item[..<space]), y: rect.y, style: Style(.muted))
+            } else {
+                put(item, x: x, y: rect.y, style: Style(.muted))
+            }
+            x += w + 2
+        }
+    }
+
+    mutating func help(_ size: Size) {
+        let lines = KeyTable.helpLines
+        let width = min(size.width - 4, 72)
+        let height = min(size.height - 2, lines.count + 6)
+        let rect = Rect(x: (size.width - width) / 2, y: max(0, (size.height - height) / 2), width: width, height: height)
+        buffer.fill(rect, Cell(" ", Style(.text)))
+        box(rect, title: "KEYS", focused: true, bottom: "any key closes")
+        let inner = rect.inset(1)
+        var y = inner.y
+        var group = ""
+        for l in lines {
+            guard y < inner.maxY else { break }
+            if l.group != group {
+                group = l.group
+                put(group, x: inner.x + 1, y: y, style: Style(.title, .bold))
+            }
+            put(l.keys, x: inner.x + 12, y: y, max: 14, style: Style(.accent, .bold))
+            put(l.help, x: inner.x + 27, y: y, max: inner.width - 28, style: Style(.text))
+            y += 1
+        }
+        if y < inner.maxY {
+            put("g n R G are kept for GO, NO-GO, rollback and override", x: inner.x + 1, y: inner.maxY - 1, max: inner.width - 2, style: Style(.muted))
+        }
+    }
+}

@@ -1,0 +1,178 @@
+import Testing
+@testable import WarRoomCore
+@testable import WarRoomUI
+
+@Suite struct KeySequences {
+    @Test func movingClampsAtBothEnds() {
+        var s = sampleState()
+        #expect(s.selectedRow == .section(2), "first row: the first section with items")
+        press(&s, .char("k"), .up)
+        #expect(s.cursor == 0)
+        press(&s, .char("j"), .down)
+        #expect(s.selectedItem?.id == "T11")
+        press(&s, .end)
+        #expect(s.cursor == s.rows.count - 1)
+        press(&s, .char("j"))
+        #expect(s.cursor == s.rows.count - 1)
+        press(&s, .home)
+        #expect(s.cursor == 0)
+    }
+
+    @Test func spaceAsksTheJournalAndChangesNothingUntilSaved() throws {
+        var s = sampleState()
+        press(&s, .down, .down, .down) // T11a? rows: section, T10, T11, T11a
+        let item = try #require(s.selectedItem)
+        let effects = press(&s, .char(" "))
+        #expect(effects == [.append(.itemSet(ItemSet(id: item.id, status: .done)))])
+        #expect(s.run.status(of: item) == .blocked, "not shown as done before the journal saved it")
+        var run = s.run
+        let e = JournalEvent(seq: run.lastSeq + 1, time: t0, actor: "dana", body: .itemSet(ItemSet(id: item.id, status: .done)))
+        try run.apply(e)
+        _ = s.update(.saved(run, e))
+        #expect(s.run.status(of: item) == .done)
+        #expect(s.message?.text.hasPrefix("saved: \(item.id) done") == true)
+    }
+
+    @Test func notSavedLeavesStateAlone() {
+        var s = sampleState()
+        let before = s.total
+        _ = s.update(.notSaved("No space left on device"))
+        #expect(s.total == before)
+        #expect(s.message?.text == "NOT SAVED: No space left on device")
+        #expect(s.message?.level == .error)
+    }
+
+    @Test func spaceOnADoneItemReopensIt() throws {
+        var s = sampleState()
+        press(&s, .down, .down)
+        #expect(s.selectedItem?.id == "T11")
+        #expect(press(&s, .char(" ")) == [.append(.itemSet(ItemSet(id: "T11", status: .open)))])
+    }
+
+    @Test func skipNeedsAReasonAndEscCancels() {
+        var s = sampleState()
+        press(&s, .down) // T10
+        press(&s, .char("s"))
+        #expect(s.mode == .reason(.skip, item: "T10", text: ""))
+        #expect(press(&s, .enter).isEmpty, "empty reason refused")
+        #expect(s.message?.text.contains("reason is required") == true)
+        press(&s, .escape)
+        #expect(s.mode == .normal)
+        press(&s, .char("b"))
+        for k in typed("db host down") { press(&s, k) }
+        press(&s, .backspace)
+        #expect(press(&s, .enter) == [.append(.itemSet(ItemSet(id: "T10", status: .blocked, reason: "db host dow")))])
+        #expect(s.mode == .normal)
+    }
+
+    @Test func undoTakesBackYourOwnLatestChange() {
+        var s = sampleState()
+        #expect(press(&s, .char("u")) == [.append(.itemUndo(ItemUndo(id: "T13")))])
+    }
+
+    @Test func sectionsFoldAndUnfold() {
+        var s = sampleState()
+        let all = s.rows.count
+        press(&s, .char(" "))
+        #expect(s.collapsed == [2])
+        #expect(s.rows.count == all - 6)
+        press(&s, .enter)
+        #expect(s.rows.count == all)
+        press(&s, .down, .down, .left)
+        #expect(s.selectedRow == .section(2), "folding from an item moves the cursor to its section")
+    }
+
+    @Test func searchFindsInsideFoldedSectionsAndCycles() {
+        var s = sampleState()
+        press(&s, .end, .left) // fold Sign-Off
+        press(&s, .home, .char("/"))
+        for k in typed("lead") { press(&s, k) }
+        #expect(s.selectedItem?.title == "Engineering Lead", "search unfolds the section")
+        press(&s, .enter)
+        #expect(s.mode == .normal)
+        press(&s, .char("]"))
+        #expect(s.selectedItem?.title == "SRE Lead")
+        press(&s, .char("]"))
+        #expect(s.selectedItem?.title == "Engineering Lead", "wraps around")
+        press(&s, .char("["))
+        #expect(s.selectedItem?.title == "SRE Lead")
+        press(&s, .char("/"))
+        for k in typed("zzz") { press(&s, k) }
+        #expect(s.message?.text.contains("no match") == true)
+    }
+
+    @Test func quitAsksFirst() {
+        var s = sampleState()
+        #expect(press(&s, .char("q")).isEmpty)
+        #expect(s.mode == .confirmQuit)
+        #expect(press(&s, .char("x")).isEmpty)
+        #expect(s.mode == .normal)
+        #expect(press(&s, .char("q"), .char("y")) == [.quit])
+    }
+
+    @Test func reservedDecisionKeysDoNothingElse() {
+        var s = sampleState()
+        for k in KeyTable.reserved {
+            #expect(press(&s, k).isEmpty)
+            #expect(KeyTable.binding(for: k) == nil)
+        }
+        #expect(s.message?.text.contains("ramp") == true)
+    }
+
+    @Test func readOnlyRefusesWrites() {
+        var s = sampleState(driving: false)
+        press(&s, .down)
+        #expect(press(&s, .char(" ")).isEmpty)
+        #expect(press(&s, .char("u")).isEmpty)
+        #expect(s.message?.text.hasPrefix("read-only") == true)
+        press(&s, .down)
+        #expect(s.cursor == 2, "moving is fine")
+    }
+
+    @Test func pageKeysMoveByThePaneHeight() {
+        let c = ChecklistParser.parse("## Big\n" + (1...500).map { "- [ ] item \($0)\n" }.joined(), path: "big.md")
+        var s = sampleState(size: Size(width: 80, height: 24), checklist: c)
+        press(&s, .pageDown)
+        #expect(s.cursor == s.checklistPageSize)
+        #expect(s.scroll == 1)
+        press(&s, .pageUp)
+        #expect(s.cursor == 0 && s.scroll == 0)
+    }
+
+    @Test func helpOpensAndAnyKeyCloses() {
+        var s = sampleState()
+        press(&s, .char("?"))
+        #expect(s.mode == .help)
+        press(&s, .char("j"))
+        #expect(s.mode == .normal)
+        #expect(s.cursor == 0, "the closing key is not also acted on")
+    }
+
+    @Test func tabCyclesPanes() {
+        var s = sampleState()
+        press(&s, .tab)
+        #expect(s.focus == .rollback)
+        press(&s, .tab, .tab, .tab)
+        #expect(s.focus == .checklist)
+        press(&s, .backTab)
+        #expect(s.focus == .decisions)
+    }
+
+    @Test func everyFooterHintComesFromTheKeyTable() {
+        for hint in KeyTable.footerItems {
+            #expect(KeyTable.bindings.contains { $0.footer == hint })
+        }
+        var seen = Set<Key>()
+        for b in KeyTable.bindings { for k in b.keys { #expect(seen.insert(k).inserted, "\(k) bound twice") } }
+    }
+
+    @Test func tenThousandItems() {
+        let c = ChecklistParser.parse((0..<100).map { s in "## Section \(s)\n" + (0..<100).map { "- [ ] task \(s)-\($0)\n" }.joined() }.joined(), path: "big.md")
+        var s = sampleState(checklist: c)
+        #expect(c.items.count == 10_000)
+        press(&s, .end)
+        #expect(s.cursor == 10_099)
+        let buf = Renderer.render(s, theme: Theme(name: "t", roles: [:]), glyphs: .unicode, size: s.size)
+        #expect(buf.text.contains("task 99-99"))
+    }
+}
