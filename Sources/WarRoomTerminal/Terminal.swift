@@ -1,0 +1,217 @@
+import CNCurses
+import WarRoomUI
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+public enum TerminalError: Error, CustomStringConvertible, Equatable {
+    /// stdin or stdout is not a terminal.
+    case notATerminal
+    /// TERM is unset or has no terminfo entry.
+    case unknownTerminal(String)
+    /// A system call failed: what, and errno.
+    case system(String, Int32)
+
+    public var description: String {
+        switch self {
+        case .notATerminal:
+            "not a terminal: the console needs stdin and stdout to be a terminal (use `warroom status` in scripts)"
+        case .unknownTerminal(let term):
+            term.isEmpty
+                ? "TERM is not set: cannot drive the terminal"
+                : "unknown terminal type '\(term)' (no terminfo entry): try TERM=xterm-256color"
+        case .system(let what, let code):
+            "\(what): \(String(cString: strerror(code)))"
+        }
+    }
+}
+
+/// The curses screen. The only code that calls curses; use it from one thread only.
+public final class Terminal {
+    /// Colours the terminal offers after `start_color` (0 without colour support).
+    public let colors: Int
+    /// The locale's codeset is UTF-8 (otherwise draw with ASCII glyphs).
+    public let utf8: Bool
+
+    private let window: UnsafeMutablePointer<WINDOW>
+    private let screen: OpaquePointer
+    private let colorPairs: Int
+    private let defaultColors: Bool
+    private var restored = false
+    private var lastDrawn: Buffer?
+    private var lastWindowSize: Size?
+    private var forceFull = true
+    /// Per role: attributes and colour pair.
+    private var roleAttrs: [attr_t] = Array(repeating: 0, count: Role.allCases.count)
+    private var rolePairs: [Int32] = Array(repeating: 0, count: Role.allCases.count)
+    private var wideBuffer: [wchar_t] = []
+
+    /// stdin and stdout are both terminals.
+    public static var isTTY: Bool { isatty(0) == 1 && isatty(1) == 1 }
+
+    /// Takes over the terminal. Throws (instead of exiting, as `initscr` would) when stdout/stdin is not a
+    /// terminal or TERM is unknown.
+    public static func start(theme: Theme) throws -> Terminal {
+        guard isTTY else { throw TerminalError.notATerminal }
+        setlocale(wr_lc_all(), "")
+        let term = getenv("TERM").map { String(cString: $0) } ?? ""
+        guard !term.isEmpty else { throw TerminalError.unknownTerminal("") }
+        // newterm reports an unknown TERM by returning NULL; initscr would print and exit.
+        guard let screen = newterm(nil, wr_stdout(), wr_stdin()) else { throw TerminalError.unknownTerminal(term) }
+        guard let window = wr_stdscr() else {
+            endwin()
+            delscreen(screen)
+            throw TerminalError.unknownTerminal(term)
+        }
+        let terminal = Terminal(screen: screen, window: window)
+        terminal.setTheme(theme)
+        return terminal
+    }
+
+    private init(screen: OpaquePointer, window: UnsafeMutablePointer<WINDOW>) {
+        self.screen = screen
+        self.window = window
+        cbreak()  // not raw: ^C still raises SIGINT
+        noecho()
+        nonl()
+        intrflush(window, false)
+        keypad(window, true)
+        nodelay(window, true)
+        set_escdelay(25)
+        curs_set(0)
+        leaveok(window, true)
+        var colors = 0
+        var pairs = 0
+        var defaults = false
+        if has_colors() {
+            start_color()
+            defaults = use_default_colors() == wr_ok()
+            colors = Int(wr_colors())
+            pairs = Int(wr_color_pairs())
+        }
+        self.colors = colors
+        self.colorPairs = pairs
+        self.defaultColors = defaults
+        self.utf8 = String(cString: wr_codeset()) == "UTF-8"
+        SignalState.prime()
+        SignalState.setCursesActive(true)
+    }
+
+    deinit { restore() }
+
+    /// The window size in cells.
+    public var size: Size { Size(width: Int(wr_getmaxx(window)), height: Int(wr_getmaxy(window))) }
+
+    /// Builds a colour pair per role (monochrome themes and colourless terminals: attributes only) and forces
+    /// a full redraw on the next `draw`.
+    public func setTheme(_ theme: Theme) {
+        let useColor = !theme.monochrome && colors >= 8 && colorPairs > Role.allCases.count
+        let text = theme.style(.text)
+        let background = theme.style(.background)
+        for role in Role.allCases {
+            let rs = theme.style(role)
+            let i = Int(role.rawValue)
+            roleAttrs[i] = Self.attrs(rs.attrs)
+            guard useColor else {
+                rolePairs[i] = 0
+                continue
+            }
+            let fg = cursesColor(rs.fg ?? text.fg ?? .default, foreground: true)
+            let bg = cursesColor(rs.bg ?? background.bg ?? .default, foreground: false)
+            let pair = Int32(i + 1)
+            if init_pair(Int16(pair), Int16(fg), Int16(bg)) == wr_ok() {
+                rolePairs[i] = pair
+            } else {
+                rolePairs[i] = 0
+            }
+        }
+        forceFull = true
+    }
+
+    /// Draws `buffer`, writing only the cells that differ from the last drawn buffer (everything after a
+    /// resize or `setTheme`). Returns the number of cells written.
+    @discardableResult
+    public func draw(_ buffer: Buffer) -> Int {
+        guard !restored else { return 0 }
+        let windowSize = size
+        let full = forceFull || lastDrawn == nil || lastDrawn!.size != buffer.size || lastWindowSize != windowSize
+        if full {
+            werase(window)
+            clearok(window, true)
+        }
+        let diff = ScreenDiff.compute(from: full ? nil : lastDrawn, to: buffer, clip: windowSize, forceFull: full,
+                                      width: Self.cursesWidth)
+        for run in diff.runs {
+            wideBuffer.removeAll(keepingCapacity: true)
+            for s in run.scalars { wideBuffer.append(wchar_t(bitPattern: s.value)) }
+            wideBuffer.append(0)
+            let role = Int(run.style.role.rawValue)
+            let attrs = roleAttrs[role] | Self.attrs(run.style.attrs)
+            _ = wideBuffer.withUnsafeBufferPointer {
+                wr_put(window, Int32(run.y), Int32(run.x), $0.baseAddress, Int32(run.scalars.count), attrs,
+                       rolePairs[role])
+            }
+        }
+        wnoutrefresh(window)
+        doupdate()
+        lastDrawn = buffer
+        lastWindowSize = windowSize
+        forceFull = false
+        return diff.cellCount
+    }
+
+    /// The next key, or nil when none is pending (never blocks). Codes the console does not use are skipped.
+    public func readKey() -> Key? {
+        guard !restored else { return nil }
+        while true {
+            var ch: wint_t = 0
+            let r = wget_wch(window, &ch)
+            if r == wr_err() { return nil }
+            let isKeyCode = r == wr_key_code_yes()
+            let code = Int32(bitPattern: UInt32(ch))
+            if isKeyCode && code == wr_key_resize() { forceFull = true }
+            if let key = Key.from(cursesCode: code, isKeyCode: isKeyCode) { return key }
+        }
+    }
+
+    /// Gives the terminal back (cursor visible, modes restored). Idempotent.
+    public func restore() {
+        guard !restored else { return }
+        restored = true
+        SignalState.setCursesActive(false)
+        curs_set(1)
+        endwin()
+    }
+
+    // MARK: - Helpers
+
+    private static func cursesWidth(_ s: Unicode.Scalar) -> Int {
+        Int(wr_wcwidth(wchar_t(bitPattern: s.value)))
+    }
+
+    private static func attrs(_ a: Attrs) -> attr_t {
+        var r = wr_a_normal()
+        if a.contains(.bold) { r |= wr_a_bold() }
+        if a.contains(.reverse) { r |= wr_a_reverse() }
+        if a.contains(.underline) { r |= wr_a_underline() }
+        if a.contains(.dim) { r |= wr_a_dim() }
+        return r
+    }
+
+    /// A curses colour number: -1 for the terminal default, else an index below `colors`.
+    private func cursesColor(_ color: Color, foreground: Bool) -> Int {
+        let resolved: Color
+        switch color {
+        case .default: resolved = .default
+        case .indexed(let n) where Int(n) < colors: resolved = color
+        default: resolved = color.degraded(toColors: colors)
+        }
+        if case .indexed(let n) = resolved, Int(n) < colors { return Int(n) }
+        // Terminal default; without use_default_colors, white on black.
+        return defaultColors ? -1 : (foreground ? 7 : 0)
+    }
+}
