@@ -126,6 +126,8 @@ public struct RunState: Sendable {
 
     public init() {}
 
+    /// Applies one event. Contract the journal writer relies on: every check happens before any change, so an
+    /// event that throws leaves the state exactly as it was.
     public mutating func apply(_ event: JournalEvent) throws(ReduceError) {
         guard event.seq == lastSeq + 1 else {
             throw ReduceError(seq: event.seq, message: "expected seq \(lastSeq + 1), found \(event.seq)")

@@ -1,0 +1,251 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Thin, throwing wrappers over the system calls the store uses. Every error names the file and the errno text.
+
+struct SysError: Error {
+    var op: String
+    var path: String
+    var code: Int32
+
+    var message: String { "\(op) failed: \(String(cString: strerror(code))) (errno \(code))" }
+    func journalError(line: Int? = nil) -> JournalError { JournalError(path: path, line: line, message: message) }
+}
+
+/// Test-only fault injection: each field, when set, makes the next matching operation of a
+/// `JournalWriter` fail with that errno (and is then cleared). `package` so only this package's tests see it.
+package final class FaultPlan {
+    /// Next journal write fails. With `writePartialBytes`, it first really writes that many bytes of the line.
+    package var writeError: Int32?
+    package var writePartialBytes: Int?
+    /// Next journal fsync fails.
+    package var fsyncError: Int32?
+    /// Next head-file write fails.
+    package var headError: Int32?
+    /// Next ftruncate (the rollback after a failure) fails.
+    package var truncateError: Int32?
+
+    package init() {}
+
+    func take(_ kp: ReferenceWritableKeyPath<FaultPlan, Int32?>) -> Int32? {
+        let v = self[keyPath: kp]
+        self[keyPath: kp] = nil
+        return v
+    }
+}
+
+enum FileIO {
+    static func retrying(_ body: () -> Int32) -> Int32 {
+        while true {
+            let r = body()
+            if r == -1 && errno == EINTR { continue }
+            return r
+        }
+    }
+
+    static func openFD(_ path: String, _ flags: Int32, _ mode: mode_t = 0o600) throws(SysError) -> Int32 {
+        let fd = retrying { open(path, flags | O_CLOEXEC, mode) }
+        guard fd >= 0 else { throw SysError(op: "open", path: path, code: errno) }
+        return fd
+    }
+
+    /// Opens `path` read-write, creating it with mode 0600 (fchmod, so the umask does not matter) if it is
+    /// missing. Returns whether it was created.
+    static func openOrCreate(_ path: String, extraFlags: Int32 = 0) throws(SysError) -> (fd: Int32, created: Bool) {
+        while true {
+            let fd = retrying { open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | extraFlags, 0o600) }
+            if fd >= 0 {
+                guard fchmod(fd, 0o600) == 0 else {
+                    let e = errno
+                    _ = close(fd)
+                    throw SysError(op: "fchmod", path: path, code: e)
+                }
+                return (fd, true)
+            }
+            guard errno == EEXIST else { throw SysError(op: "open", path: path, code: errno) }
+            let existing = retrying { open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | extraFlags) }
+            if existing >= 0 { return (existing, false) }
+            guard errno == ENOENT else { throw SysError(op: "open", path: path, code: errno) }
+            // Removed between the two opens: try again.
+        }
+    }
+
+    /// Creates a new file (0600 by fchmod) for writing; nil if it already exists.
+    static func createExclusive(_ path: String) throws(SysError) -> Int32? {
+        let fd = retrying { open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600) }
+        if fd < 0 {
+            if errno == EEXIST { return nil }
+            throw SysError(op: "open", path: path, code: errno)
+        }
+        guard fchmod(fd, 0o600) == 0 else {
+            let e = errno
+            _ = close(fd)
+            throw SysError(op: "fchmod", path: path, code: e)
+        }
+        return fd
+    }
+
+    static func closeFD(_ fd: Int32) { _ = close(fd) }
+
+    /// Writes all of `bytes` at the current offset (or the end, with O_APPEND), looping over partial writes and EINTR.
+    /// Returns how many bytes were written before an error, along with the error.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String, faults: FaultPlan? = nil) -> (Int, SysError?) {
+        var done = 0
+        if let faults, let code = faults.take(\.writeError) {
+            if let partial = faults.writePartialBytes, partial > 0, let base = bytes.baseAddress {
+                faults.writePartialBytes = nil
+                done = max(0, write(fd, base, min(partial, bytes.count)))
+            }
+            return (done, SysError(op: "write", path: path, code: code))
+        }
+        while done < bytes.count {
+            guard let base = bytes.baseAddress else { break }
+            let n = write(fd, base + done, bytes.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return (done, SysError(op: "write", path: path, code: errno))
+            }
+            if n == 0 { return (done, SysError(op: "write", path: path, code: EIO)) }
+            done += n
+        }
+        return (done, nil)
+    }
+
+    static func pwriteAll(_ fd: Int32, _ bytes: [UInt8], at offset: off_t, path: String) throws(SysError) {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { p -> Int in
+                guard let base = p.baseAddress else { return 0 }
+                return pwrite(fd, base + done, p.count - done, offset + off_t(done))
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SysError(op: "write", path: path, code: errno)
+            }
+            if n == 0 { throw SysError(op: "write", path: path, code: EIO) }
+            done += n
+        }
+    }
+
+    static func syncFile(_ fd: Int32, path: String) throws(SysError) {
+        guard retrying({ fsync(fd) }) == 0 else { throw SysError(op: "fsync", path: path, code: errno) }
+    }
+
+    static func syncData(_ fd: Int32, path: String) throws(SysError) {
+        #if canImport(Darwin)
+        try syncFile(fd, path: path)
+        #else
+        guard retrying({ fdatasync(fd) }) == 0 else { throw SysError(op: "fdatasync", path: path, code: errno) }
+        #endif
+    }
+
+    static func fsyncDirectory(_ path: String) throws(SysError) {
+        let fd = try openFD(path, O_RDONLY | O_DIRECTORY)
+        defer { closeFD(fd) }
+        try syncFile(fd, path: path)
+    }
+
+    static func truncateFile(_ fd: Int32, to length: Int, path: String) throws(SysError) {
+        guard retrying({ ftruncate(fd, off_t(length)) }) == 0 else {
+            throw SysError(op: "ftruncate", path: path, code: errno)
+        }
+    }
+
+    /// Reads the whole file from offset 0.
+    static func readAll(_ fd: Int32, path: String) throws(SysError) -> [UInt8] {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw SysError(op: "fstat", path: path, code: errno) }
+        var capacity = max(Int(st.st_size), 0) + 4096
+        while true {
+            var failure: Int32 = 0
+            var complete = false
+            let out = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+                count = 0
+                guard let base = buffer.baseAddress else { return }
+                while count < capacity {
+                    let n = pread(fd, base + count, capacity - count, off_t(count))
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        failure = errno
+                        return
+                    }
+                    if n == 0 { complete = true; return }
+                    count += n
+                }
+            }
+            if failure != 0 { throw SysError(op: "read", path: path, code: failure) }
+            if complete { return out }
+            capacity *= 2 // the file grew while we read it
+        }
+    }
+
+    /// Reads a whole file by path; nil if it does not exist.
+    static func readFile(_ path: String) throws(SysError) -> [UInt8]? {
+        let fd = retrying { open(path, O_RDONLY | O_CLOEXEC) }
+        guard fd >= 0 else {
+            if errno == ENOENT { return nil }
+            throw SysError(op: "open", path: path, code: errno)
+        }
+        defer { closeFD(fd) }
+        return try readAll(fd, path: path)
+    }
+
+    static func exists(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// `mkdir -p` for the parents, then the directory itself with mode 0700 (chmod'ed after mkdir so the
+    /// umask cannot change it). Returns whether the final directory was created.
+    static func makeStateDirectory(_ path: String) throws(SysError) -> Bool {
+        if isDirectory(path) { return false }
+        let parent = parentPath(path)
+        if parent != path, !isDirectory(parent) {
+            _ = try makeDirectories(parent)
+        }
+        if mkdir(path, 0o700) != 0 {
+            if errno == EEXIST, isDirectory(path) { return false }
+            throw SysError(op: "mkdir", path: path, code: errno)
+        }
+        guard chmod(path, 0o700) == 0 else { throw SysError(op: "chmod", path: path, code: errno) }
+        // Make the new directory's entry durable.
+        try? fsyncDirectory(parent)
+        return true
+    }
+
+    /// Plain `mkdir -p` (default mode, umask applies) for intermediate directories.
+    static func makeDirectories(_ path: String) throws(SysError) -> Bool {
+        if isDirectory(path) { return false }
+        let parent = parentPath(path)
+        if parent != path, !isDirectory(parent) { _ = try makeDirectories(parent) }
+        if mkdir(path, 0o777) != 0 {
+            if errno == EEXIST, isDirectory(path) { return false }
+            throw SysError(op: "mkdir", path: path, code: errno)
+        }
+        return true
+    }
+
+    static func parentPath(_ path: String) -> String {
+        var p = Substring(path)
+        while p.count > 1, p.hasSuffix("/") { p = p.dropLast() }
+        guard let slash = p.lastIndex(of: "/") else { return "." }
+        if slash == p.startIndex { return "/" }
+        return String(p[..<slash])
+    }
+
+    static func hostName() -> String {
+        var buf = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buf, buf.count - 1) == 0 else { return "unknown" }
+        return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
