@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Pure model: checklist engine, events, reducer. No I/O, no clock reads, no dependencies.
@@ -19,9 +20,18 @@ let package = Package(
             "WarRoomCore",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // Render is a pure function (state, theme, size) -> cell buffer; widgets, layout, themes, the key table.
+        .target(name: "WarRoomUI", dependencies: [
+            "WarRoomCore",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        // ncurses (wide-character build) with the macros Swift cannot import, as inline C functions.
+        .systemLibrary(name: "CNCurses", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
+        // The only code that calls curses: one thread, writes only changed cells.
+        .target(name: "WarRoomTerminal", dependencies: ["CNCurses", "WarRoomUI"]),
         // The command-line commands, as a library so tests and the executable share them.
         .target(name: "WarRoomCLI", dependencies: [
-            "WarRoomCore", "WarRoomStore",
+            "WarRoomCore", "WarRoomStore", "WarRoomUI", "WarRoomTerminal",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
@@ -29,6 +39,8 @@ let package = Package(
         .executableTarget(name: "warroom-bench", dependencies: ["WarRoomCore", "WarRoomStore"]),
         .testTarget(name: "WarRoomCoreTests", dependencies: ["WarRoomCore"]),
         .testTarget(name: "WarRoomStoreTests", dependencies: ["WarRoomStore", "WarRoomCore"]),
+        .testTarget(name: "WarRoomUITests", dependencies: ["WarRoomUI", "WarRoomCore"]),
         .testTarget(name: "WarRoomCLITests", dependencies: ["WarRoomCLI", "WarRoomStore", "WarRoomCore"]),
+        .testTarget(name: "WarRoomTerminalTests", dependencies: ["WarRoomTerminal", "WarRoomUI"]),
     ]
 )

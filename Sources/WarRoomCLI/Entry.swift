@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+
+/// Runs the `warroom` command line. Exit codes: 0 ok, 1 invalid input or failed check, 2 usage.
+public enum WarRoomMain {
+    public static func run(_ arguments: [String]? = nil) -> Never {
+        // A full disk or a file-size limit must fail a write (and say NOT SAVED), not kill the process.
+        signal(SIGXFSZ, SIG_IGN)
+        // `warroom status | head` must not die of SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
+        do {
+            var command = try Warroom.parseAsRoot(arguments)
+            try command.run()
+            exit(0)
+        } catch let failure as Failure {
+            FileHandle.standardError.write(Data("warroom: \(failure.message)\n".utf8))
+            exit(1)
+        } catch {
+            let code = Warroom.exitCode(for: error)
+            let message = Warroom.fullMessage(for: error)
+            if code == .success {
+                if !message.isEmpty { print(message) }
+                exit(0)
+            }
+            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            if code == .validationFailure { exit(2) }
+            exit(code.rawValue)
+        }
+    }
+}
+
+/// A failure the user can act on: printed as `warroom: message`, exit 1.
+struct Failure: Error, CustomStringConvertible {
+    var message: String
+    init(_ message: String) { self.message = message }
+    var description: String { message }
+}
+
+struct Warroom: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "warroom",
+        abstract: "A terminal war-room console for production go-lives.",
+        discussion: """
+        Exit codes: 0 ok, 1 invalid input or a failed check, 2 usage error.
+        """,
+        subcommands: [Run.self, Lint.self, Check.self, Status.self, Verify.self]
+    )
+}
+
+/// Wall-clock time for journal entries. `WARROOM_NOW` (ISO 8601) pins it, for reproducible output in tests.
+enum Clock {
+    static func now() -> Int64 {
+        if let pinned = ProcessInfo.processInfo.environment["WARROOM_NOW"], let ms = WarRoomCoreTimestamp.parse(pinned) {
+            return ms
+        }
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+}
+
+func defaultActor() -> String {
+    let env = ProcessInfo.processInfo.environment
+    if let u = env["USER"], !u.isEmpty { return u }
+    if let u = env["LOGNAME"], !u.isEmpty { return u }
+    return "unknown"
+}
+
+func hostName() -> String {
+    var buf = [CChar](repeating: 0, count: 256)
+    guard gethostname(&buf, buf.count) == 0 else { return "localhost" }
+    return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}

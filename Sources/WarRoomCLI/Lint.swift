@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import WarRoomCore
+
+struct Lint: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Validate checklists (errors and warnings as file:line: message).",
+        discussion: "Exit 0 when every file is valid (warnings allowed), 1 when any file has an error."
+    )
+
+    @Argument(help: "Files to check.") var files: [String]
+    @Flag(help: "Print a JSON report instead of text.") var json = false
+
+    struct Report: Encodable {
+        struct Entry: Encodable { var line: Int; var message: String }
+        struct File: Encodable {
+            var path: String
+            var kind: String
+            var sections: Int
+            var items: Int
+            var done: Int
+            var errors: [Entry]
+            var warnings: [Entry]
+        }
+        var files: [File]
+    }
+
+    func run() throws {
+        var report = Report(files: [])
+        for path in files {
+            report.files.append(lint(path))
+        }
+        if json {
+            print(jsonString(report))
+        } else {
+            for f in report.files {
+                for e in f.errors { print("\(f.path):\(e.line): error: \(e.message)") }
+                for w in f.warnings { print("\(f.path):\(w.line): warning: \(w.message)") }
+                let verdict = f.errors.isEmpty ? "ok" : "\(f.errors.count) error\(f.errors.count == 1 ? "" : "s")"
+                print("\(f.path): \(f.kind), \(f.sections) sections, \(f.items) items (\(f.done) done), \(verdict)")
+            }
+        }
+        if report.files.contains(where: { !$0.errors.isEmpty }) { throw ExitCode(1) }
+    }
+
+    func lint(_ path: String) -> Report.File {
+        var file = Report.File(path: path, kind: "checklist", sections: 0, items: 0, done: 0, errors: [], warnings: [])
+        let lower = path.lowercased()
+        if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") {
+            file.kind = "unknown"
+            file.errors.append(.init(line: 1, message: "YAML files (configs, themes) are not understood by this version; checklists are Markdown"))
+            return file
+        }
+        let bytes: [UInt8]
+        do { bytes = try readFile(path) } catch {
+            file.errors.append(.init(line: 1, message: error.message.replacingOccurrences(of: "\(path): ", with: "")))
+            return file
+        }
+        let c = ChecklistParser.parse(bytes, path: path)
+        file.sections = c.sections.count - 1
+        file.items = c.items.count
+        file.done = c.checkedInFile
+        for d in c.diagnostics {
+            let e = Report.Entry(line: d.line, message: d.message)
+            if d.severity == .error { file.errors.append(e) } else { file.warnings.append(e) }
+        }
+        return file
+    }
+}

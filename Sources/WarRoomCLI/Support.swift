@@ -1,0 +1,70 @@
+import Crypto
+import Foundation
+import WarRoomCore
+import WarRoomUI
+
+typealias WarRoomCoreTimestamp = Timestamp
+
+/// A checklist read from disk, with the SHA-256 of its bytes.
+struct LoadedChecklist {
+    var checklist: Checklist
+    var sha256: String
+}
+
+func readFile(_ path: String) throws(Failure) -> [UInt8] {
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+        throw Failure("\(path): no such file")
+    }
+    guard !isDir.boolValue else { throw Failure("\(path): is a directory, not a file") }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw Failure("\(path): cannot be read")
+    }
+    return [UInt8](data)
+}
+
+func sha256Hex(_ bytes: [UInt8]) -> String {
+    SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+}
+
+func loadChecklist(_ path: String) throws(Failure) -> LoadedChecklist {
+    let bytes = try readFile(path)
+    return LoadedChecklist(checklist: ChecklistParser.parse(bytes, path: path), sha256: sha256Hex(bytes))
+}
+
+/// Prints a checklist's errors and warnings to standard error; fails if it has errors.
+func requireValid(_ c: Checklist) throws(Failure) {
+    for d in c.diagnostics where d.severity == .warning {
+        FileHandle.standardError.write(Data((d.formatted(path: c.path) + "\n").utf8))
+    }
+    let errors = c.errors
+    guard errors.isEmpty else {
+        throw Failure(errors.map { $0.formatted(path: c.path) }.joined(separator: "\n"))
+    }
+}
+
+func writeStderr(_ s: String) {
+    FileHandle.standardError.write(Data((s + "\n").utf8))
+}
+
+func jsonString(_ value: some Encodable) -> String {
+    let e = JSONEncoder()
+    e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    guard let data = try? e.encode(value) else { return "{}" }
+    return String(decoding: data, as: UTF8.self)
+}
+
+/// Pads or cuts `s` to `width` terminal columns (for aligned text tables; CJK and emoji count double).
+func column(_ s: String, _ width: Int) -> String {
+    let w = DisplayWidth.of(s)
+    if w <= width { return s + String(repeating: " ", count: width - w) }
+    var out = ""
+    var used = 0
+    for ch in s {
+        let cw = DisplayWidth.of(ch)
+        if used + cw > width - 1 { break }
+        out.append(ch)
+        used += cw
+    }
+    return out + "…" + String(repeating: " ", count: max(0, width - 1 - used))
+}

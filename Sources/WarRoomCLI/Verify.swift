@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import WarRoomCore
+import WarRoomStore
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check the journal's whole hash chain; exit 1 naming the first bad line.",
+        discussion: "Read-only: never takes the writer's lock and never changes a file."
+    )
+
+    @Option(help: "The run's state directory.") var state: String
+
+    func run() throws {
+        guard Journal.exists(in: state) else { throw Failure("\(state): no journal here (\(Journal.path(in: state)) is missing)") }
+        let replay: Replay
+        do { replay = try Journal.replay(stateDir: state) } catch { throw Failure("\(error)") }
+        let path = Journal.path(in: state)
+        if let t = replay.tornTail {
+            writeStderr("\(path):\(t.line): warning: torn last line (\(t.bytes) bytes, never acknowledged); the next writer cuts it off")
+        }
+        for warning in permissionWarnings(state) { writeStderr("warroom: warning: \(warning)") }
+        print("\(path): chain intact, \(replay.state.lastSeq) entries, run \(replay.state.runID ?? "?")"
+              + (replay.state.lastTime.map { ", last at \(Timestamp.iso8601($0))" } ?? ""))
+    }
+
+    func permissionWarnings(_ dir: String) -> [String] {
+        var out: [String] = []
+        let fm = FileManager.default
+        func mode(_ p: String) -> Int? { (try? fm.attributesOfItem(atPath: p)[.posixPermissions] as? Int) ?? nil }
+        if let m = mode(dir), m & 0o077 != 0 { out.append("\(dir) is readable by others (mode \(String(m, radix: 8)); expected 700)") }
+        for name in (try? fm.contentsOfDirectory(atPath: dir)) ?? [] {
+            let p = (dir as NSString).appendingPathComponent(name)
+            if let m = mode(p), m & 0o077 != 0 { out.append("\(p) is readable by others (mode \(String(m, radix: 8)); expected 600)") }
+        }
+        return out
+    }
+}

@@ -1,0 +1,3 @@
+import WarRoomCLI
+
+WarRoomMain.run()

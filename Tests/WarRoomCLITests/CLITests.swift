@@ -1,0 +1,218 @@
+import Foundation
+import Testing
+import WarRoomCore
+import WarRoomStore
+
+let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let canary = repoRoot.appendingPathComponent("checklists/canary-go-live.md").path
+
+/// The `warroom` binary built beside this test bundle (or $WARROOM_BIN).
+let warroomBinary: String = {
+    if let b = ProcessInfo.processInfo.environment["WARROOM_BIN"] { return b }
+    let here = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    for dir in [here, here.deletingLastPathComponent()] {
+        let p = dir.appendingPathComponent("warroom").path
+        if FileManager.default.isExecutableFile(atPath: p) { return p }
+    }
+    return repoRoot.appendingPathComponent(".build/debug/warroom").path
+}()
+
+struct Result {
+    var status: Int32
+    var out: String
+    var err: String
+}
+
+@discardableResult
+func warroom(_ args: [String], env: [String: String] = [:], cwd: String? = nil) throws -> Result {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: warroomBinary)
+    p.arguments = args
+    var environment = ProcessInfo.processInfo.environment
+    environment["WARROOM_NOW"] = "2026-11-23T09:00:00Z"
+    environment["USER"] = "dana"
+    for (k, v) in env { environment[k] = v }
+    p.environment = environment
+    if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    p.standardInput = FileHandle.nullDevice
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return Result(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+}
+
+func tempDir(_ name: String = "t") -> String {
+    let d = FileManager.default.temporaryDirectory.appendingPathComponent("warroom-cli-\(name)-\(UUID().uuidString.prefix(8))").path
+    try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+    return d
+}
+
+/// Golden CLI output, with the parts that vary by machine (temp paths, run IDs) replaced.
+func checkGolden(_ name: String, _ text: String, replacing: [String: String] = [:]) throws {
+    var t = text
+    for (k, v) in replacing { t = t.replacingOccurrences(of: k, with: v) }
+    t = t.replacingOccurrences(of: repoRoot.path + "/", with: "")
+    t = t.replacing(#/run [0-9a-f]{8}/#, with: "run RUNID").replacing(#/"id" : "[0-9a-f]{8}"/#, with: #""id" : "RUNID""#)
+    let url = repoRoot.appendingPathComponent("Tests/Fixtures/cli/\(name)")
+    if ProcessInfo.processInfo.environment["WARROOM_RECORD"] == "1" {
+        try t.write(to: url, atomically: true, encoding: .utf8)
+        return
+    }
+    let expected = try #require(try? String(contentsOf: url, encoding: .utf8), "missing golden \(name) — record with WARROOM_RECORD=1")
+    #expect(t == expected, "\(name) differs from its golden file")
+}
+
+@Suite(.serialized) struct LintCommand {
+    @Test func projectChecklistsAreClean() throws {
+        let files = ["canary-go-live.md", "blue-green-go-live.md", "database-migration.md"].map { repoRoot.appendingPathComponent("checklists/\($0)").path }
+        let r = try warroom(["lint"] + files)
+        #expect(r.status == 0, "\(r.out)\(r.err)")
+        try checkGolden("lint-checklists.txt", r.out)
+    }
+
+    @Test func jsonShape() throws {
+        let bad = tempDir("lint") + "/bad.md"
+        try Data([0xEF, 0xBB, 0xBF] + Array("# x\n- [ ] ok\n- [ ] bad ".utf8) + [0xFF] + Array("\n- [ ] T1 a\n- [ ] T1 b\n".utf8)).write(to: URL(fileURLWithPath: bad))
+        let r = try warroom(["lint", "--json", canary, bad])
+        #expect(r.status == 1)
+        try checkGolden("lint.json", r.out, replacing: [bad: "bad.md"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        let files = try #require(json["files"] as? [[String: Any]])
+        #expect(files.map { $0["items"] as? Int } == [46, 4])
+        #expect(Set(files[0].keys) == ["path", "kind", "sections", "items", "done", "errors", "warnings"])
+    }
+
+    @Test func badInputNamesFileAndLine() throws {
+        let d = tempDir("lint")
+        FileManager.default.createFile(atPath: d + "/empty.md", contents: Data())
+        FileManager.default.createFile(atPath: d + "/prose.md", contents: Data("# Notes\n\nnothing to do\n".utf8))
+        let r = try warroom(["lint", d + "/empty.md", d + "/prose.md", d + "/missing.md"])
+        #expect(r.status == 1)
+        #expect(r.out.contains("\(d)/empty.md:1: error: file is empty"))
+        #expect(r.out.contains("\(d)/prose.md:1: error: no checklist items"))
+        #expect(r.out.contains("\(d)/missing.md:1: error: no such file"))
+    }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: repoRoot.deletingLastPathComponent().appendingPathComponent("shared/seeds").path)))
+    func seedsLint() throws {
+        let dir = repoRoot.deletingLastPathComponent().appendingPathComponent("shared/seeds").path
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).sorted().map { dir + "/" + $0 }
+        let r = try warroom(["lint", "--json"] + files)
+        #expect(r.status == 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        let counts = (json["files"] as? [[String: Any]] ?? []).map { [$0["items"] as? Int ?? -1, $0["done"] as? Int ?? -1] }
+        #expect(counts == [[204, 0], [282, 0], [101, 0], [121, 0], [168, 9]])
+    }
+}
+
+@Suite(.serialized) struct UsageAndHelp {
+    @Test(arguments: ["run", "lint", "check", "status", "verify"])
+    func helpOnEveryCommand(_ command: String) throws {
+        let r = try warroom([command, "--help"])
+        #expect(r.status == 0)
+        #expect(r.out.contains("USAGE: warroom \(command)"))
+    }
+
+    @Test func usageErrorsExit2() throws {
+        #expect(try warroom(["frobnicate"]).status == 2)
+        #expect(try warroom(["check", "T100", "--checklist", canary]).status == 2, "missing --state")
+        #expect(try warroom(["check", "T100", "--checklist", canary, "--state", "x", "--skip", "a", "--block", "b"]).status == 2)
+        #expect(try warroom(["check", "T100", "--checklist", canary, "--state", "x", "--skip", " "]).status == 2)
+        #expect(try warroom(["run"]).status == 2)
+    }
+}
+
+@Suite(.serialized) struct CheckStatusVerify {
+    @Test func aRunFromFirstCheckToStatus() throws {
+        let state = tempDir("run") + "/state"
+        var r = try warroom(["check", "T102", "--checklist", canary, "--state", state, "--note", "soak 14h, clean"])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.hasPrefix("T102 done — Staging soak completed"))
+        r = try warroom(["check", "T102", "--checklist", canary, "--state", state])
+        #expect(r.status == 0)
+        #expect(r.out.contains("already done (by dana at 2026-11-23T09:00:00.000Z); nothing changed"))
+        r = try warroom(["check", "T103a", "--checklist", canary, "--state", state, "--block", "replay cluster down", "--actor", "lee"])
+        #expect(r.status == 0)
+        r = try warroom(["check", "T107", "--checklist", canary, "--state", state, "--skip", "token rotated last week"], env: ["WARROOM_NOW": "2026-11-23T09:05:30Z"])
+        #expect(r.status == 0)
+        r = try warroom(["check", "T103", "--checklist", canary, "--state", state])
+        #expect(r.out.contains("1 sub-item is still open"), "T103a is blocked, T103b open")
+        r = try warroom(["check", "T103", "--checklist", canary, "--state", state, "--undo"])
+        #expect(r.status == 0)
+        #expect(r.out.hasPrefix("T103 open — undid dana's done"))
+        r = try warroom(["check", "T103", "--checklist", canary, "--state", state, "--undo"])
+        #expect(r.status == 1)
+        #expect(r.err.contains("T103 has no change to undo"))
+
+        let status = try warroom(["status", "--checklist", canary, "--state", state])
+        #expect(status.status == 0)
+        try checkGolden("status.txt", status.out, replacing: [state: "STATE"])
+        let json = try warroom(["status", "--checklist", canary, "--state", state, "--json"])
+        try checkGolden("status.json", json.out, replacing: [state: "STATE"])
+
+        let verify = try warroom(["verify", "--state", state])
+        #expect(verify.status == 0, "\(verify.err)")
+        #expect(verify.out.contains("chain intact, 6 entries"))
+
+        // Permissions: directory 0700, files 0600.
+        let attrs = try FileManager.default.attributesOfItem(atPath: state)
+        #expect((attrs[.posixPermissions] as? Int) == 0o700)
+        for f in try FileManager.default.contentsOfDirectory(atPath: state) {
+            let a = try FileManager.default.attributesOfItem(atPath: state + "/" + f)
+            #expect((a[.posixPermissions] as? Int) == 0o600, "\(f)")
+        }
+    }
+
+    @Test func unknownItemSuggests() throws {
+        let state = tempDir("run") + "/state"
+        let r = try warroom(["check", "T13", "--checklist", canary, "--state", state])
+        #expect(r.status == 1)
+        #expect(r.err.contains("no item with ID T13; did you mean:"))
+        #expect(r.err.contains("T130  Route 10% of traffic to canary"))
+        #expect(!FileManager.default.fileExists(atPath: state + "/journal.jsonl"), "a failed check writes nothing")
+    }
+
+    @Test func secondWriterIsRefusedNamingTheHolder() throws {
+        let state = tempDir("lock") + "/state"
+        let holder = try JournalWriter.open(stateDir: state, actor: "marco", now: 0)
+        defer { holder.close() }
+        let r = try warroom(["check", "T102", "--checklist", canary, "--state", state])
+        #expect(r.status == 1)
+        #expect(r.err.contains("marco"))
+        #expect(r.err.contains("pid \(ProcessInfo.processInfo.processIdentifier)"))
+        // Readers never need the lock.
+        #expect(try warroom(["status", "--checklist", canary, "--state", state]).status == 0)
+    }
+
+    @Test func verifyNamesTheFirstBadLine() throws {
+        let state = tempDir("tamper") + "/state"
+        for id in ["T102", "T104", "T110"] { try warroom(["check", id, "--checklist", canary, "--state", state]) }
+        let path = state + "/journal.jsonl"
+        var text = try String(contentsOfFile: path, encoding: .utf8)
+        text = text.replacingOccurrences(of: "\"T104\"", with: "\"T105\"")
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
+        let r = try warroom(["verify", "--state", state])
+        #expect(r.status == 1)
+        #expect(r.err.contains("journal.jsonl:3:"), "\(r.err)")
+        #expect(try warroom(["status", "--checklist", canary, "--state", state]).status == 1, "status refuses a damaged journal too")
+    }
+
+    @Test func editedChecklistReportsOrphanedState() throws {
+        let dir = tempDir("edit")
+        let list = dir + "/c.md"
+        try "## A\n- [ ] keep me\n- [ ] remove me\n".write(toFile: list, atomically: true, encoding: .utf8)
+        let before = try warroom(["lint", "--json", list])
+        #expect(before.status == 0)
+        let c = ChecklistParser.parse("## A\n- [ ] keep me\n- [ ] remove me\n", path: list)
+        try warroom(["check", c.items[1].id, "--checklist", list, "--state", dir + "/s"])
+        try "## A\n- [ ] keep me\n- [ ] added\n".write(toFile: list, atomically: true, encoding: .utf8)
+        let r = try warroom(["status", "--checklist", list, "--state", dir + "/s"])
+        #expect(r.status == 0)
+        #expect(r.out.contains("the checklist changed since this run started"))
+        #expect(r.out.contains("State for items no longer in the checklist:\n  \(c.items[1].id): done by dana"))
+    }
+}
