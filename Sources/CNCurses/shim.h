@@ -86,4 +86,16 @@ static inline int wr_sa_restart(void) { return SA_RESTART; }
 extern int pipe2(int pipefd[2], int flags);
 static inline int wr_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
 #endif
+/* A parent (a test runner's worker thread, a supervisor) may hand us a blocked signal mask. The console depends on
+   SIGWINCH (resize), SIGHUP (pane killed), SIGINT and SIGTERM reaching this thread: unblock them. */
+static inline int wr_unblock_console_signals(void) {
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGWINCH);
+    sigaddset(&s, SIGHUP);
+    sigaddset(&s, SIGINT);
+    sigaddset(&s, SIGTERM);
+    return pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+}
+
 #endif

@@ -26,6 +26,7 @@ public enum Signals {
         SignalState.prime()
         chainCrashes = keepRuntimeBacktrace
         SignalState.setWakeDescriptor(wakeup.writeFD)
+        _ = wr_unblock_console_signals()
         guard !installed else { return }
         installed = true
         for sig in quitSignals where sig < savedCapacity {

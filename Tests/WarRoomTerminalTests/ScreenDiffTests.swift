@@ -87,7 +87,7 @@ import WarRoomUI
         let d = ScreenDiff.compute(from: a, to: b)
         #expect(d.runs.count == 1)
         #expect(d.runs[0].x == 0 && d.runs[0].width == 2)
-        #expect(d.runs[0].text == "?x")  // a wide char with no room shows as '?', keeping columns aligned
+        #expect(d.runs[0].text == " x")  // the buffer blanked the orphaned left half; columns stay aligned
     }
 
     @Test func emojiAndUnrenderableGlyphsKeepColumns() {
