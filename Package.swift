@@ -36,7 +36,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "warroom", dependencies: ["WarRoomCLI"]),
-        .executableTarget(name: "warroom-bench", dependencies: ["WarRoomCore", "WarRoomStore"]),
+        .executableTarget(name: "warroom-bench", dependencies: ["WarRoomCore", "WarRoomStore", "WarRoomUI"]),
         .testTarget(name: "WarRoomCoreTests", dependencies: ["WarRoomCore"]),
         .testTarget(name: "WarRoomStoreTests", dependencies: ["WarRoomStore", "WarRoomCore"]),
         .testTarget(name: "WarRoomUITests", dependencies: ["WarRoomUI", "WarRoomCore"]),

@@ -557,6 +557,7 @@ private struct Parser {
         result.reserveCapacity(items.count)
         var seenTask: [String: Int] = [:]
         var seenDerived: [String: Int] = [:]
+        var sectionHashes: [UInt64?] = Array(repeating: nil, count: sections.count)
         for raw in items {
             let parsed = ItemText(raw.text)
             var id: String
@@ -572,7 +573,9 @@ private struct Parser {
                     seenTask[t] = raw.line
                 }
             } else {
-                let base = derivedID(sectionPath: sections[raw.section].path, text: raw.text, title: parsed.title)
+                let sh = sectionHashes[raw.section] ?? sectionPathHash(sections[raw.section].path)
+                sectionHashes[raw.section] = sh
+                let base = derivedID(sectionHash: sh, text: raw.text, title: parsed.title)
                 let n = (seenDerived[base] ?? 0) + 1
                 seenDerived[base] = n
                 id = n == 1 ? base : "\(base)-\(n)"
@@ -812,70 +815,80 @@ struct ItemText {
     var detail: String?
 
     init(_ text: String) {
-        var s = Substring(text.trimmingSpaces())
+        let u = Array(text.utf8)
+        var a = 0, b = u.count
+        while a < b, u[a] == SP || u[a] == TAB { a += 1 }
+        while b > a, u[b - 1] == SP || u[b - 1] == TAB { b -= 1 }
         // Leading task ID: T1137, T1180a, CHK012 — followed by space, ':' or end.
-        if let id = ItemText.leadingTaskID(s) {
-            taskID = id
-            s = s.dropFirst(id.count)
-            if s.first == ":" { s = s.dropFirst() }
-            s = s.drop { $0 == " " }
+        if let n = ItemText.leadingTaskID(u, a, b) {
+            taskID = String(decoding: u[a..<(a + n)], as: UTF8.self)
+            a += n
+            if a < b, u[a] == COLON { a += 1 }
+            while a < b, u[a] == SP { a += 1 }
         }
-        if s.hasPrefix("[P]") {
+        if b - a >= 3, u[a] == LBR, u[a + 1] == 0x50, u[a + 2] == RBR { // [P]
             parallel = true
-            s = s.dropFirst(3).drop { $0 == " " }
+            a += 3
+            while a < b, u[a] == SP { a += 1 }
         }
-        if s.hasPrefix("**") || s.hasPrefix("__") {
-            let delim = Array(s.utf8.prefix(2))
-            let u = Array(s.utf8)
-            var close = 3
-            while close + 1 < u.count, !(u[close] == delim[0] && u[close + 1] == delim[1]) { close += 1 }
-            if close + 1 < u.count {
-                var lead = String(decoding: u[2..<close], as: UTF8.self).trimmingSpaces()
-                var rest = String(decoding: u[(close + 2)...], as: UTF8.self).trimmingSpaces()
-                if lead.hasSuffix(":") { lead.removeLast() }
-                if rest.hasPrefix(":") { rest = String(rest.dropFirst()).trimmingSpaces() }
-                if rest.hasPrefix("- ") || rest.hasPrefix("— ") || rest.hasPrefix("– ") {
-                    rest = String(rest.dropFirst(2)).trimmingSpaces()
+        if b - a >= 4, (u[a] == STAR && u[a + 1] == STAR) || (u[a] == UNDERSCORE && u[a + 1] == UNDERSCORE) {
+            let d = u[a]
+            var close = a + 3
+            while close + 1 < b, !(u[close] == d && u[close + 1] == d) { close += 1 }
+            if close + 1 < b {
+                var ls = a + 2, le = close
+                while ls < le, u[ls] == SP { ls += 1 }
+                while le > ls, u[le - 1] == SP { le -= 1 }
+                if le > ls, u[le - 1] == COLON { le -= 1 }
+                var rs = close + 2
+                while rs < b, u[rs] == SP { rs += 1 }
+                if rs < b, u[rs] == COLON { rs += 1; while rs < b, u[rs] == SP { rs += 1 } }
+                if rs + 1 < b, u[rs] == DASH, u[rs + 1] == SP { rs += 2 }
+                else if rs + 3 < b, u[rs] == 0xE2, u[rs + 1] == 0x80, u[rs + 2] == 0x94 || u[rs + 2] == 0x93, u[rs + 3] == SP {
+                    rs += 4 // "— " or "– "
                 }
-                title = plainInline(lead)
-                let d = plainInline(rest)
-                detail = d.isEmpty ? nil : d
+                title = plainInline(u[ls..<le])
+                let dtl = plainInline(u[rs..<b])
+                detail = dtl.isEmpty ? nil : dtl
                 return
             }
         }
-        title = plainInline(String(s))
+        title = plainInline(u[a..<b])
     }
 
-    static func leadingTaskID(_ s: Substring) -> String? {
-        let u = Array(s.utf8.prefix(16))
-        var j = 0
-        if u.count >= 4, u[0] == 0x43, u[1] == 0x48, u[2] == 0x4B { j = 3 } // CHK
-        else if u.first == 0x54 { j = 1 } // T
+    init(_ text: Substring) { self.init(String(text)) }
+
+    /// Length of a leading task ID (`T1137`, `T1180a`, `CHK012`) in `u[a..<b]`, if there is one.
+    static func leadingTaskID(_ u: [UInt8], _ a: Int, _ b: Int) -> Int? {
+        var j = a
+        if b - a >= 4, u[a] == 0x43, u[a + 1] == 0x48, u[a + 2] == 0x4B { j += 3 } // CHK
+        else if a < b, u[a] == 0x54 { j += 1 } // T
         else { return nil }
         let digitsStart = j
-        while j < u.count, isDigit(u[j]) { j += 1 }
+        while j < b, isDigit(u[j]) { j += 1 }
         guard j > digitsStart, j - digitsStart <= 6 else { return nil }
-        if j < u.count, u[j] >= 0x61, u[j] <= 0x7A { j += 1 }
-        guard j == u.count || u[j] == SP || u[j] == COLON else { return nil }
-        return String(decoding: u[0..<j], as: UTF8.self)
+        if j < b, u[j] >= 0x61, u[j] <= 0x7A { j += 1 }
+        guard j == b || u[j] == SP || u[j] == COLON else { return nil }
+        return j - a
     }
 }
 
 /// Inline Markdown reduced to what a person reads: emphasis markers, code ticks and escapes removed.
-func plainInline(_ s: String) -> String {
+func plainInline(_ s: String) -> String { plainInline(Array(s.utf8)[...]) }
+
+func plainInline(_ u: ArraySlice<UInt8>) -> String {
     var out: [UInt8] = []
-    let u = Array(s.utf8)
     out.reserveCapacity(u.count)
-    var k = 0
-    while k < u.count {
+    var k = u.startIndex
+    while k < u.endIndex {
         let c = u[k]
-        if c == BACKSLASH, k + 1 < u.count, u[k + 1] < 0x80, !isAlpha(u[k + 1]), !isDigit(u[k + 1]), u[k + 1] != SP {
+        if c == BACKSLASH, k + 1 < u.endIndex, u[k + 1] < 0x80, !isAlpha(u[k + 1]), !isDigit(u[k + 1]), u[k + 1] != SP {
             out.append(u[k + 1]); k += 2; continue
         }
         if c == STAR || c == BACKTICK { k += 1; continue }
-        if c == UNDERSCORE, k + 1 < u.count, u[k + 1] == UNDERSCORE {
+        if c == UNDERSCORE, k + 1 < u.endIndex, u[k + 1] == UNDERSCORE {
             var e = k
-            while e < u.count, u[e] == UNDERSCORE { e += 1 }
+            while e < u.endIndex, u[e] == UNDERSCORE { e += 1 }
             // "__bold__" markers go; long "_____" blanks (signature lines) stay.
             if e - k == 2 { k = e; continue }
             out.append(contentsOf: u[k..<e]); k = e; continue
@@ -892,30 +905,60 @@ func plainInline(_ s: String) -> String {
 /// `kubernetes-cluster-3fa2c1`: a readable slug of the title plus a short hash of section path and text.
 /// Editing one item changes only that item's ID; true duplicates get `-2`, `-3` in document order.
 func derivedID(sectionPath: [String], text: String, title: String) -> String {
-    var words: [String] = []
-    var cur: [UInt8] = []
-    var length = 0
-    for c in title.utf8 {
-        if isAlpha(c) || isDigit(c) {
-            cur.append(c | (isAlpha(c) ? 0x20 : 0))
-        } else if !cur.isEmpty {
-            words.append(String(decoding: cur, as: UTF8.self)); length += cur.count + 1; cur.removeAll()
-            if words.count == 4 || length > 28 { break }
-        }
-    }
-    if !cur.isEmpty, words.count < 4, length <= 28 { words.append(String(decoding: cur, as: UTF8.self)) }
-    let slug = words.isEmpty ? "item" : words.joined(separator: "-")
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    func mix(_ bytes: some Sequence<UInt8>) { for b in bytes { h ^= UInt64(b); h = h &* 0x100_0000_01b3 } }
-    for part in sectionPath { mix(part.utf8); mix([0x1F]) }
-    mix([0x1E])
-    mix(normalizedSpaces(text).utf8)
-    let hex = String(h >> 40, radix: 16)
-    return slug + "-" + String(repeating: "0", count: max(0, 6 - hex.count)) + hex
+    derivedID(sectionHash: sectionPathHash(sectionPath), text: text, title: title)
 }
 
-private func normalizedSpaces(_ s: String) -> String {
-    s.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
+private let fnvOffset: UInt64 = 0xcbf2_9ce4_8422_2325
+private let fnvPrime: UInt64 = 0x100_0000_01b3
+
+/// FNV-1a over the section titles (each followed by 0x1F); computed once per section.
+func sectionPathHash(_ path: [String]) -> UInt64 {
+    var h = fnvOffset
+    for part in path {
+        for b in part.utf8 { h ^= UInt64(b); h = h &* fnvPrime }
+        h ^= 0x1F; h = h &* fnvPrime
+    }
+    return h
+}
+
+func derivedID(sectionHash: UInt64, text: String, title: String) -> String {
+    var slug: [UInt8] = []
+    slug.reserveCapacity(32)
+    var words = 0
+    var inWord = false
+    for c in title.utf8 {
+        if isAlpha(c) || isDigit(c) {
+            if !inWord {
+                if words == 4 || slug.count > 28 { break }
+                if words > 0 { slug.append(DASH) }
+                words += 1
+                inWord = true
+            }
+            slug.append(c | (isAlpha(c) ? 0x20 : 0))
+        } else {
+            inWord = false
+        }
+    }
+    if slug.isEmpty { slug = Array("item".utf8) }
+    // Hash the text with runs of spaces and tabs folded to one space and the ends trimmed.
+    var h = sectionHash
+    h ^= 0x1E; h = h &* fnvPrime
+    var pendingSpace = false
+    var started = false
+    for b in text.utf8 {
+        if b == SP || b == TAB {
+            pendingSpace = started
+            continue
+        }
+        if pendingSpace { h ^= UInt64(SP); h = h &* fnvPrime; pendingSpace = false }
+        h ^= UInt64(b); h = h &* fnvPrime
+        started = true
+    }
+    let top = h >> 40
+    let hexDigits = Array("0123456789abcdef".utf8)
+    slug.append(DASH)
+    for shift in stride(from: 20, through: 0, by: -4) { slug.append(hexDigits[Int((top >> UInt64(shift)) & 0xF)]) }
+    return String(decoding: slug, as: UTF8.self)
 }
 
 // MARK: - Mission-clock offsets in headings
@@ -986,9 +1029,11 @@ private func looksDoubleEncoded(_ s: String) -> Bool {
 
 extension String {
     func trimmingSpaces() -> String {
-        var u = Substring(self)
-        while let f = u.first, f == " " || f == "\t" { u = u.dropFirst() }
-        while let l = u.last, l == " " || l == "\t" { u = u.dropLast() }
-        return String(u)
+        let u = utf8
+        guard let f = u.first, let l = u.last, f == SP || f == TAB || l == SP || l == TAB else { return self }
+        var a = u.startIndex, b = u.endIndex
+        while a < b, u[a] == SP || u[a] == TAB { a = u.index(after: a) }
+        while b > a, u[u.index(before: b)] == SP || u[u.index(before: b)] == TAB { b = u.index(before: b) }
+        return String(Substring(u[a..<b])) 
     }
 }

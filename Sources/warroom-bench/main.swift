@@ -1,0 +1,141 @@
+// Benchmarks that print figures (run through scripts/bench, release build). Not tests: nothing here fails a build.
+import Foundation
+import WarRoomCore
+import WarRoomStore
+import WarRoomUI
+
+func nowNS() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
+
+func ms(_ ns: UInt64) -> String { String(format: "%.2f ms", Double(ns) / 1e6) }
+
+func percentile(_ xs: [UInt64], _ p: Double) -> UInt64 {
+    let s = xs.sorted()
+    return s[min(s.count - 1, Int(Double(s.count - 1) * p))]
+}
+
+func time(_ runs: Int, _ body: () -> Void) -> [UInt64] {
+    (0..<runs).map { _ in
+        let t = nowNS()
+        body()
+        return nowNS() - t
+    }
+}
+
+func line(_ name: String, _ figure: String, goal: String) {
+    print(name.padding(toLength: 46, withPad: " ", startingAt: 0) + figure.padding(toLength: 34, withPad: " ", startingAt: 0) + goal)
+}
+
+/// A 10,000-item checklist shaped like the seeds: phases, T-offsets, task IDs, [P], bold leads, sub-items.
+func bigChecklist(items: Int) -> String {
+    var s = "# Synthetic go-live\n\n"
+    var n = 0
+    var phase = 0
+    while n < items {
+        phase += 1
+        s += "## Phase \(phase) (T-\(phase * 10) min)\n\n"
+        for group in 0..<4 where n < items {
+            s += "### Group \(phase).\(group)\n"
+            for i in 0..<25 where n < items {
+                if i % 5 == 0 {
+                    s += "- [ ] T\(100_000 + n) [P] **Check \(n):** verify service \(i) in group \(group) responds\n"
+                } else if i % 5 == 1 {
+                    s += "  - [x] T\(100_000 + n)a sub-step for item \(n - 1)\n"
+                } else {
+                    s += "- [ ] Verify component \(n) is healthy after the phase \(phase) rollout\n"
+                }
+                n += 1
+            }
+            s += "\n"
+        }
+    }
+    return s
+}
+
+print("warroom benchmarks (release build, \(ProcessInfo.processInfo.activeProcessorCount) cores)")
+print(String(repeating: "-", count: 100))
+
+// 1. Parse a 10,000-item checklist.
+let text = Array(bigChecklist(items: 10_000).utf8)
+let parsed = ChecklistParser.parse(text, path: "big.md")
+precondition(parsed.items.count == 10_000, "expected 10,000 items, got \(parsed.items.count)")
+_ = ChecklistParser.parse(text, path: "big.md")
+let parseTimes = time(30) { _ = ChecklistParser.parse(text, path: "big.md") }
+line("parse 10,000-item checklist (\(text.count / 1024) KiB)", "median \(ms(percentile(parseTimes, 0.5))), max \(ms(parseTimes.max()!))", goal: "goal ≤ 50 ms")
+
+// 2. Append + fsync latency, on the real disk (not /tmp, which may be tmpfs).
+let base = FileManager.default.currentDirectoryPath + "/.build/bench-\(getpid())"
+defer { try? FileManager.default.removeItem(atPath: base) }
+do {
+    let writer = try JournalWriter.open(stateDir: base + "/append", actor: "bench", now: 0)
+    try writer.append(.runStarted(RunStarted(checklist: "big.md", checklistSHA256: "00", items: 10_000, host: "bench", pid: getpid())),
+                      actor: "bench", time: 1_795_424_400_000)
+    var lat: [UInt64] = []
+    for i in 0..<2000 {
+        let item = parsed.items[i % parsed.items.count].id
+        let t = nowNS()
+        try writer.append(.itemSet(ItemSet(id: item, status: i % 2 == 0 ? .done : .open, note: "bench \(i)")),
+                          actor: "bench", time: 1_795_424_400_000 + Int64(i))
+        lat.append(nowNS() - t)
+    }
+    writer.close()
+    line("append+fsync (2,000 appends, journal + head)", "p50 \(ms(percentile(lat, 0.5))), p99 \(ms(percentile(lat, 0.99)))", goal: "goal p99 ≤ 5 ms")
+} catch {
+    print("append benchmark failed: \(error)")
+}
+
+// 3. Replay 100,000 events.
+do {
+    let dir = base + "/replay"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    var out = ""
+    out.reserveCapacity(30_000_000)
+    var prev: String?
+    let start = #"{"checklist":"big.md","checklistSHA256":"00","host":"bench","items":10000,"pid":1}"#
+    for seq in 1...100_000 {
+        let time = Timestamp.iso8601(1_795_424_400_000 + Int64(seq) * 250)
+        let (type, payload): (String, String)
+        if seq == 1 {
+            (type, payload) = ("run.started", start)
+        } else {
+            let id = parsed.items[seq % parsed.items.count].id
+            (type, payload) = ("item.set", #"{"id":"\#(id)","status":"\#(seq % 3 == 0 ? "skipped" : "done")","reason":"r"}"#)
+        }
+        let sealed = JournalTestSupport.sealedLine(seq: seq, time: time, actor: "dana", type: type, payload: payload, prev: prev)
+        out += sealed.line
+        prev = sealed.hash
+    }
+    try out.write(toFile: Journal.path(in: dir), atomically: false, encoding: .utf8)
+    let size = out.utf8.count
+    var events = 0
+    let replayTimes = time(5) {
+        events = (try? Journal.replay(stateDir: dir).state.lastSeq) ?? -1
+    }
+    precondition(events == 100_000, "replay failed")
+    line("replay 100,000 events (\(size / 1_048_576) MiB, verify chain)", "median \(ms(percentile(replayTimes, 0.5))), max \(ms(replayTimes.max()!))", goal: "goal ≤ 500 ms")
+} catch {
+    print("replay benchmark failed: \(error)")
+}
+
+// 4. Render: the console on the 10,000-item checklist.
+let config = ConsoleConfig(service: "bench", actor: "dana", driving: true, t0: nil, stateDir: ".warroom")
+var state = ConsoleState(config: config, checklist: parsed, run: RunState(), now: 1_795_424_400_000, size: Size(width: 120, height: 40))
+let theme = ThemeLoader.builtin("default")!
+let renderTimes = time(200) { _ = Renderer.render(state, theme: theme, glyphs: .unicode, size: state.size) }
+line("render 120×40 frame, 10,000-item checklist", "median \(ms(percentile(renderTimes, 0.5))), p99 \(ms(percentile(renderTimes, 0.99)))", goal: "(frame budget 16 ms)")
+var keyTimes: [UInt64] = []
+for i in 0..<500 {
+    let t = nowNS()
+    _ = state.update(.key(i % 50 == 49 ? .pageDown : .char("j")))
+    _ = Renderer.render(state, theme: theme, glyphs: .unicode, size: state.size)
+    keyTimes.append(nowNS() - t)
+}
+line("key → new frame (j / PgDn), 10,000 items", "median \(ms(percentile(keyTimes, 0.5))), p99 \(ms(percentile(keyTimes, 0.99)))", goal: "")
+let foldTimes = time(50) {
+    _ = state.update(.key(.home))
+    _ = state.update(.key(.char(" ")))
+}
+line("fold/unfold a section (rebuild rows)", "median \(ms(percentile(foldTimes, 0.5))), max \(ms(foldTimes.max()!))", goal: "")
