@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WarRoomCore
+import WarRoomUI
 
 struct Lint: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -45,15 +46,23 @@ struct Lint: ParsableCommand {
 
     func lint(_ path: String) -> Report.File {
         var file = Report.File(path: path, kind: "checklist", sections: 0, items: 0, done: 0, errors: [], warnings: [])
-        let lower = path.lowercased()
-        if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") {
-            file.kind = "unknown"
-            file.errors.append(.init(line: 1, message: "YAML files (configs, themes) are not understood by this version; checklists are Markdown"))
-            return file
-        }
         let bytes: [UInt8]
         do { bytes = try readFile(path) } catch {
             file.errors.append(.init(line: 1, message: error.message.replacingOccurrences(of: "\(path): ", with: "")))
+            return file
+        }
+        let lower = path.lowercased()
+        if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") {
+            if let line = configKeyLine(bytes) {
+                file.kind = "config"
+                file.errors.append(.init(line: line, message: "warroom.yaml configs are not understood by this version yet (themes and checklists are)"))
+                return file
+            }
+            file.kind = "theme"
+            for d in ThemeLoader.lint(bytes: bytes, path: path) {
+                let e = Report.Entry(line: d.line, message: d.message)
+                if d.severity == .error { file.errors.append(e) } else { file.warnings.append(e) }
+            }
             return file
         }
         let c = ChecklistParser.parse(bytes, path: path)
@@ -65,5 +74,14 @@ struct Lint: ParsableCommand {
             if d.severity == .error { file.errors.append(e) } else { file.warnings.append(e) }
         }
         return file
+    }
+
+    /// The line of a top-level key only a run config has (`service:`, `ramp:` …), if any.
+    func configKeyLine(_ bytes: [UInt8]) -> Int? {
+        let keys = ["service", "checklist", "t0", "ramp", "rollback", "contacts", "sources", "slos"]
+        for (i, raw) in String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            for k in keys where raw.hasPrefix(k + ":") { return i + 1 }
+        }
+        return nil
     }
 }

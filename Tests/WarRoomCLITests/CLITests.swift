@@ -216,3 +216,30 @@ func checkGolden(_ name: String, _ text: String, replacing: [String: String] = [
         #expect(r.out.contains("State for items no longer in the checklist:\n  \(c.items[1].id): done by dana"))
     }
 }
+
+@Suite(.serialized) struct LintThemes {
+    @Test func shippedThemesAreClean() throws {
+        let files = ["default", "light", "high-contrast", "monochrome"].map { repoRoot.appendingPathComponent("themes/\($0).yaml").path }
+        let r = try warroom(["lint", "--json"] + files)
+        #expect(r.status == 0, "\(r.out)")
+        let json = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any]
+        #expect((json?["files"] as? [[String: Any]])?.map { $0["kind"] as? String } == ["theme", "theme", "theme", "theme"])
+    }
+
+    @Test func badThemeNamesFileAndLine() throws {
+        let path = tempDir("theme") + "/mine.yaml"
+        try "name: mine\nroles:\n  ok: green\n  sucess: red\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let r = try warroom(["lint", path])
+        #expect(r.status == 1)
+        #expect(r.out.contains("\(path):4: error: unknown role"), "\(r.out)")
+    }
+
+    @Test func configIsRecognisedAndNotMistakenForATheme() throws {
+        let path = tempDir("cfg") + "/warroom.yaml"
+        try "# run config\nservice: checkout-api\nramp:\n  steps: [10, 25]\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let r = try warroom(["lint", "--json", path])
+        #expect(r.status == 1)
+        #expect(r.out.contains("\"kind\" : \"config\""))
+        #expect(r.out.contains("\"line\" : 2"))
+    }
+}
