@@ -98,8 +98,10 @@ public struct Buffer: Sendable, Equatable {
         get { cells[y * size.width + x] }
         set {
             let i = y * size.width + x
-            if !newValue.continuation {
-                if cells[i].continuation, x > 0 { cells[i - 1] = Cell(" ", cells[i - 1].style) }
+            let old = cells[i]
+            // Only a different character breaks a wide one; a style change (selection, restyle) does not.
+            if !newValue.continuation, old.continuation || old.char != newValue.char {
+                if old.continuation, x > 0 { cells[i - 1] = Cell(" ", cells[i - 1].style) }
                 if x + 1 < size.width, cells[i + 1].continuation { cells[i + 1] = Cell(" ", cells[i + 1].style) }
             }
             cells[i] = newValue

@@ -176,6 +176,8 @@ struct ConsoleEndToEnd {
         let t = try TmuxConsole(width: 120, height: 40, command: consoleCommand(state: state))
         t.waitFor(text: "CONTACTS")
         t.waitFor(text: "Dana Whitfield")
+        // The selected first row holds an emoji: it must reach the screen whole, not as "?".
+        t.waitFor(text: "▾ 📋 Pre-Deployment (T-24h)")
         try t.resize(80, 24)
         t.waitFor("80×24 layout") { s in !s.contains("CONTACTS") && s.contains("CHECKLIST") && s.contains("RAMP") && s.contains("SLO") && s.contains("ROLLBACK") }
         try t.resize(50, 12)

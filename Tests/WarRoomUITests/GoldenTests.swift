@@ -147,6 +147,15 @@ enum Golden {
         #expect(b.text == "日 |x \n")
     }
 
+    @Test func restylingKeepsWideCharactersWhole() {
+        var b = Buffer(Size(width: 8, height: 1))
+        b.put("▾ 📋 x", x: 0, y: 0)
+        b.restyle(Rect(x: 0, y: 0, width: 8, height: 1), Style(.selection))
+        #expect(b[3, 0].continuation, "the emoji keeps its right half")
+        #expect(b.text == "▾ 📋 x  \n")
+        #expect(b[2, 0].style == Style(.selection))
+    }
+
     @Test func putClipsWithEllipsisAndNeverSplitsAWideCharacter() {
         var b = Buffer(Size(width: 7, height: 1))
         #expect(b.put("ab日本語", x: 0, y: 0) == 7)
