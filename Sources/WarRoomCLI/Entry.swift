@@ -3,7 +3,11 @@ import Foundation
 
 /// Runs the `warroom` command line. Exit codes: 0 ok, 1 invalid input or failed check, 2 usage.
 public enum WarRoomMain {
+    /// Monotonic time when main started (for the console's "first screen in N ms" log line).
+    nonisolated(unsafe) static var startedNS: UInt64 = 0
+
     public static func run(_ arguments: [String]? = nil) -> Never {
+        startedNS = monotonicNS()
         // A full disk or a file-size limit must fail a write (and say NOT SAVED), not kill the process.
         signal(SIGXFSZ, SIG_IGN)
         // `warroom status | head` must not die of SIGPIPE.
@@ -57,6 +61,12 @@ enum Clock {
         clock_gettime(CLOCK_REALTIME, &ts)
         return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
+}
+
+func monotonicNS() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }
 
 func defaultActor() -> String {

@@ -141,6 +141,9 @@ final class Console {
         let glyphs = (forceASCII || !term.utf8) ? Glyphs.ascii : Glyphs.unicode
         _ = state.update(.resize(term.size))
         term.draw(Renderer.render(state, theme: theme, glyphs: glyphs, size: state.size))
+        let firstMS = Double(monotonicNS() - WarRoomMain.startedNS) / 1e6
+        log(String(format: "first screen drawn %.1f ms after start (%d items, %dx%d)", firstMS,
+                   state.checklist.items.count, state.size.width, state.size.height))
 
         while true {
             let now = Clock.now()
@@ -175,7 +178,7 @@ final class Console {
                             _ = state.update(.themeChanged(t.name))
                         }
                     case .redraw:
-                        term.setTheme(theme)
+                        term.redraw()
                     case .quit:
                         return .quit
                     }

@@ -14,14 +14,19 @@ public struct Checklist: Sendable {
     var index: [String: Int]
 
     public init(path: String, sections: [Section], items: [Item], diagnostics: [Diagnostic], lineCount: Int) {
+        var index: [String: Int] = [:]
+        index.reserveCapacity(items.count)
+        for (i, item) in items.enumerated() where index[item.id] == nil { index[item.id] = i }
+        self.init(path: path, sections: sections, items: items, diagnostics: diagnostics, lineCount: lineCount, index: index)
+    }
+
+    /// For the parser, which already holds the ID → item index.
+    init(path: String, sections: [Section], items: [Item], diagnostics: [Diagnostic], lineCount: Int, index: [String: Int]) {
         self.path = path
         self.sections = sections
         self.items = items
         self.diagnostics = diagnostics
         self.lineCount = lineCount
-        var index: [String: Int] = [:]
-        index.reserveCapacity(items.count)
-        for (i, item) in items.enumerated() where index[item.id] == nil { index[item.id] = i }
         self.index = index
     }
 

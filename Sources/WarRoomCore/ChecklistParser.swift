@@ -555,37 +555,37 @@ private struct Parser {
 
         var result: [Item] = []
         result.reserveCapacity(items.count)
-        var seenTask: [String: Int] = [:]
-        var seenDerived: [String: Int] = [:]
+        // One map serves duplicate detection and becomes the checklist's ID index: ID → item index.
+        var index: [String: Int] = [:]
+        index.reserveCapacity(items.count)
+        var derivedCount: [String: Int] = [:]
         var sectionHashes: [UInt64?] = Array(repeating: nil, count: sections.count)
         for raw in items {
             let parsed = ItemText(raw.text)
             var id: String
             if let t = parsed.taskID {
-                if let firstLine = seenTask[t] {
-                    diagnostics.append(Diagnostic(.error, line: raw.line, "duplicate task ID \(t) (first at line \(firstLine))"))
+                id = t
+                if let first = index[t] {
+                    diagnostics.append(Diagnostic(.error, line: raw.line, "duplicate task ID \(t) (first at line \(items[first].line))"))
                     var n = 2
-                    while seenTask["\(t)-\(n)"] != nil { n += 1 }
+                    while index["\(t)-\(n)"] != nil { n += 1 }
                     id = "\(t)-\(n)"
-                    seenTask[id] = raw.line
-                } else {
-                    id = t
-                    seenTask[t] = raw.line
                 }
             } else {
                 let sh = sectionHashes[raw.section] ?? sectionPathHash(sections[raw.section].path)
                 sectionHashes[raw.section] = sh
                 let base = derivedID(sectionHash: sh, text: raw.text, title: parsed.title)
-                let n = (seenDerived[base] ?? 0) + 1
-                seenDerived[base] = n
+                let n = (derivedCount[base] ?? 0) + 1
+                derivedCount[base] = n
                 id = n == 1 ? base : "\(base)-\(n)"
             }
+            index[id] = result.count
             result.append(Item(id: id, taskID: parsed.taskID, line: raw.line, section: raw.section, parent: raw.parent,
                                depth: raw.depth, text: raw.text, title: parsed.title, detail: parsed.detail,
                                parallel: parsed.parallel, checked: raw.checked, group: raw.group))
         }
         diagnostics.sort { ($0.line, $0.severity == .error ? 0 : 1) < ($1.line, $1.severity == .error ? 0 : 1) }
-        return Checklist(path: path, sections: sections, items: result, diagnostics: diagnostics, lineCount: lineCount)
+        return Checklist(path: path, sections: sections, items: result, diagnostics: diagnostics, lineCount: lineCount, index: index)
     }
 }
 
@@ -893,11 +893,16 @@ func plainInline(_ u: ArraySlice<UInt8>) -> String {
             if e - k == 2 { k = e; continue }
             out.append(contentsOf: u[k..<e]); k = e; continue
         }
-        if c == SP, out.last == SP { k += 1; continue }
+        if c == SP || c == TAB {
+            if !out.isEmpty, out.last != SP { out.append(SP) }
+            k += 1
+            continue
+        }
         out.append(c)
         k += 1
     }
-    return String(decoding: out, as: UTF8.self).trimmingSpaces()
+    if out.last == SP { out.removeLast() }
+    return String(decoding: out, as: UTF8.self)
 }
 
 // MARK: - Stable IDs

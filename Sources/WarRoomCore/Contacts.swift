@@ -21,11 +21,14 @@ extension Checklist {
     /// "Escalation"), and from any table whose header names a role and a name or phone.
     public var contacts: [Contact] {
         var out: [Contact] = []
+        // Whether a section sits under a heading about contacts: its own title, or its parent's answer.
+        var inContacts = Array(repeating: false, count: sections.count)
         for s in sections {
-            let inContacts = s.path.contains { t in
-                let l = t.lowercased()
-                return l.contains("contact") || l.contains("escalation") || l.contains("on-call") || l.contains("roster")
-            }
+            let own = ["contact", "escalation", "on-call", "roster"].contains { containsASCIIInsensitive(s.title, $0) }
+            inContacts[s.index] = own || (s.parent.map { inContacts[$0] } ?? false)
+        }
+        for s in sections where !s.blocks.isEmpty {
+            let inContacts = inContacts[s.index]
             for block in s.blocks {
                 switch block {
                 case .table(let line, let header, let rows):
@@ -100,6 +103,21 @@ extension Checklist {
         }
         return digits >= 3
     }
+}
+
+/// Whether `haystack` contains the lower-case ASCII `needle`, ignoring ASCII case; no allocation.
+func containsASCIIInsensitive(_ haystack: String, _ needle: String) -> Bool {
+    let h = Array(haystack.utf8), n = Array(needle.utf8)
+    guard n.count <= h.count, !n.isEmpty else { return n.isEmpty }
+    outer: for start in 0...(h.count - n.count) {
+        for k in 0..<n.count {
+            var c = h[start + k]
+            if c >= 0x41, c <= 0x5A { c |= 0x20 }
+            if c != n[k] { continue outer }
+        }
+        return true
+    }
+    return false
 }
 
 extension String {

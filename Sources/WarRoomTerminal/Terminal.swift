@@ -38,6 +38,9 @@ public final class Terminal {
     public let utf8: Bool
 
     private let window: UnsafeMutablePointer<WINDOW>
+    /// Keys are read through a 1×1 window: wget_wch refreshes the window it reads from when curses has touched it
+    /// (as a resize does), and repainting the whole stale screen just before our own redraw would send it twice.
+    private let input: UnsafeMutablePointer<WINDOW>
     private let screen: OpaquePointer
     private let colorPairs: Int
     private let defaultColors: Bool
@@ -45,6 +48,7 @@ public final class Terminal {
     private var lastDrawn: Buffer?
     private var lastWindowSize: Size?
     private var forceFull = true
+    private var hardRedraw = false
     /// Per role: attributes and colour pair.
     private var roleAttrs: [attr_t] = Array(repeating: 0, count: Role.allCases.count)
     private var rolePairs: [Int32] = Array(repeating: 0, count: Role.allCases.count)
@@ -75,12 +79,14 @@ public final class Terminal {
     private init(screen: OpaquePointer, window: UnsafeMutablePointer<WINDOW>) {
         self.screen = screen
         self.window = window
+        self.input = newwin(1, 1, 0, 0) ?? window
         cbreak()  // not raw: ^C still raises SIGINT
         noecho()
         nonl()
         intrflush(window, false)
-        keypad(window, true)
-        nodelay(window, true)
+        keypad(input, true)
+        nodelay(input, true)
+        leaveok(input, true)
         set_escdelay(25)
         curs_set(0)
         leaveok(window, true)
@@ -138,10 +144,12 @@ public final class Terminal {
     public func draw(_ buffer: Buffer) -> Int {
         guard !restored else { return 0 }
         let windowSize = size
-        let full = forceFull || lastDrawn == nil || lastDrawn!.size != buffer.size || lastWindowSize != windowSize
+        let full = forceFull || hardRedraw || lastDrawn == nil || lastDrawn!.size != buffer.size || lastWindowSize != windowSize
         if full {
+            // Every cell is written again; curses' own diff then sends only what the screen lacks. A hard clear
+            // (clearok) is for ^L alone: after a resize curses has already repainted, and clearing again doubles it.
             werase(window)
-            clearok(window, true)
+            if hardRedraw || lastDrawn == nil { clearok(window, true) }
         }
         let diff = ScreenDiff.compute(from: full ? nil : lastDrawn, to: buffer, clip: windowSize, forceFull: full,
                                       width: Self.cursesWidth)
@@ -161,6 +169,7 @@ public final class Terminal {
         lastDrawn = buffer
         lastWindowSize = windowSize
         forceFull = false
+        hardRedraw = false
         return diff.cellCount
     }
 
@@ -169,7 +178,7 @@ public final class Terminal {
         guard !restored else { return nil }
         while true {
             var ch: wint_t = 0
-            let r = wget_wch(window, &ch)
+            let r = wget_wch(input, &ch)
             if r == wr_err() { return nil }
             let isKeyCode = r == wr_key_code_yes()
             let code = Int32(bitPattern: UInt32(ch))
@@ -179,6 +188,9 @@ public final class Terminal {
     }
 
     /// Gives the terminal back (cursor visible, modes restored). Idempotent.
+    /// Clear the physical screen and repaint everything on the next draw (^L: the screen was garbled).
+    public func redraw() { hardRedraw = true }
+
     public func restore() {
         guard !restored else { return }
         restored = true

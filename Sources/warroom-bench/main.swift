@@ -139,3 +139,9 @@ let foldTimes = time(50) {
     _ = state.update(.key(.char(" ")))
 }
 line("fold/unfold a section (rebuild rows)", "median \(ms(percentile(foldTimes, 0.5))), max \(ms(foldTimes.max()!))", goal: "")
+let initTimes = time(20) {
+    _ = ConsoleState(config: config, checklist: parsed, run: RunState(), now: 1_795_424_400_000, size: Size(width: 120, height: 40))
+}
+line("console state for 10,000 items (first screen)", "median \(ms(percentile(initTimes, 0.5)))", goal: "")
+let contactTimes = time(20) { _ = parsed.contacts }
+line("  of which: contacts", "median \(ms(percentile(contactTimes, 0.5)))", goal: "")

@@ -25,7 +25,9 @@ final class TmuxConsole {
         // tmux 3.3a often never records a dead pane's exit status (seen with sh and htop too), so the wrapper
         // writes it to a file.
         let script = dir + "/console.sh"
-        try "\(command)\necho $? > \(shellQuote(dir + "/exit-status"))\n".write(toFile: script, atomically: true, encoding: .utf8)
+        // ^C reaches the whole foreground group; a no-op handler (not an ignore, which the console would inherit)
+        // keeps the wrapper alive to record the status.
+        try "trap : INT\n\(command)\necho $? > \(shellQuote(dir + "/exit-status"))\n".write(toFile: script, atomically: true, encoding: .utf8)
         let r = try tmux(["-f", conf, "new-session", "-d", "-x", "\(width)", "-y", "\(height)", "-s", session] + envArgs + ["sh " + shellQuote(script)])
         guard r.status == 0 else { throw Failure("tmux new-session failed: \(r.err)") }
     }
@@ -245,6 +247,33 @@ struct ConsoleEndToEnd {
         let json = try JSONSerialization.jsonObject(with: Data(status.out.utf8)) as? [String: Any]
         let items = json?["items"] as? [[String: Any]] ?? []
         #expect(items.first { $0["id"] as? String == id }?["status"] as? String == "open")
+    }
+
+    /// ^C typed at the keyboard, SIGTERM from a supervisor, and a crash: each restores the terminal and keeps the journal.
+    @Test(arguments: [("C-c", 130), ("TERM", 143), ("SEGV", 139)])
+    func everyExitPathRestoresTheTerminal(_ how: String, _ expected: Int) throws {
+        let state = tempDir("e2e") + "/state"
+        let t = try TmuxConsole(command: consoleCommand(state: state))
+        t.waitFor(text: "CHECKLIST")
+        try t.send("/")
+        try t.type("T102")
+        try t.send("Enter")
+        t.waitFor(text: "match 1 of 1")
+        try t.send("Space")
+        t.waitFor(text: "saved: T102 done")
+        if how == "C-c" {
+            try t.send("C-c")
+        } else {
+            let log = try String(contentsOfFile: state + "/warroom.log", encoding: .utf8)
+            let pid = try #require(log.firstMatch(of: #/pid (\d+)/#).flatMap { Int32($0.1) })
+            kill(pid, how == "TERM" ? SIGTERM : SIGSEGV)
+        }
+        #expect(t.waitForExit() == expected)
+        let after = t.screenWithHistory()
+        #expect(!after.contains("CHECKLIST"), "the console's alternate screen was left: terminal restored")
+        let verify = try warroom(["verify", "--state", state])
+        #expect(verify.status == 0, "\(verify.err)")
+        #expect(verify.out.contains("2 entries"))
     }
 
     @Test(arguments: ["tmux-256color", "screen-256color"])
