@@ -149,6 +149,8 @@ final class Console {
             let now = Clock.now()
             let timeout = Int32(1000 - now % 1000) // wake at the next whole second for the clocks
             let woke = wakeup.wait(timeoutMs: timeout)
+            let wokeAt = monotonicNS()
+            var resized = false
             wakeup.drain()
             if let sig = Signals.takePending() { return .signal(sig) }
             if case .hangup = woke { return .signal(SIGHUP) } // the terminal went away
@@ -156,6 +158,7 @@ final class Console {
             while let key = term.readKey() {
                 if key == .resize {
                     _ = state.update(.resize(term.size))
+                    resized = true
                     continue
                 }
                 for effect in state.update(.key(key)) {
@@ -185,6 +188,10 @@ final class Console {
                 }
             }
             term.draw(Renderer.render(state, theme: theme, glyphs: glyphs, size: state.size))
+            if resized {
+                log(String(format: "resized to %dx%d, redrawn %.2f ms after waking", state.size.width, state.size.height,
+                           Double(monotonicNS() - wokeAt) / 1e6))
+            }
         }
     }
 }

@@ -79,28 +79,38 @@ public struct ScreenDiff: Sendable, Equatable {
             var x = 0
             while x < W {
                 let cell = newCells[base + x]
-                let layout: Int
-                let glyph: [Unicode.Scalar]
-                if cell.continuation {
-                    // An orphan right half (no wide character before it): show a blank.
-                    layout = 1
-                    glyph = [" "]
-                } else {
-                    layout = (x + 1 < W && newCells[base + x + 1].continuation) ? 2 : 1
-                    glyph = Self.glyph(cell.char, layout: layout, width: width)
-                }
-                if dirty[x] {
+                if dirty[x], !cell.continuation, let a = cell.char.asciiValue, a >= 0x20, a < 0x7F,
+                   !(x + 1 < W && newCells[base + x + 1].continuation) {
+                    // Printable ASCII, the common case: one column, no width lookup, no allocation.
                     if var run = current, run.x + run.width == x, run.style == cell.style {
-                        run.scalars.append(contentsOf: glyph)
-                        run.width += layout
+                        current = nil
+                        run.scalars.append(Unicode.Scalar(a))
+                        run.width += 1
                         current = run
                     } else {
                         if let run = current { runs.append(run) }
-                        current = DrawRun(x: x, y: y, style: cell.style, scalars: glyph, width: layout)
+                        current = DrawRun(x: x, y: y, style: cell.style, scalars: [Unicode.Scalar(a)], width: 1)
                     }
-                } else if let run = current {
-                    runs.append(run)
+                    x += 1
+                    continue
+                }
+                // An orphan right half (no wide character before it) shows as a blank.
+                let layout = !cell.continuation && x + 1 < W && newCells[base + x + 1].continuation ? 2 : 1
+                guard dirty[x] else {
+                    if let run = current { runs.append(run) }
                     current = nil
+                    x += layout
+                    continue
+                }
+                let glyph: [Unicode.Scalar] = cell.continuation ? [" "] : Self.glyph(cell.char, layout: layout, width: width)
+                if var run = current, run.x + run.width == x, run.style == cell.style {
+                    current = nil // one reference, so the append does not copy the array
+                    run.scalars.append(contentsOf: glyph)
+                    run.width += layout
+                    current = run
+                } else {
+                    if let run = current { runs.append(run) }
+                    current = DrawRun(x: x, y: y, style: cell.style, scalars: glyph, width: layout)
                 }
                 x += layout
             }
