@@ -34,9 +34,13 @@ public struct Layout: Sendable, Equatable {
         if w >= 100 && h >= 30 {
             kind = .full
             let left = min(48, max(36, w * 36 / 100))
-            ramp = Rect(x: 0, y: bodyY, width: left, height: 7)
-            slo = Rect(x: 0, y: ramp.maxY, width: left, height: 9)
-            rollback = Rect(x: 0, y: slo.maxY, width: left, height: 8)
+            // Contacts keep at least a third of the column; ramp, SLO and rollback share the rest.
+            let upper = bodyH - max(7, bodyH / 3)
+            let rampH = max(5, upper * 3 / 10)
+            let sloH = max(5, (upper - rampH) / 2)
+            ramp = Rect(x: 0, y: bodyY, width: left, height: rampH)
+            slo = Rect(x: 0, y: ramp.maxY, width: left, height: sloH)
+            rollback = Rect(x: 0, y: slo.maxY, width: left, height: max(5, upper - rampH - sloH))
             contacts = Rect(x: 0, y: rollback.maxY, width: left, height: bodyY + bodyH - rollback.maxY)
             let decisionsH = max(6, min(10, bodyH / 4))
             checklist = Rect(x: left, y: bodyY, width: w - left, height: bodyH - decisionsH)
@@ -58,6 +62,15 @@ public struct Layout: Sendable, Equatable {
 
     /// Item rows visible in the checklist pane.
     public var checklistRows: Int { max(0, checklist.height - 2 - detailLines) }
+}
+
+/// `T-24h`, `T-30m`, `T+1h30m`, `T-0`: a phase's offset from mission-clock zero, as people write it.
+public func missionOffsetText(_ minutes: Int) -> String {
+    guard minutes != 0 else { return "T-0" }
+    let sign = minutes < 0 ? "-" : "+"
+    let m = abs(minutes)
+    if m < 60 { return "T\(sign)\(m)m" }
+    return "T\(sign)\(m / 60)h" + (m % 60 == 0 ? "" : "\(m % 60)m")
 }
 
 /// Render is a pure function of (state, theme, size): the same inputs always give the same cells.
@@ -351,7 +364,7 @@ struct Painter {
             let p = s.sectionProgress[si]
             let shown = s.titleSection.map { sec.path.dropFirst(s.checklist.sections[$0].path.count) } ?? sec.path[...]
             var first = "\(shown.joined(separator: " / ")) · line \(sec.line)"
-            if let off = sec.offsetMinutes { first += " · T\(off < 0 ? "-" : "+")\(abs(off)) min" }
+            if let off = sec.offsetMinutes { first += " · " + missionOffsetText(off) }
             lines = [(first, Style(.accent)),
                      ("\(p.done) done, \(p.skipped) skipped, \(p.blocked) blocked, \(p.open) open", Style(.text))]
         case nil:

@@ -165,3 +165,22 @@ enum Golden {
         #expect(c.text == "ab日… \n")
     }
 }
+
+@Suite struct LayoutRules {
+    @Test(arguments: [(100, 30), (120, 40), (160, 50), (100, 31)])
+    func contactsAlwaysHaveRoomInTheFullLayout(_ w: Int, _ h: Int) {
+        let l = Layout(Size(width: w, height: h))
+        #expect(l.kind == .full)
+        let contacts = try! #require(l.contacts)
+        #expect(contacts.height >= 7, "at least two contacts visible")
+        #expect(contacts.maxY == h - 2, "the column fills the body")
+        #expect(l.ramp.height >= 5 && l.slo.height >= 5 && l.rollback.height >= 5)
+    }
+
+    @Test func offsetsReadAsPeopleWriteThem() {
+        #expect(missionOffsetText(-1440) == "T-24h")
+        #expect(missionOffsetText(-30) == "T-30m")
+        #expect(missionOffsetText(90) == "T+1h30m")
+        #expect(missionOffsetText(0) == "T-0")
+    }
+}
