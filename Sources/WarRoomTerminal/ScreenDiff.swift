@@ -43,8 +43,11 @@ public struct ScreenDiff: Sendable, Equatable {
     ///   - forceFull: rewrite everything even if `old` has the same size.
     ///   - width: the column width curses will give a scalar (wcwidth: -1 unprintable, 0 combining). When a
     ///     character's curses width disagrees with the buffer's layout it is replaced so columns stay aligned.
+    /// `erasedLooksLike`: on a full redraw the window has just been erased; a blank cell for which this returns
+    /// true would look the same as the erased cell, so it is not written at all.
     public static func compute(from old: Buffer?, to new: Buffer, clip: Size? = nil, forceFull: Bool = false,
-                               width: (Unicode.Scalar) -> Int = { DisplayWidth.of($0) }) -> ScreenDiff {
+                               width: (Unicode.Scalar) -> Int = { DisplayWidth.of($0) },
+                               erasedLooksLike: ((Style) -> Bool)? = nil) -> ScreenDiff {
         let full = forceFull || old == nil || old!.size != new.size
         let W = min(new.size.width, clip?.width ?? Int.max)
         let H = min(new.size.height, clip?.height ?? Int.max)
@@ -79,6 +82,12 @@ public struct ScreenDiff: Sendable, Equatable {
             var x = 0
             while x < W {
                 let cell = newCells[base + x]
+                if full, let erased = erasedLooksLike, cell.char == " ", !cell.continuation, erased(cell.style) {
+                    if let run = current { runs.append(run) }
+                    current = nil
+                    x += 1
+                    continue
+                }
                 if dirty[x], !cell.continuation, let a = cell.char.asciiValue, a >= 0x20, a < 0x7F,
                    !(x + 1 < W && newCells[base + x + 1].continuation) {
                     // Printable ASCII, the common case: one column, no width lookup, no allocation.

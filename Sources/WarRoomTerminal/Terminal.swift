@@ -49,6 +49,7 @@ public final class Terminal {
     private var lastWindowSize: Size?
     private var forceFull = true
     private var hardRedraw = false
+    private var blankRoles = [Bool](repeating: false, count: Role.allCases.count)
     /// Per role: attributes and colour pair.
     private var roleAttrs: [attr_t] = Array(repeating: 0, count: Role.allCases.count)
     private var rolePairs: [Int32] = Array(repeating: 0, count: Role.allCases.count)
@@ -122,12 +123,16 @@ public final class Terminal {
             let rs = theme.style(role)
             let i = Int(role.rawValue)
             roleAttrs[i] = Self.attrs(rs.attrs)
+            // A blank in this role looks like an erased cell: default background, nothing drawn on a space.
+            let plain = !rs.attrs.contains(.reverse) && !rs.attrs.contains(.underline)
             guard useColor else {
                 rolePairs[i] = 0
+                blankRoles[i] = plain
                 continue
             }
             let fg = cursesColor(rs.fg ?? text.fg ?? .default, foreground: true)
             let bg = cursesColor(rs.bg ?? background.bg ?? .default, foreground: false)
+            blankRoles[i] = plain && bg == -1 && defaultColors
             let pair = Int32(i + 1)
             if init_pair(Int16(pair), Int16(fg), Int16(bg)) == wr_ok() {
                 rolePairs[i] = pair
@@ -152,7 +157,8 @@ public final class Terminal {
             if hardRedraw || lastDrawn == nil { clearok(window, true) }
         }
         let diff = ScreenDiff.compute(from: full ? nil : lastDrawn, to: buffer, clip: windowSize, forceFull: full,
-                                      width: Self.cursesWidth)
+                                      width: Self.cursesWidth,
+                                      erasedLooksLike: { [blankRoles] in blankRoles[Int($0.role.rawValue)] && !$0.attrs.contains(.reverse) && !$0.attrs.contains(.underline) })
         for run in diff.runs {
             wideBuffer.removeAll(keepingCapacity: true)
             for s in run.scalars { wideBuffer.append(wchar_t(bitPattern: s.value)) }

@@ -121,3 +121,26 @@ import WarRoomUI
         #expect(d.cellCount == 8)
     }
 }
+
+@Suite struct FullRedrawSkipsErasedBlanks {
+    @Test func blanksThatLookErasedAreNotWritten() {
+        var b = Buffer(Size(width: 10, height: 2))
+        b.put("ab", x: 0, y: 0)
+        b.put("  ", x: 5, y: 0, style: Style(.crit, .reverse))
+        let all = ScreenDiff.compute(from: nil, to: b)
+        let skipping = ScreenDiff.compute(from: nil, to: b, erasedLooksLike: { !$0.attrs.contains(.reverse) })
+        #expect(all.cellCount == 20)
+        #expect(skipping.runs.map(\.text) == ["ab", "  "], "reverse blanks are still drawn")
+        #expect(skipping.runs.map(\.x) == [0, 5])
+        #expect(skipping.cellCount == 4)
+    }
+
+    @Test func incrementalDiffsStillWriteBlanks() {
+        var a = Buffer(Size(width: 4, height: 1))
+        a.put("abcd", x: 0, y: 0)
+        var b = a
+        b.put("  ", x: 1, y: 0)
+        let d = ScreenDiff.compute(from: a, to: b, erasedLooksLike: { _ in true })
+        #expect(d.runs.map(\.text) == ["  "], "only full redraws follow an erase")
+    }
+}
