@@ -71,9 +71,11 @@ struct Run: ParsableCommand {
         let exit = try Console(writer: writer, checklist: loaded.checklist, checklistPath: checklistPath,
                                stateDir: stateDir, actor: who, theme: startTheme, forceASCII: ascii).run()
         log("console stopped: \(exit)")
+        // The follow-up commands as they can be pasted: the binary as it was invoked (it may not be on PATH).
+        let me = CommandLine.arguments.first.map { $0.contains("/") ? $0 : "warroom" } ?? "warroom"
         print("warroom: state directory \(stateDir)")
-        print("  warroom status --checklist \(checklistPath) --state \(stateDir)")
-        print("  warroom verify --state \(stateDir)")
+        print("  \(me) status --checklist \(checklistPath) --state \(stateDir)")
+        print("  \(me) verify --state \(stateDir)")
         if case .signal(let sig) = exit {
             writer.close()
             Foundation.exit(128 + sig)
