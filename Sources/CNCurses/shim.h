@@ -95,7 +95,20 @@ static inline int wr_unblock_console_signals(void) {
     sigaddset(&s, SIGHUP);
     sigaddset(&s, SIGINT);
     sigaddset(&s, SIGTERM);
+    sigaddset(&s, SIGQUIT);
     return pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+}
+
+/* Flow control off for the console: one stray ^S on a shared screen would otherwise freeze all output, and
+   with it the console's only thread. ncurses restores the shell's own modes on endwin. */
+#include <termios.h>
+#include <unistd.h>
+static inline int wr_disable_flow_control(void) {
+    struct termios t;
+    if (tcgetattr(STDIN_FILENO, &t) != 0) return -1;
+    t.c_iflag &= ~(IXON | IXOFF);
+    if (tcsetattr(STDIN_FILENO, TCSANOW, &t) != 0) return -1;
+    return def_prog_mode();
 }
 
 #endif

@@ -84,6 +84,7 @@ public final class Terminal {
         cbreak()  // not raw: ^C still raises SIGINT
         noecho()
         nonl()
+        _ = wr_disable_flow_control()  // ^S must not freeze the screen (and the loop blocked writing to it)
         intrflush(window, false)
         keypad(input, true)
         nodelay(input, true)

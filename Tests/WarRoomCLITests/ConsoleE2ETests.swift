@@ -27,7 +27,7 @@ final class TmuxConsole {
         let script = dir + "/console.sh"
         // ^C reaches the whole foreground group; a no-op handler (not an ignore, which the console would inherit)
         // keeps the wrapper alive to record the status.
-        try "trap : INT\n\(command)\necho $? > \(shellQuote(dir + "/exit-status"))\n".write(toFile: script, atomically: true, encoding: .utf8)
+        try "trap : INT QUIT\n\(command)\necho $? > \(shellQuote(dir + "/exit-status"))\n".write(toFile: script, atomically: true, encoding: .utf8)
         let r = try tmux(["-f", conf, "new-session", "-d", "-x", "\(width)", "-y", "\(height)", "-s", session] + envArgs + ["sh " + shellQuote(script)])
         guard r.status == 0 else { throw Failure("tmux new-session failed: \(r.err)") }
     }
@@ -250,7 +250,7 @@ struct ConsoleEndToEnd {
     }
 
     /// ^C typed at the keyboard, SIGTERM from a supervisor, and a crash: each restores the terminal and keeps the journal.
-    @Test(arguments: [("C-c", 130), ("TERM", 143), ("SEGV", 139)])
+    @Test(arguments: [("C-c", 130), ("C-\\", 131), ("TERM", 143), ("SEGV", 139)])
     func everyExitPathRestoresTheTerminal(_ how: String, _ expected: Int) throws {
         let state = tempDir("e2e") + "/state"
         let t = try TmuxConsole(command: consoleCommand(state: state))
@@ -261,8 +261,8 @@ struct ConsoleEndToEnd {
         t.waitFor(text: "match 1 of 1")
         try t.send("Space")
         t.waitFor(text: "saved: T102 done")
-        if how == "C-c" {
-            try t.send("C-c")
+        if how.hasPrefix("C-") {
+            try t.send(how)
         } else {
             let log = try String(contentsOfFile: state + "/warroom.log", encoding: .utf8)
             let pid = try #require(log.firstMatch(of: #/pid (\d+)/#).flatMap { Int32($0.1) })
@@ -274,6 +274,19 @@ struct ConsoleEndToEnd {
         let verify = try warroom(["verify", "--state", state])
         #expect(verify.status == 0, "\(verify.err)")
         #expect(verify.out.contains("2 entries"))
+    }
+
+    @Test func controlSDoesNotFreezeTheScreen() throws {
+        let state = tempDir("e2e") + "/state"
+        let t = try TmuxConsole(command: consoleCommand(state: state))
+        t.waitFor(text: "CHECKLIST")
+        try t.send("C-s")
+        try t.send("/")
+        try t.type("T104")
+        try t.send("Enter")
+        t.waitFor(text: "“T104”: match 1 of 1", timeout: 5)
+        try t.send("C-q", "q", "y")
+        #expect(t.waitForExit() == 0)
     }
 
     @Test(arguments: ["tmux-256color", "screen-256color"])
