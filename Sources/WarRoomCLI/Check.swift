@@ -45,6 +45,7 @@ struct Check: ParsableCommand {
             throw Failure("\(error)")
         }
         defer { writer.close() }
+        for w in writer.warnings { writeStderr("warroom: warning: \(w)") }
         if let torn = writer.recovered {
             writeStderr("warroom: warning: \(Journal.path(in: state)):\(torn.line): cut off a torn last line (\(torn.bytes) bytes, never acknowledged)\(torn.savedTo.map { "; saved to \($0)" } ?? "")")
         }

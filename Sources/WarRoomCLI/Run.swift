@@ -61,6 +61,7 @@ struct Run: ParsableCommand {
         let logPath = (stateDir as NSString).appendingPathComponent("warroom.log")
         do { try ErrorLog.redirectStderr(to: logPath) } catch { throw Failure("cannot open \(logPath): \(error)") }
         log("console started: actor \(who), checklist \(checklistPath), pid \(ProcessInfo.processInfo.processIdentifier)")
+        for w in writer.warnings { log("journal warning: \(w)") }
         if let torn = writer.recovered {
             log("cut off a torn last journal line \(torn.line) (\(torn.bytes) bytes)\(torn.savedTo.map { ", saved to \($0)" } ?? "")")
         }

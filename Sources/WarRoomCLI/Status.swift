@@ -27,6 +27,7 @@ struct Status: ParsableCommand {
                 run = replay.state
                 torn = replay.tornTail
                 lines = replay.lineCount
+                for w in replay.warnings { writeStderr("warroom: warning: \(w)") }
             } catch {
                 throw Failure("\(error)")
             }

@@ -19,7 +19,7 @@ struct Verify: ParsableCommand {
         if let t = replay.tornTail {
             writeStderr("\(path):\(t.line): warning: torn last line (\(t.bytes) bytes, never acknowledged); the next writer cuts it off")
         }
-        for warning in permissionWarnings(state) { writeStderr("warroom: warning: \(warning)") }
+        for warning in replay.warnings + permissionWarnings(state) { writeStderr("warroom: warning: \(warning)") }
         print("\(path): chain intact, \(replay.state.lastSeq) entries, run \(replay.state.runID ?? "?")"
               + (replay.state.lastTime.map { ", last at \(Timestamp.iso8601($0))" } ?? ""))
     }

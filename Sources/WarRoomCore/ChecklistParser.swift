@@ -156,7 +156,10 @@ private struct Parser {
 
     mutating func decode(_ raw: ArraySlice<UInt8>, line: Int) -> [UInt8] {
         var ascii = true
-        for c in raw where c >= 0x80 { ascii = false; break }
+        var nul = false
+        for c in raw where c >= 0x80 || c == 0 { if c == 0 { nul = true } else { ascii = false } }
+        // NUL becomes U+FFFD, as cmark does.
+        if nul { return decode(ArraySlice(raw.flatMap { $0 == 0 ? [0xEF, 0xBF, 0xBD] : [$0] }), line: line) }
         if ascii { return Array(raw) }
         if let s = String(validating: raw, as: UTF8.self) {
             if looksDoubleEncoded(s) {
@@ -275,6 +278,7 @@ private struct Parser {
                     containers[last].plain = (current, sections[current].blocks.count - 1)
                     containers[last].hasContent = true
                 }
+                markContent() // a quote inside a list item is that item's content
                 containers.append(Container(kind: .quote))
                 openedNew = true
                 pos = first + 1
@@ -304,6 +308,7 @@ private struct Parser {
                         item.width = marker.end - pos + after
                         pos = marker.end + after
                     }
+                    markContent() // a list inside a list item is that item's content
                     containers.append(item)
                     // GitHub's tasklist extension decides when an item opens, from the whole physical line;
                     // only the first item opened on a line qualifies, and not when its content is indented code.
@@ -330,7 +335,7 @@ private struct Parser {
                 markContent()
                 return
             }
-            if c == LT, let end = htmlStart(line, from: first, canInterrupt: !paragraphOpen(leaf) || openedNew) {
+            if c == LT, let end = htmlStart(line, from: first, canInterrupt: !(paragraphOpen(leaf) && allMatched && !openedNew)) {
                 startBlock(&closedUnmatched, matched)
                 markContent()
                 if end != .blank, htmlEnds(line, from: first, end) { return }
@@ -558,10 +563,24 @@ private struct Parser {
         // One map serves duplicate detection and becomes the checklist's ID index: ID → item index.
         var index: [String: Int] = [:]
         index.reserveCapacity(items.count)
-        var derivedCount: [String: Int] = [:]
         var sectionHashes: [UInt64?] = Array(repeating: nil, count: sections.count)
-        for raw in items {
-            let parsed = ItemText(raw.text)
+        let texts = items.map { ItemText($0.text) }
+        // Derived IDs: section path + text. Items that share those (the same "Verify health" under two services)
+        // also hash their context — the parent item's text, or the plain list item they sit under — so removing
+        // one can never hand its state to the other. Only what is still identical falls back to an ordinal.
+        var base: [String?] = Array(repeating: nil, count: items.count)
+        var baseCount: [String: Int] = [:]
+        for (k, raw) in items.enumerated() where texts[k].taskID == nil {
+            let sh = sectionHashes[raw.section] ?? sectionPathHash(sections[raw.section].path)
+            sectionHashes[raw.section] = sh
+            let b = derivedID(sectionHash: sh, text: raw.text, title: texts[k].title)
+            base[k] = b
+            baseCount[b, default: 0] += 1
+        }
+        var firstLine: [String: Int] = [:]
+        var derivedCount: [String: Int] = [:]
+        for (k, raw) in items.enumerated() {
+            let parsed = texts[k]
             var id: String
             if let t = parsed.taskID {
                 id = t
@@ -572,12 +591,17 @@ private struct Parser {
                     id = "\(t)-\(n)"
                 }
             } else {
-                let sh = sectionHashes[raw.section] ?? sectionPathHash(sections[raw.section].path)
-                sectionHashes[raw.section] = sh
-                let base = derivedID(sectionHash: sh, text: raw.text, title: parsed.title)
-                let n = (derivedCount[base] ?? 0) + 1
-                derivedCount[base] = n
-                id = n == 1 ? base : "\(base)-\(n)"
+                var b = base[k] ?? "item"
+                if baseCount[b, default: 0] > 1, let context = raw.parent.map({ items[$0].text }) ?? raw.group {
+                    b = derivedID(sectionHash: sectionHashes[raw.section] ?? 0, text: raw.text, title: parsed.title, context: context)
+                }
+                let n = (derivedCount[b] ?? 0) + 1
+                derivedCount[b] = n
+                id = n == 1 ? b : "\(b)-\(n)"
+                if n == 1 { firstLine[b] = raw.line } else {
+                    diagnostics.append(Diagnostic(.warning, line: raw.line,
+                        "same item as line \(firstLine[b] ?? 0) (same section and text): its ID \(id) depends on its position; give it a task ID or different text"))
+                }
             }
             index[id] = result.count
             result.append(Item(id: id, taskID: parsed.taskID, line: raw.line, section: raw.section, parent: raw.parent,
@@ -626,7 +650,7 @@ private func taskLine(_ raw: [UInt8]) -> (checked: Bool, text: String)? {
         j += 1
     }
     let ws = j
-    while j < n, raw[j] == SP || raw[j] == TAB { j += 1 }
+    while j < n, raw[j] == SP || raw[j] == TAB || raw[j] == 0x0B || raw[j] == 0x0C { j += 1 }
     guard j > ws, j + 3 < n, raw[j] == LBR, raw[j + 2] == RBR else { return nil }
     let m = raw[j + 1]
     guard m == SP || m == 0x78 || m == 0x58 else { return nil }
@@ -729,13 +753,58 @@ private func htmlStart(_ line: Line, from i: Int, canInterrupt: Bool) -> HTMLEnd
             return .blank
         }
         // Type 7: a complete open or closing tag alone on the line; cannot interrupt a paragraph.
+        // (`<https://…>` and `<oncall@example.com>` are autolinks, not tags.)
         if canInterrupt, name != "script", name != "style", name != "pre", name != "textarea",
-           let close = rest.lastIndex(of: GT), rest[(close + 1)...].allSatisfy({ $0 == SP }),
-           !rest[k..<close].contains(LT) {
+           let end = completeTag(rest), rest[end...].allSatisfy({ $0 == SP }) {
             return .blank
         }
     }
     return nil
+}
+
+/// CommonMark's open tag (`<name attr="v" … />`) or closing tag (`</name >`) at the start of `t`:
+/// the index just past its `>`, or nil.
+private func completeTag(_ t: [UInt8]) -> Int? {
+    func isNameChar(_ c: UInt8) -> Bool { isAlpha(c) || isDigit(c) || c == DASH }
+    func isSpace(_ c: UInt8) -> Bool { c == SP || c == TAB || c == LF || c == CR }
+    guard t.first == LT else { return nil }
+    var k = 1
+    let closing = k < t.count && t[k] == 0x2F
+    if closing { k += 1 }
+    guard k < t.count, isAlpha(t[k]) else { return nil }
+    while k < t.count, isNameChar(t[k]) { k += 1 }
+    if closing {
+        while k < t.count, isSpace(t[k]) { k += 1 }
+        return k < t.count && t[k] == GT ? k + 1 : nil
+    }
+    while true {
+        let wsStart = k
+        while k < t.count, isSpace(t[k]) { k += 1 }
+        guard k < t.count else { return nil }
+        if t[k] == GT { return k + 1 }
+        if t[k] == 0x2F { return k + 1 < t.count && t[k + 1] == GT ? k + 2 : nil }
+        // An attribute needs white space before it.
+        guard k > wsStart, isAlpha(t[k]) || t[k] == UNDERSCORE || t[k] == COLON else { return nil }
+        while k < t.count, isAlpha(t[k]) || isDigit(t[k]) || t[k] == UNDERSCORE || t[k] == DOT || t[k] == COLON || t[k] == DASH { k += 1 }
+        var v = k
+        while v < t.count, isSpace(t[v]) { v += 1 }
+        guard v < t.count, t[v] == EQUALS else { continue }
+        v += 1
+        while v < t.count, isSpace(t[v]) { v += 1 }
+        guard v < t.count else { return nil }
+        if t[v] == 0x22 || t[v] == 0x27 {
+            let q = t[v]
+            v += 1
+            while v < t.count, t[v] != q { v += 1 }
+            guard v < t.count else { return nil }
+            k = v + 1
+        } else {
+            let start = v
+            while v < t.count, !isSpace(t[v]), ![0x22, 0x27, EQUALS, LT, GT, BACKTICK].contains(t[v]) { v += 1 }
+            guard v > start else { return nil }
+            k = v
+        }
+    }
 }
 
 private func htmlEnds(_ line: Line, from i: Int, _ end: HTMLEnd) -> Bool {
@@ -926,7 +995,7 @@ func sectionPathHash(_ path: [String]) -> UInt64 {
     return h
 }
 
-func derivedID(sectionHash: UInt64, text: String, title: String) -> String {
+func derivedID(sectionHash: UInt64, text: String, title: String, context: String? = nil) -> String {
     var slug: [UInt8] = []
     slug.reserveCapacity(32)
     var words = 0
@@ -959,6 +1028,10 @@ func derivedID(sectionHash: UInt64, text: String, title: String) -> String {
         h ^= UInt64(b); h = h &* fnvPrime
         started = true
     }
+    if let context {
+        h ^= 0x1D; h = h &* fnvPrime
+        for b in context.utf8 { h ^= UInt64(b); h = h &* fnvPrime }
+    }
     let top = h >> 40
     let hexDigits = Array("0123456789abcdef".utf8)
     slug.append(DASH)
@@ -981,7 +1054,12 @@ func missionOffset(_ title: String) -> Int? {
         else if j + 2 < u.count, u[j] == 0xE2, u[j + 1] == 0x88, u[j + 2] == 0x92 { sign = -1; j += 3 } // U+2212
         guard sign != 0, j < u.count, isDigit(u[j]) else { continue }
         var value = 0
-        while j < u.count, isDigit(u[j]) { value = value * 10 + Int(u[j] - 0x30); j += 1 }
+        let digitsStart = j
+        while j < u.count, isDigit(u[j]) {
+            value = value * 10 + Int(u[j] - 0x30)
+            j += 1
+            if j - digitsStart > 6 { return nil } // no go-live is a million units away; and no overflow
+        }
         if value == 0 { return 0 }
         // The unit follows this number, or the end of a range ("T+15 to T+60 min").
         let unit = unitMinutes(Array(u[j...]))

@@ -233,7 +233,9 @@ public enum Journal {
                 warnings.append("\(join(FileIO.parentPath(path), headName)) is missing: deleted trailing lines cannot be detected")
             }
         case .empty:
-            break
+            if lineNo > 0 {
+                warnings.append("\(join(FileIO.parentPath(path), headName)) is empty although the journal has \(lineNo) lines: deleted trailing lines cannot be detected")
+            }
         case .at(let h):
             if h.seq > lineNo {
                 let missing = h.seq == lineNo + 1 ? "line \(h.seq) deleted" : "lines \(lineNo + 1)–\(h.seq) deleted"

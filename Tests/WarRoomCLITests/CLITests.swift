@@ -243,3 +243,16 @@ func checkGolden(_ name: String, _ text: String, replacing: [String: String] = [
         #expect(r.out.contains("\"line\" : 2"))
     }
 }
+
+@Suite(.serialized) struct HeadFileWarnings {
+    @Test(arguments: ["delete", "empty"])
+    func aMissingOrEmptyHeadIsReportedNotSilent(_ how: String) throws {
+        let state = tempDir("head") + "/state"
+        for id in ["T102", "T104"] { try warroom(["check", id, "--checklist", canary, "--state", state]) }
+        let head = state + "/head"
+        if how == "delete" { try FileManager.default.removeItem(atPath: head) } else { try Data().write(to: URL(fileURLWithPath: head)) }
+        let r = try warroom(["verify", "--state", state])
+        #expect(r.status == 0)
+        #expect(r.err.contains("deleted trailing lines cannot be detected"), "\(r.err)")
+    }
+}

@@ -254,6 +254,12 @@ private func parseBytes(_ b: [UInt8]) -> Checklist { ChecklistParser.parse(b, pa
         #expect(c.warnings.contains { $0.line == 2 && $0.message.contains("never closed") })
     }
 
+    @Test func hugeOffsetsInHeadingsDoNotOverflow() {
+        let c = parse("## Phase (T+99999999999999999999 min)\n- [ ] a\n## Later (T+9999999999999999 days)\n- [ ] b\n")
+        #expect(c.items.count == 2)
+        #expect(c.sections[1].offsetMinutes == nil)
+    }
+
     @Test func arbitraryBytesNeverCrash() {
         var rng = SplitMix(seed: 42)
         let alphabet: [UInt8] = Array("- *+1.)[]xX >#`~<!-->|=\t\r\n  abc".utf8) + [0xFF, 0xC3, 0xE2, 0x80]
@@ -281,10 +287,23 @@ private func parseBytes(_ b: [UInt8]) -> Checklist { ChecklistParser.parse(b, pa
         #expect(c.items[0].id.hasPrefix("verify-health-"))
     }
 
-    @Test func trueDuplicatesGetOrdinals() {
+    @Test func trueDuplicatesGetOrdinalsAndAWarning() {
         let c = parse("## A\n- [ ] Pod 2: Repeat\n- [ ] Pod 2: Repeat\n- [ ] Pod 2: Repeat\n")
         let base = c.items[0].id
         #expect(c.items.map(\.id) == [base, base + "-2", base + "-3"])
+        #expect(c.warnings.map(\.line) == [3, 4])
+        #expect(c.warnings[0].message.contains("same item as line 2"))
+    }
+
+    @Test func duplicatesUnderDifferentParentsNeverShareAnID() {
+        // Removing Service A must not hand its child's state to Service B's child.
+        let both = parse("## Deploy\n- [ ] Service A\n  - [ ] Verify health\n- [ ] Service B\n  - [ ] Verify health\n")
+        let onlyB = parse("## Deploy\n- [ ] Service B\n  - [ ] Verify health\n")
+        #expect(both.items[1].id != both.items[3].id)
+        #expect(both.warnings.isEmpty, "distinguished by their parents")
+        #expect(onlyB.items[1].id != both.items[1].id, "A's child's state becomes an orphan, reported — not B's")
+        let grouped = parse("## Rollback\n1. **Immediate**\n   - [ ] Notify\n2. **Recovery**\n   - [ ] Notify\n")
+        #expect(grouped.items[0].id != grouped.items[1].id)
     }
 
     @Test func duplicateTaskIDIsAnError() {
