@@ -51,6 +51,47 @@ private func expandTabs(_ line: [UInt8]) -> [UInt8] {
 private struct Line {
     var b: [UInt8]
     var number: Int
+    /// Memo for `nonSpace(from:)`: every byte in cacheFrom..<cacheResult is a space.
+    var cacheFrom = Int.max
+    var cacheResult = -1
+
+    init(b: [UInt8], number: Int) {
+        self.b = b
+        self.number = number
+    }
+
+    /// Memo for `isThematicBreak`: a scan for `breakChar` starting at or after breakFrom fails at breakFail.
+    var breakChar: UInt8 = 0
+    var breakFrom = Int.max
+    var breakFail = -1
+
+    /// `***`, `- - -`, `___` from `i` to the end of the line (also amortised linear).
+    mutating func isThematicBreak(from i: Int) -> Bool {
+        let ch = b[i]
+        if ch == breakChar, i >= breakFrom, i < breakFail { return false }
+        var count = 0
+        var j = i
+        while j < b.count {
+            let c = b[j]
+            if c == ch { count += 1 } else if c != SP {
+                breakChar = ch; breakFrom = i; breakFail = j
+                return false
+            }
+            j += 1
+        }
+        return count >= 3
+    }
+
+    /// The first non-space index at or after `from` (b.count if none). Amortised linear over a line however
+    /// many containers ask, so deep nesting cannot make matching quadratic.
+    mutating func nonSpace(from: Int) -> Int {
+        if from >= cacheFrom, from <= cacheResult { return cacheResult }
+        var j = from
+        while j < b.count, b[j] == SP { j += 1 }
+        cacheFrom = from
+        cacheResult = j
+        return j
+    }
 
     func spaces(from i: Int) -> Int {
         var j = i
@@ -178,7 +219,7 @@ private struct Parser {
     // MARK: One line
 
     mutating func process(_ raw: [UInt8], number: Int, bomBefore: Bool = false) {
-        let line = Line(b: expandTabs(raw), number: number)
+        var line = Line(b: expandTabs(raw), number: number)
         var openedItem = false
         var pos = 0
         var matched = 0
@@ -187,17 +228,18 @@ private struct Parser {
         for c in containers.indices {
             let container = containers[c]
             if container.kind == .quote {
-                let ind = line.spaces(from: pos)
+                let ind = line.nonSpace(from: pos) - pos
                 if ind <= 3, line[pos + ind] == GT {
                     pos += ind + 1
                     if line[pos] == SP { pos += 1 }
                     matched += 1
                 } else { break }
             } else {
-                if line.isBlank(from: pos) {
+                let next = line.nonSpace(from: pos)
+                if next >= line.b.count {
                     if container.startedBlank && !container.hasContent { break }
                     matched += 1
-                } else if line.spaces(from: pos) >= container.width {
+                } else if next - pos >= container.width {
                     pos += container.width
                     matched += 1
                 } else { break }
@@ -231,7 +273,7 @@ private struct Parser {
         func paragraphOpen(_ leaf: Leaf) -> Bool { if case .paragraph = leaf { return true }; return false }
 
         while true {
-            let ind = line.spaces(from: pos)
+            let ind = line.nonSpace(from: pos) - pos
             let first = pos + ind
             let blank = first >= line.b.count
 
@@ -285,17 +327,18 @@ private struct Parser {
                 if line[pos] == SP { pos += 1 }
                 continue
             }
-            if (c == STAR || c == DASH || c == UNDERSCORE), isThematicBreak(line, from: first) {
+            if (c == STAR || c == DASH || c == UNDERSCORE), line.isThematicBreak(from: first) {
                 startBlock(&closedUnmatched, matched)
                 return
             }
             if let marker = listMarker(line, at: first) {
-                let restBlank = line.isBlank(from: marker.end)
+                let afterMarker = line.nonSpace(from: marker.end)
+                let restBlank = afterMarker >= line.b.count
                 // As cmark does: only a paragraph in the deepest matched container can be interrupted.
                 let interrupting = paragraphOpen(leaf) && allMatched && !openedNew
                 if !(interrupting && (restBlank || (marker.ordered && marker.number != 1))) {
                     startBlock(&closedUnmatched, matched)
-                    let after = line.spaces(from: marker.end)
+                    let after = afterMarker - marker.end
                     var item = Container(kind: .item)
                     if restBlank {
                         item.width = marker.end - pos + 1
@@ -665,17 +708,6 @@ private func taskLine(_ raw: [UInt8]) -> (checked: Bool, text: String)? {
     return (checked, String(decoding: raw[(j + 4)...], as: UTF8.self).trimmingSpaces())
 }
 
-private func isThematicBreak(_ line: Line, from i: Int) -> Bool {
-    let ch = line[i]
-    var count = 0
-    var j = i
-    while j < line.b.count {
-        let c = line.b[j]
-        if c == ch { count += 1 } else if c != SP { return false }
-        j += 1
-    }
-    return count >= 3
-}
 
 private func isSetextUnderline(_ line: Line, from i: Int, char: UInt8) -> Bool {
     var j = i

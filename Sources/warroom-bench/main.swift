@@ -66,6 +66,11 @@ _ = ChecklistParser.parse(text, path: "big.md")
 let parseTimes = time(30) { _ = ChecklistParser.parse(text, path: "big.md") }
 line("parse 10,000-item checklist (\(text.count / 1024) KiB)", "median \(ms(percentile(parseTimes, 0.5))), max \(ms(parseTimes.max()!))", goal: "goal ≤ 50 ms")
 
+// 1b. Hostile input: 100,000 nested list markers on one line, then 200,000 spaces (was quadratic: 16.6 s).
+let hostile = Array((String(repeating: "- ", count: 100_000) + "a\n" + String(repeating: " ", count: 200_000) + "b\n").utf8)
+let hostileTimes = time(3) { _ = ChecklistParser.parse(hostile, path: "deep.md") }
+line("parse hostile nesting (400 KiB, 100k levels)", "median \(ms(percentile(hostileTimes, 0.5)))", goal: "linear, not quadratic")
+
 // 2. Append + fsync latency, on the real disk (not /tmp, which may be tmpfs).
 let base = FileManager.default.currentDirectoryPath + "/.build/bench-\(getpid())"
 defer { try? FileManager.default.removeItem(atPath: base) }
