@@ -115,6 +115,21 @@ final class TmuxConsole {
         return -1
     }
 
+    /// `/ID Enter`, as a person finds an item; waits until the console reports the match.
+    func search(_ id: String) throws {
+        try send("/")
+        try type(id)
+        try send("Enter")
+        waitFor(text: "“\(id)”: match 1 of")
+    }
+
+    /// Finds an item and toggles it done; waits until the journal has saved it.
+    func checkItem(_ id: String) throws {
+        try search(id)
+        try send("Space")
+        waitFor(text: "saved: \(id) done")
+    }
+
     func resize(_ w: Int, _ h: Int) throws { try tmux(["resize-window", "-t", session, "-x", "\(w)", "-y", "\(h)"]) }
 }
 
@@ -138,12 +153,7 @@ struct ConsoleEndToEnd {
         var t: TmuxConsole? = try TmuxConsole(command: consoleCommand(state: state))
         t!.waitFor(text: "CHECKLIST")
         t!.waitFor(text: "DRIVING")
-        try t!.send("/")
-        try t!.type("T102")
-        try t!.send("Enter")
-        t!.waitFor(text: "match 1 of 1")
-        try t!.send("Space")
-        t!.waitFor(text: "saved: T102 done")
+        try t!.checkItem("T102")
         t!.waitFor(text: "done by dana")
         // While it runs, nobody else may write: a second console and a `check` both name the holder.
         let second = try warroom(["check", "T103", "--checklist", canary, "--state", state])
@@ -166,9 +176,7 @@ struct ConsoleEndToEnd {
 
         let again = try TmuxConsole(command: consoleCommand(state: state))
         again.waitFor(text: "CHECKLIST")
-        try again.send("/")
-        try again.type("T102")
-        try again.send("Enter")
+        try again.search("T102")
         again.waitFor(text: "done by dana", timeout: 10)
         again.waitFor(text: "3/46 6%")
     }
@@ -195,12 +203,7 @@ struct ConsoleEndToEnd {
         let t = try TmuxConsole(command: consoleCommand(state: state))
         t.waitFor(text: "CHECKLIST")
         for id in ["T102", "T104"] {
-            try t.send("/")
-            try t.type(id)
-            try t.send("Enter")
-            t.waitFor(text: "match 1 of 1")
-            try t.send("Space")
-            t.waitFor(text: "saved: \(id) done")
+            try t.checkItem(id)
         }
         try t.tmux(["kill-pane", "-t", t.session]) // tmux sends SIGHUP
         // The lock is released once the process is gone; then the journal must verify and hold both changes.
@@ -225,10 +228,7 @@ struct ConsoleEndToEnd {
         t.waitFor(text: "CHECKLIST")
         var failed: String?
         for id in ["T102", "T103", "T104", "T105", "T106", "T107"] {
-            try t.send("/")
-            try t.type(id)
-            try t.send("Enter")
-            t.waitFor(text: "“\(id)”: match 1 of")
+            try t.search(id)
             try t.send("Space")
             let s = t.waitFor("saved or NOT SAVED for \(id)") { $0.contains("saved: \(id) done") || $0.contains("NOT SAVED") }
             if s.contains("NOT SAVED") {
@@ -255,12 +255,7 @@ struct ConsoleEndToEnd {
         let state = tempDir("e2e") + "/state"
         let t = try TmuxConsole(command: consoleCommand(state: state))
         t.waitFor(text: "CHECKLIST")
-        try t.send("/")
-        try t.type("T102")
-        try t.send("Enter")
-        t.waitFor(text: "match 1 of 1")
-        try t.send("Space")
-        t.waitFor(text: "saved: T102 done")
+        try t.checkItem("T102")
         if how.hasPrefix("C-") {
             try t.send(how)
         } else {
