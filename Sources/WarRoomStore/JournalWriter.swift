@@ -272,8 +272,9 @@ public final class JournalWriter {
             return JournalError(path: cause.path, message: cause.message + "; the change was not recorded")
         } catch {
             broken = "journal writer stopped after an earlier failure (\(cause.message); then \(error.message)); reopen the state directory"
-            return JournalError(path: cause.path, message: cause.message + "; the change was not recorded, and the journal "
-                                + "could not be cut back (\(error.message)): reopen the state directory to recover it")
+            // The line may be whole on disk and replay on reopen: say so rather than "not recorded".
+            return JournalError(path: cause.path, message: cause.message + "; the change may or may not be recorded: the journal "
+                                + "could not be cut back (\(error.message)); reopen the state directory to see which")
         }
     }
 

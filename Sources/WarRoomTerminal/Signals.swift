@@ -11,7 +11,7 @@ import Darwin
 /// the UI loop calls `takePending()` after `Wakeup.wait` returns and shuts down in its own time.
 public enum Signals {
     /// The signals that ask the console to quit.
-    public static let quitSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
+    public static let quitSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM]
     /// Crash signals: the terminal is restored (endwin), then the signal goes on to the previous handler (the
     /// Swift runtime's backtracer, or the default action) so the process still dies of it.
     public static let crashSignals: [Int32] = [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP]

@@ -250,7 +250,7 @@ struct ConsoleEndToEnd {
     }
 
     /// ^C typed at the keyboard, SIGTERM from a supervisor, and a crash: each restores the terminal and keeps the journal.
-    @Test(arguments: [("C-c", 130), ("C-\\", 131), ("TERM", 143), ("SEGV", 139)])
+    @Test(arguments: [("C-c", 130), ("C-\\", 131), ("TERM", 143), ("USR1", 138), ("SEGV", 139)])
     func everyExitPathRestoresTheTerminal(_ how: String, _ expected: Int) throws {
         let state = tempDir("e2e") + "/state"
         let t = try TmuxConsole(command: consoleCommand(state: state))
@@ -261,7 +261,8 @@ struct ConsoleEndToEnd {
         } else {
             let log = try String(contentsOfFile: state + "/warroom.log", encoding: .utf8)
             let pid = try #require(log.firstMatch(of: #/pid (\d+)/#).flatMap { Int32($0.1) })
-            kill(pid, how == "TERM" ? SIGTERM : SIGSEGV)
+            let signals: [String: Int32] = ["TERM": SIGTERM, "USR1": SIGUSR1, "SEGV": SIGSEGV]
+            kill(pid, try #require(signals[how]))
         }
         #expect(t.waitForExit() == expected)
         let after = t.screenWithHistory()
