@@ -11,6 +11,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         // Pure model: checklist engine, events, reducer. No I/O, no clock reads, no dependencies.
@@ -25,13 +26,24 @@ let package = Package(
             "WarRoomCore",
             .product(name: "Yams", package: "Yams"),
         ]),
+        // The config file (warroom.yaml): YAML to the Core's config model, with file:line errors.
+        .target(name: "WarRoomConfig", dependencies: [
+            "WarRoomCore",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        // Sources, the Dispatch-scheduled poller and the hook runner: everything that waits on the outside world.
+        // Results return to the console as events.
+        .target(name: "WarRoomTelemetry", dependencies: [
+            "WarRoomCore",
+            .product(name: "Subprocess", package: "swift-subprocess"),
+        ]),
         // ncurses (wide-character build) with the macros Swift cannot import, as inline C functions.
         .systemLibrary(name: "CNCurses", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
         // The only code that calls curses: one thread, writes only changed cells.
         .target(name: "WarRoomTerminal", dependencies: ["CNCurses", "WarRoomUI"]),
         // The command-line commands, as a library so tests and the executable share them.
         .target(name: "WarRoomCLI", dependencies: [
-            "WarRoomCore", "WarRoomStore", "WarRoomUI", "WarRoomTerminal",
+            "WarRoomCore", "WarRoomStore", "WarRoomUI", "WarRoomTerminal", "WarRoomConfig", "WarRoomTelemetry",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
@@ -42,5 +54,7 @@ let package = Package(
         .testTarget(name: "WarRoomUITests", dependencies: ["WarRoomUI", "WarRoomCore"]),
         .testTarget(name: "WarRoomCLITests", dependencies: ["WarRoomCLI", "WarRoomStore", "WarRoomCore"]),
         .testTarget(name: "WarRoomTerminalTests", dependencies: ["WarRoomTerminal", "WarRoomUI"]),
+        .testTarget(name: "WarRoomConfigTests", dependencies: ["WarRoomConfig", "WarRoomCore"]),
+        .testTarget(name: "WarRoomTelemetryTests", dependencies: ["WarRoomTelemetry", "WarRoomCore"]),
     ]
 )
