@@ -68,6 +68,12 @@ public enum EventBody: Sendable, Equatable {
     case runStarted(RunStarted)
     case itemSet(ItemSet)
     case itemUndo(ItemUndo)
+    case rampDecision(RampDecision)
+    case hookResult(HookResult)
+    case decisionReason(DecisionReason)
+    case lightTrip(LightChange)
+    case lightClear(LightChange)
+    case verdictChange(VerdictChange)
 
     /// The journal's `type` field.
     public var type: String {
@@ -75,6 +81,12 @@ public enum EventBody: Sendable, Equatable {
         case .runStarted: return "run.started"
         case .itemSet: return "item.set"
         case .itemUndo: return "item.undo"
+        case .rampDecision: return "ramp.decision"
+        case .hookResult: return "ramp.hook"
+        case .decisionReason: return "decision.reason"
+        case .lightTrip: return "light.trip"
+        case .lightClear: return "light.clear"
+        case .verdictChange: return "verdict.change"
         }
     }
 }
@@ -124,6 +136,23 @@ public struct RunState: Sendable {
     public private(set) var lastSeq = 0
     public private(set) var lastTime: Millis?
 
+    // The ramp.
+    /// Traffic percentage now in effect (0 before the first GO and after a rollback).
+    public private(set) var percent = 0
+    /// When the current step's observation window started: the step took effect, or the last NO-GO.
+    public private(set) var windowStart: Millis?
+    public private(set) var decisions: [DecisionRecord] = []
+    /// Index into `decisions` of the one whose hook is still running.
+    public private(set) var pendingDecision: Int?
+    /// Rollback criteria tripped and not yet cleared, by name.
+    public private(set) var tripped: [String: TrippedLight] = [:]
+    /// Every trip and clear, in order: (seq, time, actor, tripped?, change).
+    public private(set) var lightHistory: [(seq: Int, time: Millis, actor: String, trip: Bool, change: LightChange)] = []
+    /// Telemetry verdict changes, in order.
+    public private(set) var verdictChanges: [(seq: Int, time: Millis, change: VerdictChange)] = []
+    /// The most recent rollback, with its timings.
+    public private(set) var rollback: RollbackTimeline?
+
     public init() {}
 
     /// Applies one event. Contract the journal writer relies on: every check happens before any change, so an
@@ -155,9 +184,107 @@ public struct RunState: Sendable {
             records[u.id] = stack.isEmpty ? nil : stack
             changes.append(Change(seq: event.seq, time: event.time, actor: event.actor, item: u.id,
                                   from: undone.status, to: stack.last?.status, undo: true, reason: nil, note: nil))
+        case .rampDecision(let d):
+            try applyDecision(d, event)
+        case .hookResult(let h):
+            try applyHook(h, event)
+        case .decisionReason(let r):
+            guard started != nil else { throw ReduceError(seq: event.seq, message: "decision.reason before run.started") }
+            guard let i = decisions.firstIndex(where: { $0.seq == r.decision }) else {
+                throw ReduceError(seq: event.seq, message: "decision.reason for seq \(r.decision), which is not a decision")
+            }
+            decisions[i].reason = r.reason
+        case .lightTrip(let l):
+            guard started != nil else { throw ReduceError(seq: event.seq, message: "light.trip before run.started") }
+            if tripped[l.name] == nil {
+                tripped[l.name] = TrippedLight(name: l.name, since: event.time, actor: event.actor, reason: l.reason,
+                                               detail: l.detail, seq: event.seq)
+            }
+            lightHistory.append((event.seq, event.time, event.actor, true, l))
+        case .lightClear(let l):
+            guard started != nil else { throw ReduceError(seq: event.seq, message: "light.clear before run.started") }
+            guard tripped[l.name] != nil else {
+                throw ReduceError(seq: event.seq, message: "light.clear for “\(l.name)”, which is not tripped")
+            }
+            tripped[l.name] = nil
+            lightHistory.append((event.seq, event.time, event.actor, false, l))
+        case .verdictChange(let v):
+            guard started != nil else { throw ReduceError(seq: event.seq, message: "verdict.change before run.started") }
+            verdictChanges.append((event.seq, event.time, v))
         }
         lastSeq = event.seq
         lastTime = event.time
+    }
+
+    mutating func applyDecision(_ d: RampDecision, _ event: JournalEvent) throws(ReduceError) {
+        let seq = event.seq
+        guard started != nil else { throw ReduceError(seq: seq, message: "ramp.decision before run.started") }
+        if let p = pendingDecision {
+            throw ReduceError(seq: seq, message: "ramp.decision while the hook for seq \(decisions[p].seq) is still running")
+        }
+        guard (0...100).contains(d.from), (0...100).contains(d.to) else {
+            throw ReduceError(seq: seq, message: "ramp.decision percentages must be 0–100")
+        }
+        guard d.from == percent else {
+            throw ReduceError(seq: seq, message: "ramp.decision from \(d.from) % but the ramp is at \(percent) %")
+        }
+        switch d.kind {
+        case .go, .override:
+            guard d.to > d.from else { throw ReduceError(seq: seq, message: "\(d.kind.label) must move up (\(d.from) → \(d.to))") }
+        case .nogo:
+            guard d.to == d.from else { throw ReduceError(seq: seq, message: "NO-GO holds: to must equal from") }
+        case .rollback:
+            guard d.to == 0 else { throw ReduceError(seq: seq, message: "ROLLBACK goes to 0 %") }
+        case .verified:
+            guard let r = rollback, r.executedAt != nil, r.verifiedAt == nil else {
+                throw ReduceError(seq: seq, message: "VERIFIED needs a completed, unverified rollback")
+            }
+        }
+        let record = DecisionRecord(seq: seq, time: event.time, actor: event.actor, decision: d, reason: d.reason)
+        decisions.append(record)
+        switch d.kind {
+        case .nogo:
+            windowStart = event.time
+        case .verified:
+            rollback?.verifiedAt = event.time
+            rollback?.verifiedBy = event.actor
+        case .rollback:
+            rollback = RollbackTimeline(decision: seq, trippedAt: tripped.values.map(\.since).min(), decidedAt: event.time)
+            if d.hook == nil { takeEffect(decisions.count - 1, at: event.time) } else { pendingDecision = decisions.count - 1 }
+        case .go, .override:
+            if d.hook == nil { takeEffect(decisions.count - 1, at: event.time) } else { pendingDecision = decisions.count - 1 }
+        }
+    }
+
+    mutating func applyHook(_ h: HookResult, _ event: JournalEvent) throws(ReduceError) {
+        guard started != nil else { throw ReduceError(seq: event.seq, message: "ramp.hook before run.started") }
+        guard let p = pendingDecision, decisions[p].seq == h.decision else {
+            throw ReduceError(seq: event.seq, message: "ramp.hook for seq \(h.decision), which has no hook running")
+        }
+        decisions[p].hook = h
+        decisions[p].hookTime = event.time
+        pendingDecision = nil
+        if h.ok {
+            takeEffect(p, at: event.time)
+        } else if decisions[p].kind == .rollback {
+            rollback?.failed = h.summary
+        }
+    }
+
+    /// A decision's move happens: the ramp is at its new percentage.
+    mutating func takeEffect(_ index: Int, at time: Millis) {
+        let d = decisions[index].decision
+        percent = d.to
+        switch d.kind {
+        case .go, .override:
+            windowStart = time
+        case .rollback:
+            windowStart = nil
+            rollback?.executedAt = time
+            rollback?.failed = nil
+        case .nogo, .verified:
+            break
+        }
     }
 
     /// The item's current record, if anyone changed it in this run.

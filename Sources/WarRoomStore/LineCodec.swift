@@ -18,6 +18,12 @@ enum LineCodec {
         case .runStarted(let p): payload = try encoder.encode(p)
         case .itemSet(let p): payload = try encoder.encode(p)
         case .itemUndo(let p): payload = try encoder.encode(p)
+        case .rampDecision(let p): payload = try encoder.encode(p)
+        case .hookResult(let p): payload = try encoder.encode(p)
+        case .decisionReason(let p): payload = try encoder.encode(p)
+        case .lightTrip(let p): payload = try encoder.encode(p)
+        case .lightClear(let p): payload = try encoder.encode(p)
+        case .verdictChange(let p): payload = try encoder.encode(p)
         }
         var out: [UInt8] = []
         out.reserveCapacity(payload.count + 256)
@@ -166,6 +172,13 @@ enum LineCodec {
             if let b = fastRunStarted(env.payload) { return .runStarted(b) }
             return .runStarted(try slowDecode(RunStarted.self, buf, env))
         }
+        // Rare events (a handful per run): the Codable decoder is fast enough.
+        if matches(buf, env.typeRange, "ramp.decision") { return .rampDecision(try slowDecode(RampDecision.self, buf, env)) }
+        if matches(buf, env.typeRange, "ramp.hook") { return .hookResult(try slowDecode(HookResult.self, buf, env)) }
+        if matches(buf, env.typeRange, "decision.reason") { return .decisionReason(try slowDecode(DecisionReason.self, buf, env)) }
+        if matches(buf, env.typeRange, "light.trip") { return .lightTrip(try slowDecode(LightChange.self, buf, env)) }
+        if matches(buf, env.typeRange, "light.clear") { return .lightClear(try slowDecode(LightChange.self, buf, env)) }
+        if matches(buf, env.typeRange, "verdict.change") { return .verdictChange(try slowDecode(VerdictChange.self, buf, env)) }
         throw .unknownType(String(decoding: slice(buf, env.typeRange.lowerBound, env.typeRange.upperBound), as: UTF8.self))
     }
 

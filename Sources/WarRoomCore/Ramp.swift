@@ -1,0 +1,449 @@
+/// The ramp: the plan (steps, holds, requirements), the decisions that move along it, and the journal events
+/// that record them. `RunState` applies the events; `Gates.evaluate` says whether GO is allowed right now.
+
+/// One step of the ramp: the traffic percentage, its observation window, and what must be done before entering it.
+public struct RampStep: Sendable, Equatable {
+    public var percent: Int
+    /// Observation window at this step; nil uses the plan's default.
+    public var holdMs: Millis?
+    /// Checklist item IDs / task IDs or section titles that must be done (or skipped) before GO into this step.
+    public var require: [String]
+
+    public init(percent: Int, holdMs: Millis? = nil, require: [String] = []) {
+        self.percent = percent
+        self.holdMs = holdMs
+        self.require = require
+    }
+}
+
+/// Rollback time targets, as the checklists state them (decide, execute, verify).
+public struct RollbackTargets: Sendable, Equatable, Codable {
+    public var decideMs: Millis?
+    public var executeMs: Millis?
+    public var verifyMs: Millis?
+
+    public init(decideMs: Millis? = nil, executeMs: Millis? = nil, verifyMs: Millis? = nil) {
+        self.decideMs = decideMs
+        self.executeMs = executeMs
+        self.verifyMs = verifyMs
+    }
+}
+
+public struct RampPlan: Sendable, Equatable {
+    public var steps: [RampStep]
+    /// The observation window of every step that does not set its own.
+    public var holdMs: Millis
+    /// An `apply` hook moves real traffic; without one the ramp is a tracker only.
+    public var hasApply: Bool
+    public var hasRollbackHook: Bool
+    public var targets: RollbackTargets
+
+    public init(steps: [RampStep], holdMs: Millis = 0, hasApply: Bool = false, hasRollbackHook: Bool = false,
+                targets: RollbackTargets = RollbackTargets()) {
+        self.steps = steps
+        self.holdMs = holdMs
+        self.hasApply = hasApply
+        self.hasRollbackHook = hasRollbackHook
+        self.targets = targets
+    }
+
+    /// The step at `percent`, if the plan has one.
+    public func stepIndex(at percent: Int) -> Int? { steps.firstIndex { $0.percent == percent } }
+
+    /// The step GO moves to from `percent`: the first one above it.
+    public func next(after percent: Int) -> (index: Int, step: RampStep)? {
+        guard let i = steps.firstIndex(where: { $0.percent > percent }) else { return nil }
+        return (i, steps[i])
+    }
+
+    public func hold(at percent: Int) -> Millis {
+        guard let i = stepIndex(at: percent) else { return percent == 0 ? 0 : holdMs }
+        return steps[i].holdMs ?? holdMs
+    }
+}
+
+// MARK: Journal payloads
+
+public enum DecisionKind: String, Sendable, Codable, CaseIterable {
+    case go, nogo, override, rollback, verified
+
+    public var label: String {
+        switch self {
+        case .go: "GO"
+        case .nogo: "NO-GO"
+        case .override: "OVERRIDE"
+        case .rollback: "ROLLBACK"
+        case .verified: "VERIFIED"
+        }
+    }
+}
+
+/// One gauge or light as it stood when a decision was taken.
+public struct SnapshotEntry: Sendable, Equatable, Codable {
+    public var name: String
+    /// `ok`, `warn`, `breach`, `unknown`, `stale` for gauges; `ok`, `watch`, `tripped`, `blind` for lights.
+    public var state: String
+    public var detail: String?
+
+    public init(name: String, state: String, detail: String? = nil) {
+        self.name = name
+        self.state = state
+        self.detail = detail
+    }
+}
+
+/// A ramp decision, journaled with who, when (the envelope), the gate verdict and a snapshot.
+public struct RampDecision: Sendable, Equatable, Codable {
+    public var kind: DecisionKind
+    public var from: Int
+    public var to: Int
+    public var reason: String?
+    /// READY, WAITING, BLOCKED, … as shown when the key was pressed.
+    public var verdict: String
+    /// What the gate said was not met (the list an OVERRIDE overrode).
+    public var unmet: [String]
+    public var gauges: [SnapshotEntry]
+    public var lights: [SnapshotEntry]
+    /// The hook's argv when one runs for this decision: the ramp moves only when its `ramp.hook` result is ok.
+    public var hook: [String]?
+
+    public init(kind: DecisionKind, from: Int, to: Int, reason: String? = nil, verdict: String, unmet: [String] = [],
+                gauges: [SnapshotEntry] = [], lights: [SnapshotEntry] = [], hook: [String]? = nil) {
+        self.kind = kind
+        self.from = from
+        self.to = to
+        self.reason = reason
+        self.verdict = verdict
+        self.unmet = unmet
+        self.gauges = gauges
+        self.lights = lights
+        self.hook = hook
+    }
+}
+
+/// How a decision's hook ended.
+public struct HookResult: Sendable, Equatable, Codable {
+    /// Seq of the decision it ran for.
+    public var decision: Int
+    public var ok: Bool
+    /// "exit 0", "exit 3", "timed out after 60 s", …
+    public var summary: String
+    /// Last lines of the hook's output.
+    public var tail: [String]
+    public var durationMs: Millis
+
+    public init(decision: Int, ok: Bool, summary: String, tail: [String] = [], durationMs: Millis) {
+        self.decision = decision
+        self.ok = ok
+        self.summary = summary
+        self.tail = tail
+        self.durationMs = durationMs
+    }
+}
+
+/// The reason typed after a decision (the decision itself is journaled the moment the key is pressed).
+public struct DecisionReason: Sendable, Equatable, Codable {
+    public var decision: Int
+    public var reason: String
+
+    public init(decision: Int, reason: String) {
+        self.decision = decision
+        self.reason = reason
+    }
+}
+
+/// A rollback criterion tripped (by an operator, or by telemetry) or cleared (acknowledged, with a reason).
+public struct LightChange: Sendable, Equatable, Codable {
+    public var name: String
+    public var reason: String?
+    /// What tripped it: "manual", or the value and condition that held ("6.2 % > 5 for 10m").
+    public var detail: String?
+
+    public init(name: String, reason: String? = nil, detail: String? = nil) {
+        self.name = name
+        self.reason = reason
+        self.detail = detail
+    }
+}
+
+/// A gauge's or light's verdict changed because of telemetry (a breach, a source failing, data returning).
+public struct VerdictChange: Sendable, Equatable, Codable {
+    /// "slo" or "light".
+    public var subject: String
+    public var name: String
+    public var from: String
+    public var to: String
+    public var detail: String?
+
+    public init(subject: String, name: String, from: String, to: String, detail: String? = nil) {
+        self.subject = subject
+        self.name = name
+        self.from = from
+        self.to = to
+        self.detail = detail
+    }
+}
+
+// MARK: State kept by the reducer
+
+public struct DecisionRecord: Sendable, Equatable {
+    public var seq: Int
+    public var time: Millis
+    public var actor: String
+    public var decision: RampDecision
+    /// The reason: given with the decision, or typed after it.
+    public var reason: String?
+    public var hook: HookResult?
+    /// When the hook result arrived.
+    public var hookTime: Millis?
+
+    public var kind: DecisionKind { decision.kind }
+    /// A hook was asked for and has not reported yet.
+    public var pending: Bool { decision.hook != nil && hook == nil }
+    /// Whether the decision took effect (no hook, or the hook exited 0).
+    public var effective: Bool { decision.hook == nil || hook?.ok == true }
+}
+
+public struct TrippedLight: Sendable, Equatable {
+    public var name: String
+    public var since: Millis
+    public var actor: String
+    public var reason: String?
+    public var detail: String?
+    public var seq: Int
+}
+
+/// Where the last rollback stands against its targets.
+public struct RollbackTimeline: Sendable, Equatable {
+    /// Seq of the rollback decision.
+    public var decision: Int
+    /// The earliest trip among the lights tripped when `R` was pressed (nil: rolled back with none tripped).
+    public var trippedAt: Millis?
+    public var decidedAt: Millis
+    /// The rollback hook (or, without one, the decision itself) completed: traffic is at 0 %.
+    public var executedAt: Millis?
+    /// The hook failed: the rollback has not happened.
+    public var failed: String?
+    public var verifiedAt: Millis?
+    public var verifiedBy: String?
+
+    public var decideMs: Millis? { trippedAt.map { decidedAt - $0 } }
+    public var executeMs: Millis? { executedAt.map { $0 - decidedAt } }
+    public var verifyMs: Millis? {
+        guard let e = executedAt, let v = verifiedAt else { return nil }
+        return v - e
+    }
+}
+
+// MARK: Gates
+
+public enum GateState: String, Sendable, Codable {
+    case ready = "READY"
+    case waiting = "WAITING"
+    case blocked = "BLOCKED"
+    /// A hook is running.
+    case busy = "BUSY"
+    /// At the last step: nothing to GO to.
+    case complete = "COMPLETE"
+    /// No steps configured.
+    case none = "NONE"
+}
+
+/// A gauge or light as the gates see it.
+public struct GateSignal: Sendable, Equatable {
+    public var name: String
+    /// SLO: only OK is green. Light: not tripped.
+    public var green: Bool
+    public var state: String
+    public var detail: String
+
+    public init(name: String, green: Bool, state: String, detail: String = "") {
+        self.name = name
+        self.green = green
+        self.state = state
+        self.detail = detail
+    }
+}
+
+public struct GateVerdict: Sendable, Equatable {
+    public var state: GateState
+    /// The step GO would move to.
+    public var next: RampStep?
+    /// What blocks GO (checklist, SLOs, lights).
+    public var blockers: [String]
+    /// What GO is waiting for (the observation window), with the time it ends.
+    public var waits: [String]
+    public var waitUntil: Millis?
+
+    /// Everything not met, for the journal and the override prompt.
+    public var unmet: [String] { waits + blockers }
+
+    /// One line: "READY → 25 %", "WAITING 3:12 (observation window)", "BLOCKED: T1219 not done".
+    public func summary(now: Millis) -> String {
+        switch state {
+        case .ready: return "READY" + (next.map { " → \($0.percent) %" } ?? "")
+        case .waiting:
+            let left = waitUntil.map { DurationText.countdown($0 - now) } ?? ""
+            return "WAITING \(left)" + (waits.first.map { " (\($0))" } ?? "")
+        case .blocked: return "BLOCKED: " + blockers.joined(separator: "; ")
+        case .busy: return "BUSY: " + (blockers.first ?? "a hook is running")
+        case .complete: return "COMPLETE: at the last step"
+        case .none: return "no ramp steps"
+        }
+    }
+}
+
+public enum Gates {
+    /// Whether GO is allowed now, and if not, why. Pure: the caller passes the SLO and light signals and the time.
+    public static func evaluate(plan: RampPlan, run: RunState, checklist: Checklist, slos: [GateSignal],
+                                lights: [GateSignal], now: Millis) -> GateVerdict {
+        guard !plan.steps.isEmpty else { return GateVerdict(state: .none, next: nil, blockers: [], waits: [], waitUntil: nil) }
+        if let p = run.pendingDecision {
+            let d = run.decisions[p]
+            let what = d.kind == .rollback ? "rolling back" : "applying \(d.decision.to) %"
+            return GateVerdict(state: .busy, next: plan.next(after: run.percent)?.step, blockers: ["\(what)…"], waits: [], waitUntil: nil)
+        }
+        guard let next = plan.next(after: run.percent) else {
+            return GateVerdict(state: .complete, next: nil, blockers: [], waits: [], waitUntil: nil)
+        }
+        var blockers: [String] = []
+        var waits: [String] = []
+        var until: Millis?
+        // The observation window of the current step (none at 0 %).
+        if run.percent > 0, let start = run.windowStart {
+            let end = start + plan.hold(at: run.percent)
+            if now < end {
+                waits.append("observation window at \(run.percent) % until \(Timestamp.iso8601(end).dropFirst(11).prefix(8))Z")
+                until = end
+            }
+        }
+        for r in next.step.require {
+            switch checklist.requirement(r) {
+            case .item(let i):
+                let item = checklist.items[i]
+                let st = run.status(of: item)
+                if st != .done, st != .skipped { blockers.append("\(item.taskID ?? item.title) not done (\(st.rawValue))") }
+            case .section(let s):
+                let idx = checklist.itemIndices(inSubtree: s)
+                let p = ChecklistProgress(checklist: checklist, state: run, indices: idx)
+                if p.complete < p.items { blockers.append("\(checklist.sections[s].title): \(p.complete)/\(p.items) done") }
+            case nil:
+                blockers.append("required “\(r)” is not in the checklist")
+            }
+        }
+        for s in slos where !s.green {
+            blockers.append("SLO \(s.name) \(s.state.uppercased())" + (s.detail.isEmpty ? "" : " \(s.detail)"))
+        }
+        for l in lights where !l.green {
+            blockers.append("\(l.name) tripped")
+        }
+        let state: GateState = !blockers.isEmpty ? .blocked : (!waits.isEmpty ? .waiting : .ready)
+        return GateVerdict(state: state, next: next.step, blockers: blockers, waits: waits, waitUntil: until)
+    }
+}
+
+public enum Requirement: Sendable, Equatable {
+    case item(Int)
+    case section(Int)
+}
+
+extension Checklist {
+    /// Resolves a `require:` entry: an item ID or task ID (exact), else the first section whose title equals it
+    /// (ignoring case and leading emoji/punctuation), else the first section whose title contains it.
+    public func requirement(_ text: String) -> Requirement? {
+        if let i = itemIndex(id: text) { return .item(i) }
+        if let i = items.firstIndex(where: { $0.taskID == text }) { return .item(i) }
+        let want = Self.normalizedTitle(text)
+        guard !want.isEmpty else { return nil }
+        if let s = sections.first(where: { $0.index != 0 && Self.normalizedTitle($0.title) == want }) { return .section(s.index) }
+        if let s = sections.first(where: { $0.index != 0 && Self.normalizedTitle($0.title).contains(want) }) { return .section(s.index) }
+        return nil
+    }
+
+    static func normalizedTitle(_ s: String) -> String {
+        var out = ""
+        var space = false
+        for ch in s.lowercased() {
+            if ch.isLetter || ch.isNumber {
+                if space, !out.isEmpty { out.append(" ") }
+                out.append(ch)
+                space = false
+            } else {
+                space = true
+            }
+        }
+        return out
+    }
+}
+
+// MARK: Durations
+
+public enum DurationText {
+    /// `90s`, `5m`, `1h30m`, `500ms`, `2h`, `1d`, `5 minutes`; a bare number is seconds. Nil for anything else or negatives.
+    public static func parse(_ text: String) -> Millis? {
+        let s = Array(text.utf8).filter { $0 != 32 }
+        guard !s.isEmpty else { return nil }
+        var i = 0
+        var total: Millis = 0
+        var any = false
+        while i < s.count {
+            var n: Millis = 0
+            var digits = 0
+            while i < s.count, s[i] >= 48, s[i] <= 57 {
+                guard n < 1_000_000_000 else { return nil }
+                n = n * 10 + Millis(s[i] - 48)
+                i += 1
+                digits += 1
+            }
+            guard digits > 0 else { return nil }
+            var unit = ""
+            while i < s.count, (s[i] >= 97 && s[i] <= 122) || (s[i] >= 65 && s[i] <= 90) {
+                unit.append(Character(Unicode.Scalar(s[i] | 0x20)))
+                i += 1
+            }
+            let scale: Millis
+            switch unit {
+            case "ms": scale = 1
+            case "", "s", "sec", "secs", "second", "seconds": scale = 1000
+            case "m", "min", "mins", "minute", "minutes": scale = 60_000
+            case "h", "hr", "hrs", "hour", "hours": scale = 3_600_000
+            case "d", "day", "days": scale = 86_400_000
+            default: return nil
+            }
+            if unit.isEmpty, any || i < s.count { return nil } // a bare number is seconds, alone
+            total += n * scale
+            any = true
+        }
+        return any ? total : nil
+    }
+
+    /// `5m`, `30s`, `1h30m`, `250ms`: the short form people write in configs.
+    public static func format(_ ms: Millis) -> String {
+        if ms == 0 { return "0s" }
+        if ms % 1000 != 0 { return "\(ms)ms" }
+        var s = ms / 1000
+        var out = ""
+        if s >= 3600 { out += "\(s / 3600)h"; s %= 3600 }
+        if s >= 60 { out += "\(s / 60)m"; s %= 60 }
+        if s > 0 { out += "\(s)s" }
+        return out
+    }
+
+    /// `4:59`, `1:02:03`: time left, rounded up to the second.
+    public static func countdown(_ ms: Millis) -> String {
+        let total = max(0, (ms + 999) / 1000)
+        let h = total / 3600, m = (total % 3600) / 60, s = total % 60
+        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return h > 0 ? "\(h):\(two(m)):\(two(s))" : "\(m):\(two(s))"
+    }
+}
+
+extension DurationText {
+    /// `42s`, `4m12s`, `1h02m`: an elapsed time, compact.
+    public static func clockish(_ ms: Millis) -> String {
+        let t = max(0, ms) / 1000
+        if t < 60 { return "\(t)s" }
+        if t < 3600 { return "\(t / 60)m\(t % 60 < 10 ? "0" : "")\(t % 60)s" }
+        return "\(t / 3600)h\((t % 3600) / 60 < 10 ? "0" : "")\((t % 3600) / 60)m"
+    }
+}
