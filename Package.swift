@@ -28,7 +28,7 @@ let package = Package(
         ]),
         // The config file (warroom.yaml): YAML to the Core's config model, with file:line errors.
         .target(name: "WarRoomConfig", dependencies: [
-            "WarRoomCore",
+            "WarRoomCore", "WarRoomTelemetry",
             .product(name: "Yams", package: "Yams"),
         ]),
         // Sources, the Dispatch-scheduled poller and the hook runner: everything that waits on the outside world.

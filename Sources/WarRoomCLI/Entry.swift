@@ -17,7 +17,7 @@ public enum WarRoomMain {
             try command.run()
             exit(0)
         } catch let failure as Failure {
-            FileHandle.standardError.write(Data("warroom: \(failure.message)\n".utf8))
+            writeStderr("warroom: \(failure.message)")
             exit(1)
         } catch {
             let code = Warroom.exitCode(for: error)
@@ -26,7 +26,7 @@ public enum WarRoomMain {
                 if !message.isEmpty { print(message) }
                 exit(0)
             }
-            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            if !message.isEmpty { writeStderr(message) }
             if code == .validationFailure { exit(2) }
             exit(code.rawValue)
         }
@@ -47,7 +47,7 @@ struct Warroom: ParsableCommand {
         discussion: """
         Exit codes: 0 ok, 1 invalid input or a failed check, 2 usage error.
         """,
-        subcommands: [Run.self, Lint.self, Check.self, Status.self, Verify.self]
+        subcommands: [Run.self, Init.self, Lint.self, Check.self, Status.self, Verify.self]
     )
 }
 

@@ -1,11 +1,12 @@
 import ArgumentParser
 import Foundation
+import WarRoomConfig
 import WarRoomCore
 import WarRoomUI
 
 struct Lint: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Validate checklists (errors and warnings as file:line: message).",
+        abstract: "Validate checklists, warroom.yaml configs and themes (errors and warnings as file:line: message).",
         discussion: "Exit 0 when every file is valid (warnings allowed), 1 when any file has an error."
     )
 
@@ -38,7 +39,11 @@ struct Lint: ParsableCommand {
                 for e in f.errors { print("\(f.path):\(e.line): error: \(e.message)") }
                 for w in f.warnings { print("\(f.path):\(w.line): warning: \(w.message)") }
                 let verdict = f.errors.isEmpty ? "ok" : "\(f.errors.count) error\(f.errors.count == 1 ? "" : "s")"
-                print("\(f.path): \(f.kind), \(f.sections) sections, \(f.items) items (\(f.done) done), \(verdict)")
+                if f.kind == "config" {
+                    print("\(f.path): config, \(f.sections) ramp steps, \(f.items) criteria and SLOs, \(verdict)")
+                } else {
+                    print("\(f.path): \(f.kind), \(f.sections) sections, \(f.items) items (\(f.done) done), \(verdict)")
+                }
             }
         }
         if report.files.contains(where: { !$0.errors.isEmpty }) { throw ExitCode(1) }
@@ -53,9 +58,18 @@ struct Lint: ParsableCommand {
         }
         let lower = path.lowercased()
         if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") {
-            if let line = configKeyLine(bytes) {
+            let text = String(decoding: bytes, as: UTF8.self)
+            if ConfigLoader.looksLikeConfig(text) {
                 file.kind = "config"
-                file.errors.append(.init(line: line, message: "warroom.yaml configs are not understood by this version yet (themes and checklists are)"))
+                let (config, diagnostics) = ConfigLoader.parse(text, path: path, environment: ProcessInfo.processInfo.environment)
+                for d in diagnostics {
+                    let e = Report.Entry(line: d.line, message: d.message)
+                    if d.severity == .error { file.errors.append(e) } else { file.warnings.append(e) }
+                }
+                if let config {
+                    file.sections = config.plan.steps.count
+                    file.items = config.lights.count + config.slos.count
+                }
                 return file
             }
             file.kind = "theme"
@@ -74,14 +88,5 @@ struct Lint: ParsableCommand {
             if d.severity == .error { file.errors.append(e) } else { file.warnings.append(e) }
         }
         return file
-    }
-
-    /// The line of a top-level key only a run config has (`service:`, `ramp:` …), if any.
-    func configKeyLine(_ bytes: [UInt8]) -> Int? {
-        let keys = ["service", "checklist", "t0", "ramp", "rollback", "contacts", "sources", "slos"]
-        for (i, raw) in String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            for k in keys where raw.hasPrefix(k + ":") { return i + 1 }
-        }
-        return nil
     }
 }

@@ -1,14 +1,19 @@
 import ArgumentParser
 import Foundation
+import WarRoomConfig
 import WarRoomCore
 import WarRoomStore
+import WarRoomTelemetry
 import WarRoomTerminal
 import WarRoomUI
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Open the war-room console on a checklist (the incident commander's screen).",
+        abstract: "Open the war-room console (the incident commander's screen) on a config or a checklist.",
         discussion: """
+        warroom run warroom.yaml uses the config's ramp, hooks, rollback criteria and SLOs; warroom run --checklist FILE
+        derives them from the checklist's text (as warroom init --from writes them), with no hooks: a tracker.
+        Ramp keys: g GO, n NO-GO, R rollback, G override (asks a reason), V rollback verified, x trip/clear a criterion.
         Keys: j/k move, space done/open, s skip, b block, u undo, / search, tab next pane, t theme, ? help, q quit.
         Every change is written to the journal and fsync'd before the screen shows it. Only one console (or
         `warroom check`) may drive a state directory; a second one fails naming the holder. Logs and stderr go to
@@ -16,26 +21,35 @@ struct Run: ParsableCommand {
         """
     )
 
-    @Argument(help: "A warroom.yaml config (not understood by this version: use --checklist).") var config: String?
-    @Option(help: "The checklist (Markdown).") var checklist: String?
-    @Option(help: "The run's state directory (default: .warroom/ beside the checklist).") var state: String?
+    @Argument(help: "A warroom.yaml config.") var config: String?
+    @Option(help: "The checklist (Markdown), when there is no config.") var checklist: String?
+    @Option(help: "The run's state directory (default: .warroom/ beside the config or checklist).") var state: String?
     @Option(help: "Who is driving (default: $USER).") var actor: String?
     @Option(help: "Theme name (default, light, high-contrast, monochrome) or a theme file. Also WARROOM_THEME; NO_COLOR forces monochrome.")
     var theme: String?
     @Flag(help: "Draw with ASCII only (automatic when the locale is not UTF-8).") var ascii = false
 
     func validate() throws {
-        if config == nil, checklist == nil { throw ValidationError("give a checklist: warroom run --checklist FILE") }
+        if config == nil, checklist == nil { throw ValidationError("give a config or a checklist: warroom run warroom.yaml, or warroom run --checklist FILE") }
+        if config != nil, checklist != nil { throw ValidationError("give a config or a checklist, not both (the config names its checklist)") }
         if let a = actor, a.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--actor cannot be empty") }
     }
 
     func run() throws {
-        if let config { throw Failure("\(config): config files are not understood by this version yet; run with --checklist FILE") }
-        guard let checklistPath = checklist else { throw Failure("no checklist given") }
-        let loaded = try loadChecklist(checklistPath)
-        try requireValid(loaded.checklist)
-        let stateDir = state ?? defaultStateDir(beside: checklistPath)
-        let who = actor ?? defaultActor()
+        let setup: LoadedRun
+        if let config { setup = try loadRunConfig(config) } else if let checklist { setup = try deriveRunConfig(checklistPath: checklist) } else {
+            throw Failure("no checklist given")
+        }
+        try runConsole(setup, stateDir: state ?? defaultStateDir(beside: config ?? checklist ?? "."), actor: actor ?? defaultActor(),
+                       theme: theme, ascii: ascii)
+    }
+}
+
+/// Opens the console on a loaded run: the journal (taking the writer's lock), the terminal, the loop.
+func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: String?, ascii: Bool, demo: DemoHooks? = nil) throws {
+    do {
+        let loaded = setup.checklist
+        let checklistPath = setup.config.checklist
         let env = ProcessInfo.processInfo.environment
 
         let startTheme: Theme
@@ -69,8 +83,10 @@ struct Run: ParsableCommand {
             log("checklist changed since the run started; orphaned state: \(writer.state.orphans(in: loaded.checklist))")
         }
 
-        let exit = try Console(writer: writer, checklist: loaded.checklist, checklistPath: checklistPath,
-                               stateDir: stateDir, actor: who, theme: startTheme, forceASCII: ascii).run()
+        for n in setup.notes { log("derivation: \(n)") }
+        let console = Console(writer: writer, setup: setup, stateDir: stateDir, actor: who, theme: startTheme,
+                              forceASCII: ascii, demo: demo)
+        let exit = try console.run()
         log("console stopped: \(exit)")
         // The follow-up commands as they can be pasted: the binary as it was invoked (it may not be on PATH).
         let me = CommandLine.arguments.first.map { $0.contains("/") ? $0 : "warroom" } ?? "warroom"
@@ -101,7 +117,38 @@ func log(_ line: String) {
     writeStderr("\(Timestamp.iso8601(Clock.now())) \(line)")
 }
 
-/// The console's one loop: key presses, clock ticks, signals and (later) poll and hook results meet here,
+/// Results that arrive on other threads (hook exits, poll samples): queued here, taken by the loop after a wake-up.
+final class Inbox<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [T] = []
+    private let wakeup: Wakeup
+
+    init(wakeup: Wakeup) { self.wakeup = wakeup }
+
+    /// `wake: false` leaves the item for the loop's next turn (at most a second away): poll samples do not
+    /// each cost a frame.
+    func post(_ item: T, wake: Bool = true) {
+        lock.lock()
+        items.append(item)
+        lock.unlock()
+        if wake { wakeup.wake() }
+    }
+
+    func take() -> [T] {
+        lock.lock()
+        defer { lock.unlock() }
+        let out = items
+        items = []
+        return out
+    }
+}
+
+/// What `warroom demo` adds to the console: the simulated service's fault switch.
+struct DemoHooks {
+    var cycleFault: () -> String
+}
+
+/// The console's one loop: key presses, clock ticks, signals, hook results and poll samples meet here,
 /// become actions for the reducer, and the rendered buffer is diffed onto the terminal.
 final class Console {
     enum Exit: CustomStringConvertible {
@@ -115,30 +162,119 @@ final class Console {
         }
     }
 
+    enum Incoming: Sendable {
+        case hook(seq: Int, outcome: ProcessOutcome)
+        case sample(Sample)
+    }
+
     let writer: JournalWriter
     let stateDir: String
+    let setup: LoadedRun
     var state: ConsoleState
     var theme: Theme
     let forceASCII: Bool
+    let demo: DemoHooks?
+    var inbox: Inbox<Incoming>?
+    var live: Live?
 
-    init(writer: JournalWriter, checklist: Checklist, checklistPath: String, stateDir: String, actor: String, theme: Theme,
-         forceASCII: Bool) {
+    init(writer: JournalWriter, setup: LoadedRun, stateDir: String, actor: String, theme: Theme, forceASCII: Bool,
+         demo: DemoHooks? = nil) {
         self.writer = writer
         self.stateDir = stateDir
+        self.setup = setup
         self.theme = theme
         self.forceASCII = forceASCII
-        let config = ConsoleConfig(service: checklist.title ?? (checklistPath as NSString).lastPathComponent, actor: actor,
-                                   driving: true, t0: nil, stateDir: stateDir)
-        state = ConsoleState(config: config, checklist: checklist, run: writer.state, now: Clock.now(),
-                             size: Size(width: 80, height: 24), themeName: theme.name)
+        self.demo = demo
+        let config = setup.config.consoleConfig(actor: actor, driving: true, stateDir: stateDir, demo: demo != nil)
+        state = ConsoleState(config: config, checklist: setup.checklist.checklist, run: writer.state,
+                             contacts: setup.config.contacts, now: Clock.now(), size: Size(width: 80, height: 24),
+                             themeName: theme.name)
+    }
+
+    /// Journals an event; the reducer hears whether it was saved.
+    @discardableResult
+    func append(_ body: EventBody) -> JournalEvent? {
+        do {
+            let event = try writer.append(body, actor: state.config.actor, time: Clock.now())
+            if case .lightClear(let l) = body { live?.acknowledge(l.name, at: event.time, reason: l.reason ?? "") }
+            _ = state.update(.saved(writer.state, event))
+            return event
+        } catch {
+            log("NOT SAVED \(body.type): \(error)")
+            _ = state.update(.notSaved("\(error)"))
+            return nil
+        }
+    }
+
+    /// A decision: journaled first, then (if it has one) its hook runs off this thread.
+    func decide(_ proposed: RampDecision) {
+        var d = proposed
+        let config = setup.config
+        var template: [String]?
+        if d.hook != nil { template = d.kind == .rollback ? config.rollbackHook : config.apply }
+        var values: [String: String] = [
+            "percent": String(d.to), "previous": String(d.from), "service": config.service, "actor": state.config.actor,
+            "step": config.plan.stepIndex(at: d.to).map { String($0 + 1) } ?? "0",
+        ]
+        if let template { d.hook = HookTemplate.expand(template, values: values) } else { d.hook = nil }
+        guard let event = append(.rampDecision(d)), let argv = d.hook, let inbox else { return }
+        values["kind"] = d.kind.rawValue
+        values["state_dir"] = stateDir
+        values["run"] = writer.state.runID ?? ""
+        let spec = ProcessSpec(argv: argv, environment: HookTemplate.environment(values: values),
+                               workingDirectory: config.hookDirectory, timeoutMs: config.hookTimeoutMs)
+        log("hook for seq \(event.seq) (\(d.kind.rawValue) \(d.from) → \(d.to) %): \(argv)")
+        let seq = event.seq
+        ProcessRunner.start(spec) { outcome in inbox.post(.hook(seq: seq, outcome: outcome)) }
+    }
+
+    func take(_ incoming: Incoming) {
+        switch incoming {
+        case .sample(let sample):
+            guard let live else { return }
+            apply(live.take(sample, now: Clock.now()))
+        case .hook(let seq, let o):
+            log("hook for seq \(seq): \(o.summary) in \(o.durationMs) ms\(o.tail.isEmpty ? "" : "; last output: \(o.tail.suffix(3))")")
+            append(.hookResult(HookResult(decision: seq, ok: o.ok, summary: o.summary, tail: Array(o.tail.suffix(5)),
+                                          durationMs: o.durationMs)))
+        }
+    }
+
+    /// Journals telemetry's verdict changes, and rolls back by itself where a tripped criterion says `auto: true`.
+    func apply(_ outcome: Live.Outcome) {
+        for e in outcome.events {
+            if case .lightTrip(let l) = e { log("criterion tripped: \(l.name) — \(l.detail ?? "")") }
+            append(e)
+        }
+        for name in outcome.autoRollback {
+            guard let d = state.automaticRollback(reason: "automatic: “\(name)” tripped (auto: true)") else { continue }
+            log("automatic rollback: \(name) tripped")
+            decide(d)
+        }
     }
 
     func run() throws -> Exit {
         let wakeup: Wakeup
         do { wakeup = try Wakeup() } catch { throw Failure("cannot create the wake-up pipe: \(error)") }
+        let inbox = Inbox<Incoming>(wakeup: wakeup)
+        self.inbox = inbox
+        // A hook that was running when a previous console stopped: its outcome is unknown, and the ramp did not move.
+        if let p = writer.state.pendingDecision {
+            let d = writer.state.decisions[p]
+            append(.hookResult(HookResult(decision: d.seq, ok: false,
+                                          summary: "outcome unknown: the console stopped while the hook ran — check the traffic by hand",
+                                          durationMs: Clock.now() - d.time)))
+        }
+        let live = try Live(config: setup.config, run: writer.state, now: Clock.now(),
+                            environment: ProcessInfo.processInfo.environment,
+                            deliver: { sample in inbox.post(.sample(sample), wake: false) })
+        self.live = live
+        _ = state.update(.telemetry(live.view(now: Clock.now())))
         let term: Terminal
         do { term = try Terminal.start(theme: theme) } catch { throw Failure("\(error)") }
         defer { term.restore() }
+        live.start()
+        defer { live.stop() }
         // No hand-off to Swift's interactive backtracer on a crash: it would hold the shared screen for 30 s.
         Signals.install(wakeup: wakeup, keepRuntimeBacktrace: false)
         let glyphs = (forceASCII || !term.utf8) ? Glyphs.ascii : Glyphs.unicode
@@ -157,7 +293,11 @@ final class Console {
             wakeup.drain()
             if let sig = Signals.takePending() { return .signal(sig) }
             if case .hangup = woke { return .signal(SIGHUP) } // the terminal went away
-            _ = state.update(.tick(Clock.now()))
+            let tickTime = Clock.now()
+            _ = state.update(.tick(tickTime))
+            for item in inbox.take() { take(item) }
+            apply(live.tick(now: tickTime))
+            _ = state.update(.telemetry(live.view(now: tickTime)))
             while let key = term.readKey() {
                 if key == .resize {
                     _ = state.update(.resize(term.size))
@@ -167,14 +307,11 @@ final class Console {
                 for effect in state.update(.key(key)) {
                     switch effect {
                     case .append(let body):
-                        let time = Clock.now()
-                        do {
-                            let event = try writer.append(body, actor: state.config.actor, time: time)
-                            _ = state.update(.saved(writer.state, event))
-                        } catch {
-                            log("NOT SAVED \(body.type): \(error)")
-                            _ = state.update(.notSaved("\(error)"))
-                        }
+                        append(body)
+                    case .decide(let d):
+                        decide(d)
+                    case .cycleFault:
+                        if let demo { _ = state.update(.notice(demo.cycleFault(), .warn)) }
                     case .cycleTheme:
                         let order = Theme.builtinOrder
                         let next = order[((order.firstIndex(of: theme.name) ?? -1) + 1) % order.count]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WarRoomConfig
 import WarRoomCore
 import WarRoomStore
 
@@ -9,15 +10,21 @@ struct Status: ParsableCommand {
         discussion: "Reads the journal without taking the writer's lock, so it works while a console is running."
     )
 
-    @Option(help: "The checklist (Markdown).") var checklist: String
+    @Option(help: "The checklist (Markdown), when there is no config.") var checklist: String?
+    @Option(help: "The run's warroom.yaml (its ramp and criteria give the gate verdict).") var config: String?
     @Option(help: "The run's state directory.") var state: String
     @Flag(help: "Print JSON.") var json = false
     @Option(help: "How many recent changes to list in text output (0 = all).") var recent = 20
 
+    func validate() throws {
+        if (checklist == nil) == (config == nil) { throw ValidationError("give --config FILE or --checklist FILE") }
+    }
+
     func run() throws {
-        let loaded = try loadChecklist(checklist)
+        let setup: LoadedRun
+        if let config { setup = try loadRunConfig(config) } else { setup = try deriveRunConfig(checklistPath: checklist ?? "") }
+        let loaded = setup.checklist
         let c = loaded.checklist
-        try requireValid(c)
         var run = RunState()
         var torn: TornTail?
         var lines = 0
@@ -32,7 +39,8 @@ struct Status: ParsableCommand {
                 throw Failure("\(error)")
             }
         }
-        let report = StatusReport(checklist: c, sha256: loaded.sha256, run: run, lines: lines, torn: torn)
+        let report = StatusReport(checklist: c, sha256: loaded.sha256, run: run, lines: lines, torn: torn, config: setup.config,
+                                  now: Clock.now())
         if json { print(jsonString(report)) } else { print(report.text(recent: recent), terminator: "") }
     }
 }
@@ -92,8 +100,43 @@ struct StatusReport: Encodable {
     var changes: [ChangeEntry]
     var orphans: [Orphan]
     var tornTail: Int?
+    var ramp: Ramp?
+    var decisions: [DecisionEntry]
+    var tripped: [TrippedEntry]
 
-    init(checklist c: Checklist, sha256: String, run: RunState, lines: Int, torn: TornTail?) {
+    struct Ramp: Encodable {
+        var percent: Int
+        /// 1-based step number, nil at 0 % or off the plan.
+        var step: Int?
+        var steps: [Int]
+        /// READY, WAITING, BLOCKED, BUSY, COMPLETE.
+        var verdict: String
+        var unmet: [String]
+        var rolledBack: Bool
+        var tracker: Bool
+    }
+    struct DecisionEntry: Encodable {
+        var seq: Int
+        var time: String
+        var actor: String
+        var kind: String
+        var from: Int
+        var to: Int
+        var reason: String?
+        var verdict: String
+        var unmet: [String]
+        var hook: String?
+    }
+    struct TrippedEntry: Encodable {
+        var name: String
+        var since: String
+        var actor: String
+        var reason: String?
+        var detail: String?
+    }
+
+    init(checklist c: Checklist, sha256: String, run: RunState, lines: Int, torn: TornTail?, config: RunConfig? = nil,
+         now: Millis = 0) {
         checklist = c.path
         title = c.title
         if let started = run.started {
@@ -123,6 +166,29 @@ struct StatusReport: Encodable {
             run.record(id).map { Orphan(id: id, status: $0.status, actor: $0.actor, time: Timestamp.iso8601($0.time)) }
         }
         tornTail = torn?.line
+        decisions = run.decisions.map { d in
+            DecisionEntry(seq: d.seq, time: Timestamp.iso8601(d.time), actor: d.actor, kind: d.kind.rawValue, from: d.decision.from,
+                          to: d.decision.to, reason: d.reason, verdict: d.decision.verdict, unmet: d.decision.unmet,
+                          hook: d.pending ? "running" : d.hook.map { $0.ok ? "ok (\($0.summary))" : "FAILED (\($0.summary))" })
+        }
+        tripped = run.tripped.values.sorted { $0.seq < $1.seq }.map {
+            TrippedEntry(name: $0.name, since: Timestamp.iso8601($0.since), actor: $0.actor, reason: $0.reason, detail: $0.detail)
+        }
+        if let config, !config.plan.steps.isEmpty {
+            // status does not poll: SLOs count as unknown, as they would for a console that has no reading yet.
+            let slos = config.slos.map {
+                $0.bound ? GateSignal(name: $0.name, green: false, state: "unknown", detail: "(status does not poll)")
+                    : GateSignal(name: $0.name, green: true, state: "unbound")
+            }
+            let lights = config.lights.map { l in GateSignal(name: l.name, green: run.tripped[l.name] == nil, state: run.tripped[l.name] == nil ? "ok" : "tripped") }
+            let v = Gates.evaluate(plan: config.plan, run: run, checklist: c, slos: slos, lights: lights, now: now)
+            ramp = Ramp(percent: run.percent, step: config.plan.stepIndex(at: run.percent).map { $0 + 1 },
+                        steps: config.plan.steps.map(\.percent), verdict: v.state.rawValue, unmet: v.unmet,
+                        rolledBack: run.rollback?.executedAt != nil && run.percent == 0, tracker: !config.plan.hasApply)
+        } else if run.percent != 0 || !run.decisions.isEmpty {
+            ramp = Ramp(percent: run.percent, step: nil, steps: [], verdict: GateState.none.rawValue, unmet: [],
+                        rolledBack: run.rollback?.executedAt != nil && run.percent == 0, tracker: true)
+        }
     }
 
     func text(recent: Int) -> String {
@@ -136,6 +202,21 @@ struct StatusReport: Encodable {
             line("no run yet (no journal in this state directory): showing the checklist as written")
         }
         if let t = tornTail { line("warning: journal has a torn last line (\(t)); the next writer cuts it off") }
+        if let r = ramp {
+            let step = r.step.map { " (step \($0)/\(r.steps.count))" } ?? ""
+            line("Ramp \(r.percent) %\(step) · \(r.verdict)\(r.rolledBack ? " · rolled back" : "")\(r.tracker ? " · tracker only" : "")")
+            for u in r.unmet { line("  - \(u)") }
+        }
+        for t in tripped { line("TRIPPED: \(t.name) since \(t.since) by \(t.actor)\(t.reason.map { " — \($0)" } ?? "")") }
+        if !decisions.isEmpty {
+            line("Decisions:")
+            for d in decisions {
+                var s = "  \(d.time)  \(column(d.actor, 12)) \(column(d.kind.uppercased(), 9)) \(d.from) → \(d.to) %  \(d.verdict)"
+                if let h = d.hook { s += " · hook \(h)" }
+                if let r = d.reason { s += " — \(r)" }
+                line(s)
+            }
+        }
         line("")
         line("Total \(summary(total))")
         for s in sections where s.progress.items > 0 {

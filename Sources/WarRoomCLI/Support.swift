@@ -35,7 +35,7 @@ func loadChecklist(_ path: String) throws(Failure) -> LoadedChecklist {
 /// Prints a checklist's errors and warnings to standard error; fails if it has errors.
 func requireValid(_ c: Checklist) throws(Failure) {
     for d in c.diagnostics where d.severity == .warning {
-        FileHandle.standardError.write(Data((d.formatted(path: c.path) + "\n").utf8))
+        writeStderr(d.formatted(path: c.path))
     }
     let errors = c.errors
     guard errors.isEmpty else {
@@ -43,8 +43,15 @@ func requireValid(_ c: Checklist) throws(Failure) {
     }
 }
 
+/// Writes a line to standard error (the terminal, or warroom.log while the console runs). A failed write — a full
+/// disk, a file-size limit — is dropped: FileHandle would trap, and a log line is never worth the console.
 func writeStderr(_ s: String) {
-    FileHandle.standardError.write(Data((s + "\n").utf8))
+    var bytes = Array((s + "\n").utf8)
+    var off = 0
+    while off < bytes.count {
+        let n = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + off, $0.count - off) }
+        if n > 0 { off += n } else if n < 0, errno == EINTR { continue } else { return }
+    }
 }
 
 func jsonString(_ value: some Encodable) -> String {

@@ -9,13 +9,102 @@ public struct ConsoleConfig: Sendable {
     /// Mission clock zero; without it the clock shows time since the run started.
     public var t0: Millis?
     public var stateDir: String
+    /// The ramp's steps and holds; no steps: checklist tracking only.
+    public var ramp: RampPlan
+    /// Rollback criteria, in config order.
+    public var lights: [LightInfo]
+    /// SLOs, in config order (bound or not).
+    public var slos: [String]
+    /// SLOs listed without a query (derived from the checklist's text): shown, never gated on.
+    public var unboundSLOs: Set<String>
+    /// `warroom demo`: the fault key drives the simulated service.
+    public var demo: Bool
+    /// Who holds the writer's lock, for the read-only answer.
+    public var driver: String?
 
-    public init(service: String, actor: String, driving: Bool, t0: Millis? = nil, stateDir: String) {
+    public init(service: String, actor: String, driving: Bool, t0: Millis? = nil, stateDir: String,
+                ramp: RampPlan = RampPlan(steps: []), lights: [LightInfo] = [], slos: [String] = [],
+                unboundSLOs: Set<String> = [], demo: Bool = false, driver: String? = nil) {
         self.service = service
         self.actor = actor
         self.driving = driving
         self.t0 = t0
         self.stateDir = stateDir
+        self.ramp = ramp
+        self.lights = lights
+        self.slos = slos
+        self.unboundSLOs = unboundSLOs
+        self.demo = demo
+        self.driver = driver
+    }
+
+    public var hasRamp: Bool { !ramp.steps.isEmpty }
+}
+
+/// A rollback criterion as the console shows it.
+public struct LightInfo: Sendable, Equatable {
+    public var name: String
+    /// Tripped and cleared by a person (no telemetry bound).
+    public var manual: Bool
+    /// "error rate > 5 % for 10m", "alerts severity=critical": what it watches.
+    public var watches: String?
+    public var auto: Bool
+
+    public init(name: String, manual: Bool, watches: String? = nil, auto: Bool = false) {
+        self.name = name
+        self.manual = manual
+        self.watches = watches
+        self.auto = auto
+    }
+}
+
+/// Live telemetry as the console shows it: built by the driver from its gauges and monitors after every sample.
+public struct TelemetryView: Sendable, Equatable {
+    public struct Gauge: Sendable, Equatable {
+        public var name: String
+        /// ok, warn, breach, unknown, stale
+        public var status: String
+        public var value: String
+        public var objective: String
+        public var detail: String
+        public var history: [Double]
+
+        public init(name: String, status: String, value: String, objective: String, detail: String, history: [Double]) {
+            self.name = name
+            self.status = status
+            self.value = value
+            self.objective = objective
+            self.detail = detail
+            self.history = history
+        }
+
+        public var green: Bool { status == "ok" }
+    }
+
+    public struct Light: Sendable, Equatable {
+        public var name: String
+        /// ok, watch, tripped, blind
+        public var status: String
+        public var detail: String
+        /// While watching: when it trips if the condition keeps holding.
+        public var tripsAt: Millis?
+
+        public init(name: String, status: String, detail: String, tripsAt: Millis? = nil) {
+            self.name = name
+            self.status = status
+            self.detail = detail
+            self.tripsAt = tripsAt
+        }
+    }
+
+    public var gauges: [Gauge]
+    public var lights: [Light]
+    public var sourceErrors: [String]
+
+    public init(gauges: [Gauge] = [], lights: [Light] = [], sourceErrors: [String] = []) {
+        self.gauges = gauges
+        self.lights = lights
+        self.sourceErrors = sourceErrors
     }
 }
 
@@ -42,6 +131,13 @@ public enum Mode: Sendable, Equatable {
     case normal
     case search(String)
     case reason(ReasonKind, item: String, text: String)
+    /// After a decision: an optional reason (Enter saves, Esc leaves it empty).
+    case decisionReason(seq: Int, kind: DecisionKind, text: String)
+    /// `G`: the reason is mandatory, and the override happens on Enter.
+    case overrideReason(text: String)
+    case confirmRollback
+    /// Trip or clear a rollback criterion: the reason is mandatory.
+    case lightReason(name: String, trip: Bool, text: String)
     case confirmQuit
     case help
 }
@@ -69,11 +165,19 @@ public enum ConsoleAction: Sendable {
     /// The journal could not write: nothing changed.
     case notSaved(String)
     case themeChanged(String)
+    /// New gauge and light readings.
+    case telemetry(TelemetryView)
+    /// Something outside the reducer wants to say something (a hook refused, a fault injected).
+    case notice(String, Message.Level)
 }
 
 /// What the reducer asks the outside world to do.
 public enum ConsoleEffect: Sendable, Equatable {
     case append(EventBody)
+    /// Journal a ramp decision; when `hook` is non-nil the driver fills in the expanded argv and runs it.
+    case decide(RampDecision)
+    /// `warroom demo`: cycle the simulated service's fault.
+    case cycleFault
     case cycleTheme
     case redraw
     case quit
@@ -98,6 +202,9 @@ public struct ConsoleState: Sendable {
     public private(set) var message: Message?
     public private(set) var lastQuery = ""
     public private(set) var paneScroll: [Pane: Int] = [:]
+    public private(set) var telemetry = TelemetryView()
+    /// Selected row of the ROLLBACK pane.
+    public private(set) var lightCursor = 0
 
     /// ChecklistProgress of each section's subtree, and of the whole checklist; recomputed when the run changes.
     public private(set) var sectionProgress: [ChecklistProgress] = []
@@ -223,6 +330,11 @@ public struct ConsoleState: Sendable {
             recomputeProgress()
             rebuildRows()
             message = Message(text: describe(event), level: .info, until: now + 6_000)
+            if case .hookResult(let h) = event.body, !h.ok { message = Message(text: describe(event), level: .error, until: nil) }
+            if case .rampDecision(let d) = event.body, event.actor == config.actor, config.driving,
+               [.go, .nogo, .rollback].contains(d.kind), d.reason == nil, mode == .normal {
+                mode = .decisionReason(seq: event.seq, kind: d.kind, text: "")
+            }
             return []
         case .notSaved(let error):
             message = Message(text: "NOT SAVED: \(error)", level: .error, until: nil)
@@ -231,6 +343,12 @@ public struct ConsoleState: Sendable {
             themeName = name
             message = Message(text: "theme: \(name)", level: .info, until: now + 3_000)
             return [.redraw]
+        case .telemetry(let t):
+            telemetry = t
+            return []
+        case .notice(let text, let level):
+            say(text, level)
+            return []
         case .key(let key):
             return handle(key)
         }
@@ -251,13 +369,22 @@ public struct ConsoleState: Sendable {
             return editSearch(q, key)
         case .reason(let kind, let item, let text):
             return editReason(kind, item, text, key)
+        case .decisionReason(let seq, let kind, let text):
+            return editDecisionReason(seq, kind, text, key)
+        case .overrideReason(let text):
+            return editOverride(text, key)
+        case .confirmRollback:
+            mode = .normal
+            if key == .char("y") || key == .char("Y") { return rollbackNow() }
+            say("rollback cancelled", .info)
+            return []
+        case .lightReason(let name, let trip, let text):
+            return editLightReason(name, trip, text, key)
         case .normal:
             break
         }
         guard let binding = KeyTable.binding(for: key) else {
-            if KeyTable.reserved.contains(key) {
-                say("\(key.label): ramp decisions need a ramp — none is configured for this run", .warn)
-            } else if key != .escape {
+            if key != .escape {
                 say("\(key.label) does nothing here — ? for help", .info)
             } else {
                 message = nil
@@ -265,7 +392,7 @@ public struct ConsoleState: Sendable {
             return []
         }
         if binding.writes, !config.driving {
-            say("read-only — another console is driving", .warn)
+            say("read-only — \(config.driver ?? "another console") is driving", .warn)
             return []
         }
         return perform(binding.command)
@@ -282,7 +409,43 @@ public struct ConsoleState: Sendable {
         case .bottom: move(by: rows.count + paneLength())
         case .nextPane: focus = Pane(rawValue: (focus.rawValue + 1) % Pane.allCases.count) ?? .checklist
         case .previousPane: focus = Pane(rawValue: (focus.rawValue + Pane.allCases.count - 1) % Pane.allCases.count) ?? .checklist
+        case .go: return go()
+        case .nogo: return nogo()
+        case .rollback:
+            guard config.hasRamp else { return noRamp("R") }
+            if let refusal = busyRefusal() { say(refusal, .warn); return [] }
+            guard run.percent > 0 else {
+                say("nothing to roll back: the ramp is at 0 %", .info)
+                return []
+            }
+            mode = .confirmRollback
+        case .override:
+            guard config.hasRamp else { return noRamp("G") }
+            let v = verdict
+            switch v.state {
+            case .ready: say("GO is allowed: press g (override is for when the gates say no)", .info)
+            case .busy: say(busyRefusal() ?? "a hook is running", .warn)
+            case .complete: say("the ramp is at its last step (\(run.percent) %)", .info)
+            case .none: return noRamp("G")
+            case .waiting, .blocked: mode = .overrideReason(text: "")
+            }
+        case .verify:
+            guard let r = run.rollback, r.executedAt != nil, r.verifiedAt == nil else {
+                say("nothing to verify: V confirms a completed rollback", .info)
+                return []
+            }
+            return [.decide(RampDecision(kind: .verified, from: run.percent, to: run.percent, verdict: verdict.state.rawValue,
+                                         gauges: gaugeSnapshot, lights: lightSnapshot))]
+        case .toggleLight:
+            return toggleLight()
+        case .fault:
+            guard config.demo else {
+                say("f injects faults in warroom demo only", .info)
+                return []
+            }
+            return [.cycleFault]
         case .toggle:
+            if focus == .rollback { return toggleLight() }
             guard focus == .checklist else { return [] }
             switch selectedRow {
             case .section(let s): fold(s, !collapsed.contains(s))
@@ -334,12 +497,16 @@ public struct ConsoleState: Sendable {
     func paneLength() -> Int {
         switch focus {
         case .contacts: contacts.count
-        case .decisions, .rollback, .checklist: 0
+        case .decisions: run.decisions.count
+        case .rollback: config.lights.count
+        case .checklist: 0
         }
     }
 
     mutating func move(by delta: Int) {
-        if focus == .checklist {
+        if focus == .rollback {
+            lightCursor = min(max(0, lightCursor + delta), max(0, config.lights.count - 1))
+        } else if focus == .checklist {
             guard !rows.isEmpty else { return }
             cursor = min(max(0, cursor + delta), rows.count - 1)
             clampScroll()
@@ -505,6 +672,199 @@ public struct ConsoleState: Sendable {
         return []
     }
 
+    // MARK: Ramp decisions
+
+    /// Rollback criteria as the gates see them: tripped in the journal (manual, or latched by telemetry), or
+    /// tripped right now by telemetry.
+    public var lightSignals: [GateSignal] {
+        config.lights.map { l in
+            let live = telemetry.lights.first { $0.name == l.name }
+            let tripped = run.tripped[l.name] != nil || live?.status == "tripped"
+            return GateSignal(name: l.name, green: !tripped, state: tripped ? "tripped" : (live?.status ?? "ok"),
+                              detail: run.tripped[l.name]?.detail ?? live?.detail ?? "")
+        }
+    }
+
+    /// SLOs as the gates see them: not yet read counts as not green; an SLO with no query is not gated on
+    /// (there is no telemetry for it: the team watches it by other means).
+    public var sloSignals: [GateSignal] {
+        config.slos.map { name in
+            if config.unboundSLOs.contains(name) {
+                return GateSignal(name: name, green: true, state: "unbound", detail: "no query: not gated")
+            }
+            if let g = telemetry.gauges.first(where: { $0.name == name }) {
+                return GateSignal(name: name, green: g.green, state: g.status, detail: g.value.isEmpty ? g.detail : g.value)
+            }
+            return GateSignal(name: name, green: false, state: "unknown", detail: "not bound to a query")
+        }
+    }
+
+    public var verdict: GateVerdict {
+        Gates.evaluate(plan: config.ramp, run: run, checklist: checklist, slos: sloSignals, lights: lightSignals, now: now)
+    }
+
+    var gaugeSnapshot: [SnapshotEntry] {
+        sloSignals.map { SnapshotEntry(name: $0.name, state: $0.state, detail: $0.detail.isEmpty ? nil : $0.detail) }
+    }
+
+    var lightSnapshot: [SnapshotEntry] {
+        lightSignals.map { SnapshotEntry(name: $0.name, state: $0.state, detail: $0.detail.isEmpty ? nil : $0.detail) }
+    }
+
+    /// The trip banner: the first tripped criterion while traffic is still on the new version.
+    public var banner: String? {
+        guard run.percent > 0 else { return nil }
+        guard let l = lightSignals.first(where: { !$0.green }) else { return nil }
+        return "ROLLBACK CRITERION TRIPPED: \(l.name) — R to roll back"
+    }
+
+    func busyRefusal() -> String? {
+        guard let p = run.pendingDecision else { return nil }
+        let d = run.decisions[p]
+        let what = d.kind == .rollback ? "the rollback hook" : "the hook applying \(d.decision.to) %"
+        return "refused: \(what) is still running — one hook at a time"
+    }
+
+    mutating func noRamp(_ key: String) -> [ConsoleEffect] {
+        say("\(key): ramp decisions need a ramp — none is configured for this run", .warn)
+        return []
+    }
+
+    func decision(_ kind: DecisionKind, to: Int, verdict v: GateVerdict, reason: String? = nil, hook: Bool) -> RampDecision {
+        RampDecision(kind: kind, from: run.percent, to: to, reason: reason, verdict: v.state.rawValue, unmet: v.unmet,
+                     gauges: gaugeSnapshot, lights: lightSnapshot, hook: hook ? [] : nil)
+    }
+
+    /// An automatic rollback (a criterion with `auto: true` tripped): the decision `R` `y` makes, with its reason.
+    public func automaticRollback(reason: String) -> RampDecision? {
+        guard config.hasRamp, run.percent > 0, run.pendingDecision == nil else { return nil }
+        return decision(.rollback, to: 0, verdict: verdict, reason: reason, hook: config.ramp.hasRollbackHook)
+    }
+
+    mutating func go() -> [ConsoleEffect] {
+        guard config.hasRamp else { return noRamp("g") }
+        let v = verdict
+        switch v.state {
+        case .ready:
+            guard let next = v.next else { return [] }
+            return [.decide(decision(.go, to: next.percent, verdict: v, hook: config.ramp.hasApply))]
+        case .waiting:
+            say("GO refused: \(v.summary(now: now)) — G overrides with a reason", .warn)
+        case .blocked:
+            say("GO refused: \(v.summary(now: now)) — G overrides with a reason", .warn)
+        case .busy:
+            say(busyRefusal() ?? "a hook is running", .warn)
+        case .complete:
+            say("the ramp is complete at \(run.percent) %", .info)
+        case .none:
+            return noRamp("g")
+        }
+        return []
+    }
+
+    mutating func nogo() -> [ConsoleEffect] {
+        guard config.hasRamp else { return noRamp("n") }
+        if let refusal = busyRefusal() { say(refusal, .warn); return [] }
+        let v = verdict
+        return [.decide(decision(.nogo, to: run.percent, verdict: v, hook: false))]
+    }
+
+    mutating func rollbackNow() -> [ConsoleEffect] {
+        if let refusal = busyRefusal() { say(refusal, .warn); return [] }
+        guard run.percent > 0 else { return [] }
+        let v = verdict
+        return [.decide(decision(.rollback, to: 0, verdict: v, hook: config.ramp.hasRollbackHook))]
+    }
+
+    mutating func editDecisionReason(_ seq: Int, _ kind: DecisionKind, _ text: String, _ key: Key) -> [ConsoleEffect] {
+        switch key {
+        case .escape:
+            mode = .normal
+            say("\(kind.label) saved without a reason", .info)
+        case .enter:
+            mode = .normal
+            let reason = text.trimmingCharacters(in: " ")
+            if reason.isEmpty { return [] }
+            return [.append(.decisionReason(DecisionReason(decision: seq, reason: reason)))]
+        case .backspace: mode = .decisionReason(seq: seq, kind: kind, text: String(text.dropLast()))
+        case .ctrl("u"): mode = .decisionReason(seq: seq, kind: kind, text: "")
+        case .char(let c): if text.count < 500 { mode = .decisionReason(seq: seq, kind: kind, text: text + String(c)) }
+        default: break
+        }
+        return []
+    }
+
+    mutating func editOverride(_ text: String, _ key: Key) -> [ConsoleEffect] {
+        switch key {
+        case .escape:
+            mode = .normal
+            say("override cancelled", .info)
+        case .enter:
+            let reason = text.trimmingCharacters(in: " ")
+            guard !reason.isEmpty else {
+                say("an override needs a reason — type it, or Esc to cancel", .warn)
+                return []
+            }
+            mode = .normal
+            let v = verdict
+            guard [.waiting, .blocked].contains(v.state), let next = v.next else {
+                say(v.state == .ready ? "GO is allowed now: press g" : (busyRefusal() ?? "nothing to override"), .info)
+                return []
+            }
+            return [.decide(decision(.override, to: next.percent, verdict: v, reason: reason, hook: config.ramp.hasApply))]
+        case .backspace: mode = .overrideReason(text: String(text.dropLast()))
+        case .ctrl("u"): mode = .overrideReason(text: "")
+        case .char(let c): if text.count < 500 { mode = .overrideReason(text: text + String(c)) }
+        default: break
+        }
+        return []
+    }
+
+    public var selectedLight: LightInfo? {
+        config.lights.indices.contains(lightCursor) ? config.lights[lightCursor] : nil
+    }
+
+    mutating func toggleLight() -> [ConsoleEffect] {
+        guard let l = selectedLight else {
+            say(config.lights.isEmpty ? "no rollback criteria configured" : "select a criterion in the ROLLBACK pane (tab)", .info)
+            return []
+        }
+        if focus != .rollback {
+            say("select a criterion in the ROLLBACK pane first (tab to it)", .info)
+            return []
+        }
+        if run.tripped[l.name] != nil {
+            mode = .lightReason(name: l.name, trip: false, text: "")
+        } else if l.manual {
+            mode = .lightReason(name: l.name, trip: true, text: "")
+        } else {
+            say("“\(l.name)” is watched by telemetry: it trips by itself (x acknowledges it once tripped)", .info)
+        }
+        return []
+    }
+
+    mutating func editLightReason(_ name: String, _ trip: Bool, _ text: String, _ key: Key) -> [ConsoleEffect] {
+        switch key {
+        case .escape:
+            mode = .normal
+            say("cancelled", .info)
+        case .enter:
+            let reason = text.trimmingCharacters(in: " ")
+            guard !reason.isEmpty else {
+                say("a reason is required — type it, or Esc to cancel", .warn)
+                return []
+            }
+            mode = .normal
+            if trip { return [.append(.lightTrip(LightChange(name: name, reason: reason, detail: "manual")))] }
+            return [.append(.lightClear(LightChange(name: name, reason: reason)))]
+        case .backspace: mode = .lightReason(name: name, trip: trip, text: String(text.dropLast()))
+        case .ctrl("u"): mode = .lightReason(name: name, trip: trip, text: "")
+        case .char(let c): if text.count < 500 { mode = .lightReason(name: name, trip: trip, text: text + String(c)) }
+        default: break
+        }
+        return []
+    }
+
     // MARK: Messages
 
     mutating func say(_ text: String, _ level: Message.Level) {
@@ -521,6 +881,22 @@ public struct ConsoleState: Sendable {
             return "saved: undo \(u.id) → \(now)"
         case .runStarted:
             return "run started"
+        case .rampDecision(let d):
+            switch d.kind {
+            case .nogo: return "saved: NO-GO at \(d.from) % — observation window restarted"
+            case .verified: return "saved: rollback VERIFIED"
+            case .rollback where d.hook != nil: return "ROLLBACK decided — running the rollback hook…"
+            case .rollback: return "saved: ROLLBACK to 0 % (no hook: move the traffic yourself)"
+            case .go, .override:
+                return d.hook != nil ? "\(d.kind.label) decided — applying \(d.to) %…" : "saved: \(d.kind.label) \(d.from) → \(d.to) %"
+            }
+        case .hookResult(let h):
+            if h.ok { return "hook done (\(h.summary), \(h.durationMs) ms): ramp at \(run.percent) %" }
+            return "HOOK FAILED: \(h.summary)\(h.tail.last.map { " — \($0)" } ?? "") · ramp stays at \(run.percent) %"
+        case .decisionReason(let r): return "saved: reason “\(r.reason)”"
+        case .lightTrip(let l): return "TRIPPED: \(l.name)\(l.reason.map { " (\($0))" } ?? "")"
+        case .lightClear(let l): return "cleared: \(l.name)\(l.reason.map { " (\($0))" } ?? "")"
+        case .verdictChange(let v): return "\(v.name): \(v.from) → \(v.to)"
         }
     }
 }

@@ -6,6 +6,7 @@ public enum Command: String, Sendable, CaseIterable {
     case nextPane, previousPane
     case search, nextMatch, previousMatch
     case cycleTheme, help, quit, redraw
+    case go, nogo, rollback, override, verify, toggleLight, fault
 }
 
 /// One row of the key table: the keys, what they do, and how the footer and the help overlay name them.
@@ -31,11 +32,18 @@ public struct Binding: Sendable {
 }
 
 /// The one key table: dispatch, the footer hints and the `?` help overlay all read it (k9s style).
-/// `g` GO, `n` NO-GO, `R` rollback and `G` override are reserved for ramp decisions: nothing else binds them.
+/// `g` GO, `n` NO-GO, `R` rollback and `G` override are the ramp decisions: one key each, nothing else binds them.
 public enum KeyTable {
     public static let reserved: Set<Key> = [.char("g"), .char("n"), .char("R"), .char("G")]
 
     public static let bindings: [Binding] = [
+        Binding([.char("g")], .go, "GO: next ramp step (only when the gate says READY)", footer: "g GO", group: "Ramp", writes: true),
+        Binding([.char("n")], .nogo, "NO-GO: hold here and restart the observation window", footer: "n NO-GO", group: "Ramp", writes: true),
+        Binding([.char("R")], .rollback, "ROLLBACK to 0 % (asks y, runs the rollback hook)", footer: "R rollback", group: "Ramp", writes: true),
+        Binding([.char("G")], .override, "override a WAITING/BLOCKED gate (asks a reason)", group: "Ramp", writes: true),
+        Binding([.char("V")], .verify, "mark a completed rollback verified", group: "Ramp", writes: true),
+        Binding([.char("x")], .toggleLight, "trip / clear the selected rollback criterion (ROLLBACK pane)", group: "Ramp", writes: true),
+        Binding([.char("f")], .fault, "demo only: next simulated fault", group: "Ramp", writes: true),
         Binding([.char("j"), .down], .down, "move down", group: "Move"),
         Binding([.char("k"), .up], .up, "move up", footer: "j/k move", group: "Move"),
         Binding([.pageDown, .ctrl("f")], .pageDown, "page down", group: "Move"),
@@ -69,7 +77,12 @@ public enum KeyTable {
     public static func binding(for key: Key) -> Binding? { index[key] }
 
     /// The footer: the labelled bindings, as many as fit.
-    public static var footerItems: [String] { bindings.compactMap(\.footer) }
+    public static var footerItems: [String] { footerItems(ramp: true) }
+
+    /// Without a ramp the decision keys are not advertised (they answer that no ramp is configured).
+    public static func footerItems(ramp: Bool) -> [String] {
+        bindings.filter { ramp || $0.group != "Ramp" }.compactMap(\.footer)
+    }
 
     /// Help overlay lines, grouped.
     public static var helpLines: [(group: String, keys: String, help: String)] {

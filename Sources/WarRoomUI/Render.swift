@@ -167,6 +167,7 @@ struct Painter {
             (sep + "run " + (s.run.runID ?? "—"), bar, 6, false),
             (sep + s.config.actor + " ", bar, 4, false),
             (badge.0, badge.1, 0, false),
+            (s.config.hasRamp && !s.config.ramp.hasApply ? " TRACKER ONLY (no apply hook) " : "", Style(.warn, [.reverse]), 3, false),
             (mission, strong, 2, true),
             (sep + wall + " ", strong, 3, true),
         ]
@@ -220,23 +221,270 @@ struct Painter {
     }
 
     mutating func ramp(_ s: ConsoleState, _ rect: Rect) {
-        box(rect, title: "RAMP")
-        placeholder(rect, ["no ramp configured", "checklist tracking only"])
+        let plan = s.config.ramp
+        guard !plan.steps.isEmpty else {
+            box(rect, title: "RAMP")
+            placeholder(rect, ["no ramp configured", "checklist tracking only"])
+            return
+        }
+        let run = s.run
+        let v = s.verdict
+        box(rect, title: "RAMP", right: plan.hasApply ? nil : "tracker only")
+        let inner = rect.inset(1)
+        let w = inner.width - 2
+        var y = inner.y
+        func line(_ text: String, _ style: Style) {
+            guard y < inner.maxY else { return }
+            put(text, x: inner.x + 1, y: y, max: w, style: style)
+            y += 1
+        }
+        // 1: percentage, step, bar.
+        let stepNo = plan.stepIndex(at: run.percent).map { "step \($0 + 1)/\(plan.steps.count)" } ?? (run.percent == 0 ? "not started" : "off-plan")
+        let head = "\(run.percent) %"
+        var x = inner.x + 1
+        x += put(head, x: x, y: y, style: Style(.title, .bold))
+        x += put("  " + stepNo, x: x, y: y, max: inner.maxX - x - 1, style: Style(.muted))
+        let barW = inner.maxX - x - 3
+        if barW >= 6 {
+            let filled = run.percent * barW / 100
+            put(String(repeating: glyphs.barFull, count: filled) + String(repeating: glyphs.barEmpty, count: barW - filled),
+                x: inner.maxX - barW - 1, y: y, style: Style(run.rollback?.executedAt != nil && run.percent == 0 ? .crit : .ok))
+        }
+        y += 1
+        // 2: the ladder.
+        if y < inner.maxY {
+            var lx = inner.x + 1
+            for (i, st) in plan.steps.enumerated() {
+                let label = st.percent == run.percent ? "[\(st.percent)]" : "\(st.percent)"
+                let style = st.percent == run.percent ? Style(.accent, [.bold, .reverse]) : (st.percent < run.percent ? Style(.ok) : Style(.muted))
+                let sep = i == 0 ? "" : " " + glyphs.arrow + " "
+                guard lx + DisplayWidth.of(sep + label) <= inner.maxX - 1 else { break }
+                lx += put(sep, x: lx, y: y, style: Style(.muted))
+                lx += put(label, x: lx, y: y, style: style)
+            }
+            y += 1
+        }
+        // The rollback timeline replaces the gate once a rollback was decided and not yet re-ramped.
+        if let r = run.rollback, run.percent == 0 || r.executedAt == nil {
+            rollbackTimeline(s, r, &y, inner)
+            return
+        }
+        // 3: the gate.
+        let (label, style): (String, Style) = {
+            switch v.state {
+            case .ready: return ("READY", Style(.ok, [.bold, .reverse]))
+            case .waiting: return ("WAITING", Style(.warn, [.bold, .reverse]))
+            case .blocked: return ("BLOCKED", Style(.crit, [.bold, .reverse]))
+            case .busy: return ("BUSY", Style(.accent, [.bold, .reverse]))
+            case .complete: return ("COMPLETE", Style(.ok, .bold))
+            case .none: return ("—", Style(.muted))
+            }
+        }()
+        if y < inner.maxY {
+            var gx = inner.x + 1
+            gx += put(" \(label) ", x: gx, y: y, style: style)
+            let rest: String
+            switch v.state {
+            case .ready: rest = v.next.map { " g → \($0.percent) %" } ?? ""
+            case .waiting: rest = " " + DurationText.countdown((v.waitUntil ?? s.now) - s.now) + " left" + (v.next.map { " · then \($0.percent) %" } ?? "")
+            case .blocked: rest = " \(v.blockers.count) unmet" + (v.next.map { " · next \($0.percent) %" } ?? "")
+            case .busy: rest = " " + (v.blockers.first ?? "")
+            case .complete: rest = " at \(run.percent) %"
+            case .none: rest = ""
+            }
+            put(rest, x: gx, y: y, max: inner.maxX - gx - 1, style: Style(.text))
+            y += 1
+        }
+        for b in v.blockers.prefix(max(0, inner.maxY - y - 1)) where v.state == .blocked {
+            line(glyphs.bullet + " " + b, Style(.crit))
+        }
+        if v.state == .waiting, let wtxt = v.waits.first { line(wtxt, Style(.muted)) }
+        // The last decision's hook, when it failed.
+        if let last = run.decisions.last, let h = last.hook, !h.ok, run.pendingDecision == nil {
+            line("hook failed: \(h.summary)", Style(.crit, .bold))
+            if let t = h.tail.last { line(t, Style(.muted)) }
+        } else if let p = run.pendingDecision {
+            let d = run.decisions[p]
+            line("running for \(DurationText.countdown(max(0, s.now - d.time)))", Style(.muted))
+        }
+        let hold = plan.hold(at: run.percent)
+        if run.percent > 0, hold > 0, y < inner.maxY { line("hold \(DurationText.format(hold)) at each step", Style(.muted)) }
+    }
+
+    mutating func rollbackTimeline(_ s: ConsoleState, _ r: RollbackTimeline, _ y: inout Int, _ inner: Rect) {
+        let t = s.config.ramp.targets
+        func row(_ name: String, _ took: Millis?, running since: Millis?, target: Millis?, hint: String = "") {
+            guard y < inner.maxY else { return }
+            var text = name.padding(toLength: 8, withPad: " ", startingAt: 0)
+            var style = Style(.text)
+            if let took {
+                text += DurationText.clockish(took)
+                if let target {
+                    text += " / \(DurationText.format(target))"
+                    style = took <= target ? Style(.ok) : Style(.crit, .bold)
+                    text += took <= target ? " " + glyphs.done : " over"
+                }
+            } else if let since {
+                let el = s.now - since
+                text += "running " + DurationText.clockish(el)
+                if let target {
+                    text += " / \(DurationText.format(target))"
+                    style = el <= target ? Style(.warn) : Style(.crit, .bold)
+                }
+                text += hint
+            } else {
+                text += "—"
+                style = Style(.muted)
+            }
+            put(text, x: inner.x + 1, y: y, max: inner.width - 2, style: style)
+            y += 1
+        }
+        if y < inner.maxY {
+            let head: (String, Style)
+            if let f = r.failed { head = ("ROLLBACK FAILED: \(f) — R retries", Style(.crit, [.bold, .reverse])) }
+            else if r.executedAt == nil { head = ("ROLLING BACK…", Style(.crit, [.bold, .reverse])) }
+            else if r.verifiedAt == nil { head = ("ROLLED BACK to 0 % — V when verified", Style(.warn, [.bold, .reverse])) }
+            else { head = ("ROLLED BACK and verified", Style(.ok, [.bold, .reverse])) }
+            put(" " + head.0 + " ", x: inner.x + 1, y: y, max: inner.width - 2, style: head.1)
+            y += 1
+        }
+        if r.trippedAt != nil {
+            row("decide", r.decideMs, running: nil, target: t.decideMs)
+        } else if y < inner.maxY {
+            put("decide  (no criterion tripped)", x: inner.x + 1, y: y, max: inner.width - 2, style: Style(.muted))
+            y += 1
+        }
+        row("execute", r.executeMs, running: r.failed == nil ? r.decidedAt : nil, target: t.executeMs)
+        row("verify", r.verifyMs, running: r.executedAt, target: t.verifyMs, hint: r.executedAt != nil ? " · V" : "")
     }
 
     mutating func slo(_ s: ConsoleState, _ rect: Rect) {
-        box(rect, title: "SLO")
-        placeholder(rect, ["no SLOs configured"])
+        let names = s.config.slos
+        let bound = names.filter { !s.config.unboundSLOs.contains($0) }
+        let okCount = s.sloSignals.filter { $0.state == "ok" }.count
+        box(rect, title: "SLO", right: names.isEmpty ? nil : (bound.isEmpty ? "no queries" : "\(okCount)/\(bound.count) ok"))
+        guard !names.isEmpty else {
+            placeholder(rect, ["no SLOs configured"])
+            return
+        }
+        let inner = rect.inset(1)
+        var y = inner.y
+        for name in names {
+            guard y < inner.maxY else { break }
+            let g = s.telemetry.gauges.first { $0.name == name }
+            let status = s.config.unboundSLOs.contains(name) ? "unbound" : (g?.status ?? "unknown")
+            let style: Style = {
+                switch status {
+                case "ok": return Style(.ok, .bold)
+                case "warn": return Style(.warn, .bold)
+                case "breach": return Style(.crit, [.bold, .reverse])
+                default: return Style(.unknown)
+                }
+            }()
+            let label = status.uppercased()
+            let value = status == "unbound" ? (g?.objective ?? "") : (g?.value ?? "")
+            let spark = g.map { sparkline($0.history, width: 10) } ?? ""
+            // name … value STATUS spark
+            let right = "\(value) \(label)"
+            let rw = DisplayWidth.of(right)
+            let sw = inner.width >= 36 ? DisplayWidth.of(spark) + 1 : 0
+            put(name, x: inner.x + 1, y: y, max: max(4, inner.width - rw - sw - 3), style: Style(.text))
+            let rx = inner.maxX - 1 - rw - sw
+            put(value + " ", x: rx, y: y, style: Style(.text, .bold))
+            put(label, x: rx + DisplayWidth.of(value) + 1, y: y, style: style)
+            if sw > 0 { put(spark, x: inner.maxX - sw, y: y, style: Style(.accent)) }
+            y += 1
+            if let g, !g.green, y < inner.maxY, inner.height >= names.count * 2 {
+                put("  " + (g.detail.isEmpty ? g.objective : g.detail), x: inner.x + 1, y: y, max: inner.width - 2, style: Style(.muted))
+                y += 1
+            }
+        }
+    }
+
+    func sparkline(_ values: [Double], width: Int) -> String {
+        let tail = values.suffix(width).filter { $0.isFinite }
+        guard let lo = tail.min(), let hi = tail.max() else { return "" }
+        let levels = glyphs.spark
+        return String(tail.map { v -> Character in
+            let i = hi > lo ? Int((v - lo) / (hi - lo) * Double(levels.count - 1) + 0.5) : 0
+            return levels[min(max(0, i), levels.count - 1)]
+        })
     }
 
     mutating func rollback(_ s: ConsoleState, _ rect: Rect) {
-        box(rect, title: "ROLLBACK", focused: s.focus == .rollback)
-        placeholder(rect, ["no rollback criteria configured"])
+        let lights = s.config.lights
+        let signals = s.lightSignals
+        let trippedCount = signals.filter { !$0.green }.count
+        box(rect, title: "ROLLBACK", focused: s.focus == .rollback,
+            right: lights.isEmpty ? nil : (trippedCount > 0 ? "\(trippedCount) TRIPPED" : "\(lights.count) ok"))
+        guard !lights.isEmpty else {
+            placeholder(rect, ["no rollback criteria configured"])
+            return
+        }
+        let inner = rect.inset(1)
+        let first = max(0, min(s.lightCursor - inner.height + 1, lights.count - inner.height))
+        var y = inner.y
+        for (i, l) in lights.enumerated().dropFirst(first) {
+            guard y < inner.maxY else { break }
+            let live = s.telemetry.lights.first { $0.name == l.name }
+            let tripped = s.run.tripped[l.name]
+            let (glyph, state, style): (String, String, Style) = {
+                if tripped != nil || live?.status == "tripped" { return (glyphs.lightOn, "TRIPPED", Style(.crit, [.bold, .reverse])) }
+                switch live?.status {
+                case "watch":
+                    let left = live?.tripsAt.map { DurationText.countdown($0 - s.now) } ?? ""
+                    return (glyphs.lightWatch, "WATCH \(left)", Style(.warn, .bold))
+                case "blind": return (glyphs.lightOff, "BLIND", Style(.unknown))
+                case "ok": return (glyphs.lightOff, "ok", Style(.ok))
+                default: return (glyphs.lightOff, l.manual ? "manual" : "waiting", Style(.muted))
+                }
+            }()
+            let sw = DisplayWidth.of(state)
+            var x = inner.x + 1
+            x += put(glyph + " ", x: x, y: y, style: style == Style(.crit, [.bold, .reverse]) ? Style(.crit, .bold) : style)
+            put(l.name, x: x, y: y, max: inner.maxX - x - sw - 2, style: Style(.text))
+            put(state, x: inner.maxX - sw - 1, y: y, style: style)
+            if s.focus == .rollback, i == s.lightCursor {
+                buffer.restyle(Rect(x: inner.x, y: y, width: inner.width, height: 1), Style(.selection))
+            }
+            y += 1
+        }
     }
 
     mutating func decisions(_ s: ConsoleState, _ rect: Rect) {
-        box(rect, title: "DECISIONS", focused: s.focus == .decisions)
-        placeholder(rect, ["no decisions yet"])
+        let list = s.run.decisions
+        box(rect, title: "DECISIONS", focused: s.focus == .decisions, right: list.isEmpty ? nil : "\(list.count)")
+        guard !list.isEmpty else {
+            placeholder(rect, [s.config.hasRamp ? "no decisions yet — g GO, n NO-GO, R rollback" : "no decisions yet"])
+            return
+        }
+        let inner = rect.inset(1)
+        let skip = min(s.paneScroll[.decisions] ?? 0, max(0, list.count - 1))
+        var y = inner.y
+        for d in list.reversed().dropFirst(skip) {
+            guard y < inner.maxY else { break }
+            let when: String
+            if let t0 = s.config.t0 { when = Timestamp.clock(d.time - t0, signed: true) } else {
+                when = String(Timestamp.iso8601(d.time).dropFirst(11).prefix(8))
+            }
+            let kindStyle: Style = {
+                switch d.kind {
+                case .go, .verified: return Style(.ok, .bold)
+                case .nogo: return Style(.warn, .bold)
+                case .override: return Style(.warn, [.bold, .reverse])
+                case .rollback: return Style(.crit, [.bold, .reverse])
+                }
+            }()
+            var x = inner.x + 1
+            x += put(when + " ", x: x, y: y, style: Style(.muted))
+            x += put(d.kind.label, x: x, y: y, style: kindStyle)
+            var text = " \(d.decision.from)→\(d.decision.to) % \(d.actor)"
+            if d.pending { text += " · hook running" } else if let h = d.hook { text += h.ok ? " · hook ok" : " · HOOK FAILED \(h.summary)" }
+            text += " · \(d.decision.verdict)"
+            if let r = d.reason { text += " · “\(r)”" }
+            put(text, x: x, y: y, max: inner.maxX - x - 1, style: d.hook?.ok == false ? Style(.crit) : Style(.text))
+            y += 1
+        }
     }
 
     mutating func contacts(_ s: ConsoleState, _ rect: Rect) {
@@ -391,12 +639,49 @@ struct Painter {
             put(text + "▌", x: x, y: y, max: max(1, rect.width - x - hw), style: Style(.text, .bold))
             if x + hw + 4 < rect.width { put(hint, x: rect.width - hw, y: y, style: Style(.muted)) }
             return
+        case .decisionReason(let seq, let kind, let text):
+            prompt("reason for \(kind.label) (seq \(seq)): ", text, "  Enter saves · Esc leaves it empty", rect)
+            return
+        case .overrideReason(let text):
+            prompt("OVERRIDE — reason (required): ", text, "  Enter overrides · Esc cancels", rect)
+            return
+        case .lightReason(let name, let trip, let text):
+            prompt("\(trip ? "trip" : "clear") “\(name)” — reason: ", text, "  Enter saves · Esc cancels", rect)
+            return
+        case .confirmRollback:
+            put("ROLL BACK \(s.run.percent) % → 0 %? y rolls back, any other key cancels", x: 0, y: y, max: rect.width,
+                style: Style(.crit, [.bold, .reverse]))
+            return
         case .confirmQuit:
             put("Quit warroom? y quits, any other key stays", x: 0, y: y, style: Style(.warn, [.bold, .reverse]))
             return
         case .normal, .help:
             break
         }
+        if let b = s.banner {
+            buffer.fill(rect, Cell(" ", Style(.crit, [.bold, .reverse])))
+            put((theme.monochrome ? "!! " : "") + b, x: 0, y: y, max: rect.width, style: Style(.crit, [.bold, .reverse]))
+            return
+        }
+        messageText(s, rect)
+    }
+
+    static func isPrompt(_ m: Mode) -> Bool {
+        switch m {
+        case .normal, .help: false
+        default: true
+        }
+    }
+
+    mutating func prompt(_ label: String, _ text: String, _ hint: String, _ rect: Rect) {
+        let x = put(label, x: 0, y: rect.y, max: rect.width / 2, style: Style(.accent, .bold))
+        let hw = DisplayWidth.of(hint)
+        put(text + "▌", x: x, y: rect.y, max: max(1, rect.width - x - hw), style: Style(.text, .bold))
+        if x + hw + 4 < rect.width { put(hint, x: rect.width - hw, y: rect.y, style: Style(.muted)) }
+    }
+
+    mutating func messageText(_ s: ConsoleState, _ rect: Rect) {
+        let y = rect.y
         if let m = s.message {
             let style: Style
             switch m.level {
@@ -412,7 +697,12 @@ struct Painter {
 
     mutating func footer(_ s: ConsoleState, _ rect: Rect) {
         var x = 0
-        for item in KeyTable.footerItems {
+        if s.banner != nil, s.message != nil, !Painter.isPrompt(s.mode) {
+            // The banner holds the message line; the message takes the footer's place.
+            messageText(s, rect)
+            return
+        }
+        for item in KeyTable.footerItems(ramp: s.config.hasRamp) {
             let w = DisplayWidth.of(item)
             if x + w > rect.width { break }
             if let space = item.firstIndex(of: " ") {
@@ -444,9 +734,6 @@ struct Painter {
             put(l.keys, x: inner.x + 12, y: y, max: 14, style: Style(.accent, .bold))
             put(l.help, x: inner.x + 27, y: y, max: inner.width - 28, style: Style(.text))
             y += 1
-        }
-        if y < inner.maxY {
-            put("g n R G are kept for GO, NO-GO, rollback and override", x: inner.x + 1, y: inner.maxY - 1, max: inner.width - 2, style: Style(.muted))
         }
     }
 }

@@ -47,6 +47,12 @@ public struct Glyphs: Sendable, Hashable {
     /// Sparkline levels from lowest to highest.
     public var spark: [Character]
     public var separator: String
+    public var arrow: String = "→"
+    public var bullet: String = "•"
+    /// Rollback criteria: tripped, watching, quiet.
+    public var lightOn: String = "●"
+    public var lightWatch: String = "◐"
+    public var lightOff: String = "○"
 
     public static let unicode = Glyphs(
         horizontal: "─", vertical: "│", topLeft: "┌", topRight: "┐", bottomLeft: "└", bottomRight: "┘",
@@ -56,7 +62,8 @@ public struct Glyphs: Sendable, Hashable {
     public static let ascii = Glyphs(
         horizontal: "-", vertical: "|", topLeft: "+", topRight: "+", bottomLeft: "+", bottomRight: "+",
         ellipsis: "~", open: "[ ]", done: "[x]", skipped: "[-]", blocked: "[!]", collapsed: ">", expanded: "v",
-        light: "*", barFull: "#", barEmpty: ".", spark: ["_", ".", "-", "~", "=", "+", "#"], separator: " | ")
+        light: "*", barFull: "#", barEmpty: ".", spark: ["_", ".", "-", "~", "=", "+", "#"], separator: " | ",
+        arrow: ">", bullet: "-", lightOn: "(*)", lightWatch: "(~)", lightOff: "( )")
 }
 
 /// A key press, decoded by the terminal backend.

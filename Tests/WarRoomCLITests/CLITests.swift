@@ -240,7 +240,17 @@ func checkGolden(_ name: String, _ text: String, replacing: [String: String] = [
         let r = try warroom(["lint", "--json", path])
         #expect(r.status == 1)
         #expect(r.out.contains("\"kind\" : \"config\""))
-        #expect(r.out.contains("\"line\" : 2"))
+        #expect(r.out.contains("missing checklist:"), "\(r.out)")
+        // With its checklist beside it the same config is clean; a typo names its line.
+        try FileManager.default.copyItem(atPath: canary, toPath: (path as NSString).deletingLastPathComponent + "/canary.md")
+        try "service: checkout-api\nchecklist: canary.md\nramp:\n  steps: [10, 25]\n  hold: 5m\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let ok = try warroom(["lint", path])
+        #expect(ok.status == 0, "\(ok.out)\(ok.err)")
+        #expect(ok.out.contains("config, 2 ramp steps"), "\(ok.out)")
+        try "service: checkout-api\nchecklist: canary.md\nramp:\n  steps: [10, 25]\n  hold: five minutes\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let bad = try warroom(["lint", path])
+        #expect(bad.status == 1)
+        #expect(bad.out.contains("\(path):5: error: ramp.hold: \"five minutes\" is not a duration"), "\(bad.out)")
     }
 }
 

@@ -90,6 +90,13 @@ final class TmuxConsole {
         while Date() < deadline {
             last = screen()
             if predicate(last) { return last }
+            // The console is gone: no point waiting out the timeout.
+            if exitStatus() != nil {
+                last = screen()
+                if predicate(last) { return last }
+                Issue.record("the console exited (status \(exitStatus() ?? -1)) while waiting for \(what); screen was:\n\(screenWithHistory())")
+                return last
+            }
             usleep(30_000)
         }
         Issue.record("timed out waiting for \(what); screen was:\n\(last)")

@@ -110,12 +110,14 @@ import Testing
         #expect(press(&s, .char("q"), .char("y")) == [.quit])
     }
 
-    @Test func reservedDecisionKeysDoNothingElse() {
+    @Test func decisionKeysDoNothingElse() {
         var s = sampleState()
+        let decisions: [Command] = [.go, .nogo, .rollback, .override]
         for k in KeyTable.reserved {
-            #expect(press(&s, k).isEmpty)
-            #expect(KeyTable.binding(for: k) == nil)
+            #expect(press(&s, k).isEmpty, "no ramp configured: nothing happens")
+            #expect(decisions.contains(KeyTable.binding(for: k)?.command ?? .help), "\(k) is a decision key")
         }
+        #expect(KeyTable.bindings.filter { decisions.contains($0.command) }.allSatisfy { Set($0.keys).isSubset(of: KeyTable.reserved) })
         #expect(s.message?.text.contains("ramp") == true)
     }
 

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import WarRoomConfig
+import WarRoomCore
+
+struct Init: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a starter warroom.yaml derived from a checklist's text.",
+        discussion: """
+        Reads ramp steps and their observation windows, rollback criteria (with thresholds kept for binding to
+        telemetry), SLO objectives, rollback time targets and contacts from the checklist, and writes a config with the
+        checklist line each part came from. Review it, add the apply/rollback hooks and telemetry sources, then
+        warroom lint it. Refuses to overwrite an existing file unless --force.
+        """
+    )
+
+    @Option(name: .customLong("from"), help: "The checklist to derive from.") var from: String
+    @Option(name: .shortAndLong, help: "Where to write the config (- for standard output).") var output = "warroom.yaml"
+    @Flag(help: "Overwrite the output file if it exists.") var force = false
+
+    func run() throws {
+        let loaded = try loadChecklist(from)
+        try requireValid(loaded.checklist)
+        let d = loaded.checklist.derive()
+        // The checklist path as the config will hold it: relative to the config's directory when possible.
+        let ref = relativePath(from, to: output == "-" ? "." : (output as NSString).deletingLastPathComponent)
+        let text = ConfigWriter.yaml(d, checklist: loaded.checklist, checklistRef: ref)
+        if output == "-" {
+            print(text, terminator: "")
+            return
+        }
+        if FileManager.default.fileExists(atPath: output), !force {
+            throw Failure("\(output) exists; use --force to overwrite, or -o another file")
+        }
+        guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
+            throw Failure("\(output): cannot be written")
+        }
+        // What was written must load: the derivation and the loader agree.
+        let (_, diagnostics) = ConfigLoader.load(path: output, checkFiles: true)
+        for e in diagnostics where e.severity == .error { writeStderr("warroom: the written config has a problem: \(e.formatted(path: output))") }
+        print("wrote \(output): \(d.steps.count) ramp steps, \(d.criteria.count) rollback criteria, \(d.slos.count) SLOs, \(d.contacts.count) contacts")
+        for n in d.notes { print("  note: \(n)") }
+        print("next: review it, add ramp.apply/rollback hooks and sources, then: warroom lint \(output)")
+    }
+}
+
+/// `path` relative to directory `base` when both are relative or both absolute; otherwise `path` as given.
+func relativePath(_ path: String, to base: String) -> String {
+    let cwd = FileManager.default.currentDirectoryPath
+    func absolute(_ p: String) -> [String] {
+        let full = p.hasPrefix("/") ? p : (cwd as NSString).appendingPathComponent(p)
+        return (full as NSString).standardizingPath.split(separator: "/").map(String.init)
+    }
+    let target = absolute(path)
+    let from = absolute(base.isEmpty ? "." : base)
+    var common = 0
+    while common < min(target.count, from.count), target[common] == from[common] { common += 1 }
+    let ups = Array(repeating: "..", count: from.count - common)
+    let rel = (ups + target[common...]).joined(separator: "/")
+    return rel.isEmpty ? path : rel
+}

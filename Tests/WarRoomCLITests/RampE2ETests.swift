@@ -1,0 +1,144 @@
+import Foundation
+import Testing
+import WarRoomCore
+import WarRoomStore
+
+/// The ramp end to end in tmux: a config with a hook that writes the traffic percentage to a file, as a real
+/// set-weight script would move a load balancer.
+@Suite(.serialized, .enabled(if: tmuxAvailable, "tmux is not installed (scripts/test installs it)"))
+struct RampEndToEnd {
+    /// A directory with the checklist, a hook and a config ramping 10 → 50 with short observation windows.
+    func makeRun(hold: String = "4s") throws -> (dir: String, config: String) {
+        let dir = tempDir("ramp-e2e")
+        try FileManager.default.copyItem(atPath: canary, toPath: dir + "/checklist.md")
+        let hook = dir + "/set-weight"
+        try """
+        #!/bin/sh
+        # Moves "traffic": writes the percentage it was given, and says so.
+        printf '%s' "$1" > weight
+        echo "weight for $WARROOM_SERVICE set to $1 (was $WARROOM_PREVIOUS)"
+        """.write(toFile: hook, atomically: true, encoding: .utf8)
+        chmod(hook, 0o755)
+        let config = dir + "/warroom.yaml"
+        try """
+        service: checkout-api
+        checklist: checklist.md
+        ramp:
+          steps: [{percent: 10, hold: \(hold)}, {percent: 50, hold: \(hold)}]
+          apply: ["./set-weight", "{percent}"]
+          rollback: ["./set-weight", "0"]
+          timeout: 10s
+          targets: {decide: 5m, execute: 10m, verify: 5m}
+        rollback:
+          - {name: Security incident, manual: true}
+          - {name: Data corruption detected, manual: true}
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        return (dir, config)
+    }
+
+    func weight(_ dir: String) -> String? { try? String(contentsOfFile: dir + "/weight", encoding: .utf8) }
+
+    @Test func rampRefuseTripRollBackAndJournal() throws {
+        let (dir, config) = try makeRun()
+        let state = dir + "/state"
+        let t = try TmuxConsole(command: "\(shellQuote(warroomBinary)) run \(shellQuote(config)) --state \(shellQuote(state))")
+        t.waitFor(text: "RAMP")
+        t.waitFor(text: "READY")
+        #expect(weight(dir) == nil, "nothing moves before a decision")
+
+        // GO 0 → 10: one key, the hook runs, then the reason prompt.
+        try t.send("g")
+        t.waitFor(text: "reason for GO")
+        try t.type("canary healthy")
+        try t.send("Enter")
+        t.waitFor(text: "10 %  step 1/2")
+        #expect(weight(dir) == "10")
+
+        // GO again at once: the observation window has not elapsed.
+        try t.send("g")
+        t.waitFor(text: "GO refused: WAITING")
+        #expect(weight(dir) == "10")
+
+        // Once the window is over the gate says READY and GO moves to 50.
+        t.waitFor("READY at 10 %", timeout: 15) { $0.contains("READY") && $0.contains("g → 50 %") }
+        try t.send("g")
+        t.waitFor(text: "reason for GO")
+        try t.send("Escape")
+        t.waitFor(text: "50 %  step 2/2")
+        #expect(weight(dir) == "50")
+
+        // Trip a manual criterion from the ROLLBACK pane, with a reason: the banner goes up and GO is blocked.
+        try t.send("Tab")
+        try t.send("x")
+        t.waitFor(text: "trip “Security incident”")
+        try t.type("pager 4411")
+        try t.send("Enter")
+        t.waitFor(text: "ROLLBACK CRITERION TRIPPED: Security incident — R to roll back")
+
+        // Roll back: R asks y, the rollback hook runs, the ramp is at 0 % and the timeline shows.
+        try t.send("R")
+        t.waitFor(text: "ROLL BACK 50 % → 0 %?")
+        try t.send("y")
+        t.waitFor(text: "reason for ROLLBACK")
+        try t.type("security")
+        try t.send("Enter")
+        t.waitFor(text: "ROLLED BACK to 0 %")
+        #expect(weight(dir) == "0")
+        t.waitFor(text: "execute")
+
+        try t.send("q")
+        try t.send("y")
+        #expect(t.waitForExit() == 0)
+
+        // The journal holds every decision with actor, reason, verdict and hook outcome.
+        let verify = try warroom(["verify", "--state", state])
+        #expect(verify.status == 0, "\(verify.err)")
+        let status = try warroom(["status", "--config", config, "--state", state, "--json"])
+        #expect(status.status == 0, "\(status.err)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(status.out.utf8)) as? [String: Any])
+        let ramp = try #require(json["ramp"] as? [String: Any])
+        #expect(ramp["percent"] as? Int == 0)
+        #expect(ramp["rolledBack"] as? Bool == true)
+        let decisions = try #require(json["decisions"] as? [[String: Any]])
+        #expect(decisions.map { $0["kind"] as? String } == ["go", "go", "rollback"])
+        #expect(decisions.map { $0["to"] as? Int } == [10, 50, 0])
+        #expect(decisions.map { $0["actor"] as? String } == ["dana", "dana", "dana"])
+        #expect(decisions.first?["reason"] as? String == "canary healthy")
+        #expect(decisions.last?["reason"] as? String == "security")
+        #expect(decisions.allSatisfy { ($0["hook"] as? String)?.hasPrefix("ok") == true })
+        let tripped = json["tripped"] as? [[String: Any]] ?? []
+        #expect(tripped.first?["name"] as? String == "Security incident")
+        #expect(tripped.first?["reason"] as? String == "pager 4411")
+        // The raw journal: the rollback decision carries the light snapshot with the tripped criterion.
+        let journal = try String(contentsOfFile: state + "/journal.jsonl", encoding: .utf8)
+        let rollbackLine = try #require(journal.split(separator: "\n").first { $0.contains("\"kind\":\"rollback\"") })
+        #expect(rollbackLine.contains("\"state\":\"tripped\""))
+        #expect(rollbackLine.contains("\"hook\":[\"./set-weight\",\"0\"]"))
+    }
+
+    @Test func failingHookLeavesTheRampAndSaysWhy() throws {
+        let (dir, config) = try makeRun(hold: "1s")
+        try """
+        #!/bin/sh
+        echo "load balancer API: 503 Service Unavailable" >&2
+        exit 3
+        """.write(toFile: dir + "/set-weight", atomically: true, encoding: .utf8)
+        chmod(dir + "/set-weight", 0o755)
+        let state = dir + "/state"
+        let t = try TmuxConsole(command: "\(shellQuote(warroomBinary)) run \(shellQuote(config)) --state \(shellQuote(state))")
+        t.waitFor(text: "READY")
+        try t.send("g")
+        t.waitFor(text: "reason for GO")
+        try t.send("Escape")
+        t.waitFor(text: "hook failed: exit 3")
+        let s = t.waitFor(text: "503 Service")
+        #expect(s.contains("0 %  not started"), "the ramp stayed at 0 %")
+        #expect(s.contains("HOOK FAILED"), "the decisions pane says so")
+        try t.send("q")
+        try t.send("y")
+        #expect(t.waitForExit() == 0)
+        let journal = try String(contentsOfFile: state + "/journal.jsonl", encoding: .utf8)
+        #expect(journal.contains("\"type\":\"ramp.hook\""))
+        #expect(journal.contains("503 Service Unavailable"))
+    }
+}
