@@ -150,17 +150,8 @@ struct DemoHooks {
 
 /// The console's one loop: key presses, clock ticks, signals, hook results and poll samples meet here,
 /// become actions for the reducer, and the rendered buffer is diffed onto the terminal.
-final class Console {
-    enum Exit: CustomStringConvertible {
-        case quit
-        case signal(Int32)
-        var description: String {
-            switch self {
-            case .quit: "quit"
-            case .signal(let s): "signal \(s)"
-            }
-        }
-    }
+final class Console: ScreenSession {
+    typealias Exit = ScreenExit
 
     enum Incoming: Sendable {
         case hook(seq: Int, outcome: ProcessOutcome)
@@ -269,69 +260,57 @@ final class Console {
                             environment: ProcessInfo.processInfo.environment,
                             deliver: { sample in inbox.post(.sample(sample), wake: false) })
         self.live = live
-        _ = state.update(.telemetry(live.view(now: Clock.now())))
-        let term: Terminal
-        do { term = try Terminal.start(theme: theme) } catch { throw Failure("\(error)") }
-        defer { term.restore() }
+        let firstView = live.view(now: Clock.now())
+        _ = state.update(.telemetry(firstView))
+        publish(firstView, now: Clock.now()) // followers started with the driver find the config at once
         live.start()
         defer { live.stop() }
-        // No hand-off to Swift's interactive backtracer on a crash: it would hold the shared screen for 30 s.
-        Signals.install(wakeup: wakeup, keepRuntimeBacktrace: false)
-        let glyphs = (forceASCII || !term.utf8) ? Glyphs.ascii : Glyphs.unicode
-        _ = state.update(.resize(term.size))
-        term.draw(Renderer.render(state, theme: theme, glyphs: glyphs, size: state.size))
-        let firstMS = Double(monotonicNS() - WarRoomMain.startedNS) / 1e6
-        log(String(format: "first screen drawn %.1f ms after start (%d items, %dx%d)", firstMS,
-                   state.checklist.items.count, state.size.width, state.size.height))
+        return try ScreenLoop.run(self, theme: theme, forceASCII: forceASCII, wakeup: wakeup)
+    }
 
-        while true {
-            let now = Clock.now()
-            let timeout = Int32(1000 - now % 1000) // wake at the next whole second for the clocks
-            let woke = wakeup.wait(timeoutMs: timeout)
-            let wokeAt = monotonicNS()
-            var resized = false
-            wakeup.drain()
-            if let sig = Signals.takePending() { return .signal(sig) }
-            if case .hangup = woke { return .signal(SIGHUP) } // the terminal went away
-            let tickTime = Clock.now()
-            _ = state.update(.tick(tickTime))
-            for item in inbox.take() { take(item) }
-            apply(live.tick(now: tickTime))
-            _ = state.update(.telemetry(live.view(now: tickTime)))
-            while let key = term.readKey() {
-                if key == .resize {
-                    _ = state.update(.resize(term.size))
-                    resized = true
-                    continue
-                }
-                for effect in state.update(.key(key)) {
-                    switch effect {
-                    case .append(let body):
-                        append(body)
-                    case .decide(let d):
-                        decide(d)
-                    case .cycleFault:
-                        if let demo { _ = state.update(.notice(demo.cycleFault(), .warn)) }
-                    case .cycleTheme:
-                        let order = Theme.builtinOrder
-                        let next = order[((order.firstIndex(of: theme.name) ?? -1) + 1) % order.count]
-                        if let t = ThemeLoader.builtin(next) {
-                            theme = t
-                            term.setTheme(t)
-                            _ = state.update(.themeChanged(t.name))
-                        }
-                    case .redraw:
-                        term.redraw()
-                    case .quit:
-                        return .quit
-                    }
-                }
-            }
-            term.draw(Renderer.render(state, theme: theme, glyphs: glyphs, size: state.size))
-            if resized {
-                log(String(format: "resized to %dx%d, redrawn %.2f ms after waking", state.size.width, state.size.height,
-                           Double(monotonicNS() - wokeAt) / 1e6))
-            }
+    // MARK: ScreenSession
+
+    var waitCapMs: Int32 { 1000 }
+
+    func turn(now: Millis) {
+        for item in inbox?.take() ?? [] { take(item) }
+        guard let live else { return }
+        apply(live.tick(now: now))
+        let view = live.view(now: now)
+        _ = state.update(.telemetry(view))
+        publish(view, now: now)
+    }
+
+    var lastPublished: Millis = 0
+    var publishFailed = false
+
+    /// Followers read the driver's view from the state directory, at most once a second.
+    func publish(_ view: TelemetryView, now: Millis) {
+        guard now - lastPublished >= 1_000 else { return }
+        lastPublished = now
+        let config = setup.config.path.map { $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 }
+        let checklist = setup.config.checklist.hasPrefix("/") ? setup.config.checklist
+            : FileManager.default.currentDirectoryPath + "/" + setup.config.checklist
+        do {
+            try ViewFile.publish(PublishedView(publishedAt: now, driver: state.config.actor,
+                                               pid: ProcessInfo.processInfo.processIdentifier, config: config,
+                                               checklist: checklist, telemetry: view), stateDir: stateDir)
+            if publishFailed { log("view for followers published again") }
+            publishFailed = false
+        } catch {
+            if !publishFailed { log("cannot publish the view for followers: \(error)") }
+            publishFailed = true
+        }
+    }
+
+    func intercept(_ key: Key) -> Bool { false }
+
+    func perform(_ effect: ConsoleEffect) {
+        switch effect {
+        case .append(let body): append(body)
+        case .decide(let d): decide(d)
+        case .cycleFault: if let demo { _ = state.update(.notice(demo.cycleFault(), .warn)) }
+        case .cycleTheme, .redraw, .quit: break
         }
     }
 }

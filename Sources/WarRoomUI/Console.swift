@@ -21,6 +21,8 @@ public struct ConsoleConfig: Sendable {
     public var demo: Bool
     /// Who holds the writer's lock, for the read-only answer.
     public var driver: String?
+    /// Replaces the DRIVING / READ-ONLY badge (e.g. "REPLAY 60×").
+    public var badge: String?
 
     public init(service: String, actor: String, driving: Bool, t0: Millis? = nil, stateDir: String,
                 ramp: RampPlan = RampPlan(steps: []), lights: [LightInfo] = [], slos: [String] = [],
@@ -59,8 +61,8 @@ public struct LightInfo: Sendable, Equatable {
 }
 
 /// Live telemetry as the console shows it: built by the driver from its gauges and monitors after every sample.
-public struct TelemetryView: Sendable, Equatable {
-    public struct Gauge: Sendable, Equatable {
+public struct TelemetryView: Sendable, Equatable, Codable {
+    public struct Gauge: Sendable, Equatable, Codable {
         public var name: String
         /// ok, warn, breach, unknown, stale
         public var status: String
@@ -81,7 +83,7 @@ public struct TelemetryView: Sendable, Equatable {
         public var green: Bool { status == "ok" }
     }
 
-    public struct Light: Sendable, Equatable {
+    public struct Light: Sendable, Equatable, Codable {
         public var name: String
         /// ok, watch, tripped, blind
         public var status: String
@@ -162,6 +164,10 @@ public enum ConsoleAction: Sendable {
     case resize(Size)
     /// The journal accepted (wrote and fsync'd) an event: here is the run state that includes it.
     case saved(RunState, JournalEvent)
+    /// A follower re-read the journal: the run as it now stands, and its newest event.
+    case reloaded(RunState, latest: JournalEvent?)
+    /// A follower's view of the driver's telemetry: how old it is (nil: the driver never published).
+    case viewAge(Millis?)
     /// The journal could not write: nothing changed.
     case notSaved(String)
     case themeChanged(String)
@@ -203,6 +209,8 @@ public struct ConsoleState: Sendable {
     public private(set) var lastQuery = ""
     public private(set) var paneScroll: [Pane: Int] = [:]
     public private(set) var telemetry = TelemetryView()
+    /// Followers: how old the driver's published view is (nil: none yet).
+    public private(set) var viewAge: Millis?
     /// Selected row of the ROLLBACK pane.
     public private(set) var lightCursor = 0
 
@@ -336,6 +344,16 @@ public struct ConsoleState: Sendable {
                 mode = .decisionReason(seq: event.seq, kind: d.kind, text: "")
             }
             return []
+        case .reloaded(let state, let latest):
+            let grew = state.lastSeq != run.lastSeq
+            run = state
+            recomputeProgress()
+            rebuildRows()
+            if grew, let e = latest { message = Message(text: "\(e.actor): " + describe(e), level: .info, until: now + 6_000) }
+            return []
+        case .viewAge(let age):
+            viewAge = age
+            return []
         case .notSaved(let error):
             message = Message(text: "NOT SAVED: \(error)", level: .error, until: nil)
             return []
@@ -392,7 +410,7 @@ public struct ConsoleState: Sendable {
             return []
         }
         if binding.writes, !config.driving {
-            say("read-only — \(config.driver ?? "another console") is driving", .warn)
+            say(config.badge.map { "\($0): read-only" } ?? "read-only — \(config.driver ?? "another console") is driving", .warn)
             return []
         }
         return perform(binding.command)

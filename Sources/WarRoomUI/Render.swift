@@ -159,14 +159,27 @@ struct Painter {
         } else {
             mission = "no run yet"
         }
-        let badge = s.config.driving ? (" DRIVING ", Style(.ok, [.reverse, .bold])) : (" READ-ONLY ", Style(.warn, [.reverse, .bold]))
+        let badge = s.config.driving ? (" DRIVING ", Style(.ok, [.reverse, .bold]))
+            : (" READ-ONLY\(s.config.driver.map { " · \($0) drives" } ?? "") ", Style(.warn, [.reverse, .bold]))
+        var viewText = ""
+        var viewStyle = bar
+        if !s.config.driving, s.config.badge == nil {
+            if let age = s.viewAge {
+                viewText = age > 3_000 ? " DRIVER SILENT \(DurationText.clockish(age)) " : " view \(age < 1_000 ? "<1s" : DurationText.clockish(age)) old "
+                if age > 3_000 { viewStyle = Style(.unknown, [.reverse, .bold]) }
+            } else {
+                viewText = " no live view yet "
+                viewStyle = Style(.unknown, .reverse)
+            }
+        }
         // Segments in display order with a priority (lower = kept longer when the width runs out).
         let segments: [(text: String, style: Style, priority: Int, right: Bool)] = [
             (" WARROOM ", strong, 5, false),
             (sep + s.config.service, strong, 1, false),
             (sep + "run " + (s.run.runID ?? "—"), bar, 6, false),
             (sep + s.config.actor + " ", bar, 4, false),
-            (badge.0, badge.1, 0, false),
+            (s.config.badge.map { " \($0) " } ?? badge.0, s.config.badge != nil ? Style(.accent, [.reverse, .bold]) : badge.1, 0, false),
+            (viewText, viewStyle, 2, false),
             (s.config.hasRamp && !s.config.ramp.hasApply ? " TRACKER ONLY (no apply hook) " : "", Style(.warn, [.reverse]), 3, false),
             (mission, strong, 2, true),
             (sep + wall + " ", strong, 3, true),

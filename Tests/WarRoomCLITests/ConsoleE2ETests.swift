@@ -100,6 +100,9 @@ final class TmuxConsole {
             usleep(30_000)
         }
         Issue.record("timed out waiting for \(what); screen was:\n\(last)")
+        if let p = ProcessInfo.processInfo.environment["WARROOM_E2E_LOG"] {
+            try? ("timed out waiting for \(what); screen was:\n\(last)\n").write(toFile: p, atomically: true, encoding: .utf8)
+        }
         return last
     }
 
