@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""Telemetry load: the console polling 10 and 100 sources every second, one of them hung (run via `scripts/bench sources`).
+
+Serves a Prometheus-compatible /api/v1/query on 127.0.0.1 (standard library), plus a "hung" server that accepts
+connections and never answers. For each case it runs `warroom run CONFIG` in tmux and prints:
+  idle CPU over IDLE_SECONDS (utime+stime from /proc), and key -> first output byte latency (tmux pipe-pane),
+beside htop at a 1 s refresh (`htop -d 10`) in the same harness.
+Goals (issue 5): idle CPU with 10 sources <= htop's at 1 s; key latency unchanged by the hung source.
+"""
+import importlib.util
+import json
+import os
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+spec = importlib.util.spec_from_file_location("bench_console", os.path.join(HERE, "bench-console.py"))
+bc = importlib.util.module_from_spec(spec)
+sys.argv = sys.argv[:2]
+spec.loader.exec_module(bc)
+
+IDLE = int(os.environ.get("IDLE_SECONDS", "30"))
+QUERIES = [0]
+
+
+class Prom(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        QUERIES[0] += 1
+        body = json.dumps({"status": "success", "data": {"resultType": "vector", "result": [
+            {"metric": {}, "value": [time.time(), "0.42"]}]}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def hung_server():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(64)
+    held = []
+
+    def accept():
+        while True:
+            c, _ = s.accept()
+            held.append(c)  # never answered, never closed
+
+    threading.Thread(target=accept, daemon=True).start()
+    return s.getsockname()[1]
+
+
+def config(dir, n, prom_port, hung_port):
+    checklist = os.path.join(dir, "list.md")
+    with open(checklist, "w") as f:
+        f.write("# Load\n## Steps\n" + "".join(f"- [ ] T{i} step {i}\n" for i in range(40)))
+    lines = ["service: load", "checklist: list.md", "ramp: {steps: [10, 50, 100], hold: 1m}", "sources:"]
+    for i in range(n):
+        port = hung_port if (hung_port and i == 0) else prom_port
+        lines.append(f"  s{i}: {{prometheus: \"http://127.0.0.1:{port}\", interval: 1s, timeout: 2s}}")
+    lines.append("slos:")
+    for i in range(n):
+        lines.append(f"  - {{name: gauge {i}, source: s{i}, unit: s, objective: \"<= 2\", query: 'q{i}'}}")
+    path = os.path.join(dir, f"warroom-{n}-{'hung' if hung_port else 'ok'}.yaml")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
+
+
+def key_latency(name, clock, keys=30):
+    lat = []
+    for i in range(keys):
+        t = time.monotonic()
+        bc.tmux("send-keys", "-t", name, "j" if i % 2 == 0 else "k")
+        deadline = t + 1.0
+        first = None
+        while time.monotonic() < deadline and first is None:
+            first = next((c for c, _ in clock.chunks if c >= t), None)
+            time.sleep(0.001)
+        if first is not None:
+            lat.append((first - t) * 1000)
+        time.sleep(0.15)
+    return lat
+
+
+def measure(name, command, ready, tmp):
+    bc.start(name, command)
+    bc.wait_for(name, ready, timeout=30)
+    pid = bc.pane_pid(name)
+    time.sleep(3)  # let the first reads settle
+    t0, c0 = time.monotonic(), bc.cpu_ticks(pid)
+    time.sleep(IDLE)
+    cpu = (bc.cpu_ticks(pid) - c0) / bc.TICK / (time.monotonic() - t0) * 100
+    clock = bc.OutputClock(name, tmp)
+    lat = key_latency(name, clock)
+    rss = bc.rss_kib(pid)
+    bc.tmux("kill-session", "-t", name, check=False)
+    return cpu, lat, rss
+
+
+def main():
+    warroom = bc.WARROOM
+    prom = ThreadingHTTPServer(("127.0.0.1", 0), Prom)
+    threading.Thread(target=prom.serve_forever, daemon=True).start()
+    prom_port = prom.server_address[1]
+    hung_port = hung_server()
+    rows = []
+    # A session that outlives each case: killing a case's session must not take the tmux server down with it.
+    bc.start("keeper", "sleep 100000")
+    with tempfile.TemporaryDirectory() as tmp:
+        cases = [(10, None), (10, hung_port), (100, None), (100, hung_port)]
+        for n, hung in cases:
+            cfg = config(tmp, n, prom_port, hung)
+            state = os.path.join(tmp, f"state-{n}-{hung or 0}")
+            q0 = QUERIES[0]
+            t = time.monotonic()
+            cpu, lat, rss = measure(f"w{n}{'h' if hung else ''}", f"{warroom} run {cfg} --state {state}",
+                                    lambda s: "gauge 0" in s, tmp)
+            qps = (QUERIES[0] - q0) / (time.monotonic() - t)
+            rows.append((f"warroom, {n} sources{' (1 hung)' if hung else ''}", cpu, lat, rss, qps))
+        cpu, lat, rss = measure("htop", "htop -d 10", lambda s: "Load average" in s or "Tasks:" in s, tmp)
+        rows.append(("htop -d 10 (1 s refresh)", cpu, lat, rss, 0))
+    bc.tmux("kill-server", check=False)
+    print(f"idle window {IDLE} s; key latency = key sent -> first byte the program writes (30 keys)")
+    print(f"{'case':36} {'idle CPU':>9} {'key p50':>8} {'key p95':>8} {'RSS':>8} {'queries/s':>9}")
+    for name, cpu, lat, rss, qps in rows:
+        p50 = statistics.median(lat) if lat else float("nan")
+        p95 = sorted(lat)[int(len(lat) * 0.95) - 1] if lat else float("nan")
+        print(f"{name:36} {cpu:8.2f}% {p50:6.2f}ms {p95:6.2f}ms {rss / 1024:6.1f}MiB {qps:9.1f}")
+
+
+if __name__ == "__main__":
+    main()
