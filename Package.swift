@@ -23,12 +23,17 @@ let package = Package(
         ]),
         // Render is a pure function (state, theme, size) -> cell buffer; widgets, layout, themes, the key table.
         .target(name: "WarRoomUI", dependencies: [
+            "WarRoomCore", "WarRoomYAML",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        // Reading YAML files (themes, configs) with every problem tied to the line to edit.
+        .target(name: "WarRoomYAML", dependencies: [
             "WarRoomCore",
             .product(name: "Yams", package: "Yams"),
         ]),
         // The config file (warroom.yaml): YAML to the Core's config model, with file:line errors.
         .target(name: "WarRoomConfig", dependencies: [
-            "WarRoomCore", "WarRoomTelemetry",
+            "WarRoomCore", "WarRoomTelemetry", "WarRoomYAML",
             .product(name: "Yams", package: "Yams"),
         ]),
         // Sources, the Dispatch-scheduled poller and the hook runner: everything that waits on the outside world.

@@ -1,6 +1,7 @@
 import Foundation
 import WarRoomCore
 import WarRoomTelemetry
+import WarRoomYAML
 import Yams
 
 /// A telemetry source as configured (the poller gets these, mapped to its own specs).
