@@ -678,14 +678,8 @@ public struct ConsoleState: Sendable {
             }
             mode = .normal
             return [.append(.itemSet(ItemSet(id: item, status: kind == .skip ? .skipped : .blocked, reason: reason)))]
-        case .backspace:
-            mode = .reason(kind, item: item, text: String(text.dropLast()))
-        case .ctrl("u"):
-            mode = .reason(kind, item: item, text: "")
-        case .char(let c):
-            if text.count < 500 { mode = .reason(kind, item: item, text: text + String(c)) }
         default:
-            break
+            if let t = Self.edit(text, key) { mode = .reason(kind, item: item, text: t) }
         }
         return []
     }
@@ -804,10 +798,8 @@ public struct ConsoleState: Sendable {
             let reason = text.trimmingCharacters(in: " ")
             if reason.isEmpty { return [] }
             return [.append(.decisionReason(DecisionReason(decision: seq, reason: reason)))]
-        case .backspace: mode = .decisionReason(seq: seq, kind: kind, text: String(text.dropLast()))
-        case .ctrl("u"): mode = .decisionReason(seq: seq, kind: kind, text: "")
-        case .char(let c): if text.count < 500 { mode = .decisionReason(seq: seq, kind: kind, text: text + String(c)) }
-        default: break
+        default:
+            if let t = Self.edit(text, key) { mode = .decisionReason(seq: seq, kind: kind, text: t) }
         }
         return []
     }
@@ -830,10 +822,8 @@ public struct ConsoleState: Sendable {
                 return []
             }
             return [.decide(decision(.override, to: next.percent, verdict: v, reason: reason, hook: config.ramp.hasApply))]
-        case .backspace: mode = .overrideReason(text: String(text.dropLast()))
-        case .ctrl("u"): mode = .overrideReason(text: "")
-        case .char(let c): if text.count < 500 { mode = .overrideReason(text: text + String(c)) }
-        default: break
+        default:
+            if let t = Self.edit(text, key) { mode = .overrideReason(text: t) }
         }
         return []
     }
@@ -875,12 +865,20 @@ public struct ConsoleState: Sendable {
             mode = .normal
             if trip { return [.append(.lightTrip(LightChange(name: name, reason: reason, detail: "manual")))] }
             return [.append(.lightClear(LightChange(name: name, reason: reason)))]
-        case .backspace: mode = .lightReason(name: name, trip: trip, text: String(text.dropLast()))
-        case .ctrl("u"): mode = .lightReason(name: name, trip: trip, text: "")
-        case .char(let c): if text.count < 500 { mode = .lightReason(name: name, trip: trip, text: text + String(c)) }
-        default: break
+        default:
+            if let t = Self.edit(text, key) { mode = .lightReason(name: name, trip: trip, text: t) }
         }
         return []
+    }
+
+    /// Line editing shared by every prompt: the new text for an editing key, nil for any other key.
+    static func edit(_ text: String, _ key: Key) -> String? {
+        switch key {
+        case .backspace: return String(text.dropLast())
+        case .ctrl("u"): return ""
+        case .char(let c): return text.count < 500 ? text + String(c) : text
+        default: return nil
+        }
     }
 
     // MARK: Messages
