@@ -69,9 +69,17 @@ public final class JournalWriter {
         let lockPath = Journal.join(stateDir, Journal.lockName)
         let lockFD: Int32
         do throws(SysError) { lockFD = try FileIO.openOrCreate(lockPath).fd } catch { throw error.journalError() }
+        // A holder that is just going away (a console quitting; a child between fork and exec still sharing
+        // the lock's open file for a moment) lets go within a few milliseconds: look again for up to a second.
+        var patience = 50
         while flock(lockFD, LOCK_EX | LOCK_NB) != 0 {
             let e = errno
             if e == EINTR { continue }
+            if e == EWOULDBLOCK || e == EAGAIN, patience > 0 {
+                patience -= 1
+                usleep(20_000)
+                continue
+            }
             if e == EWOULDBLOCK || e == EAGAIN {
                 let held = readHolder(lockFD, dir: stateDir)
                 FileIO.closeFD(lockFD)
