@@ -144,7 +144,8 @@ final class Live {
             let value = gauge.last.map { formatValue($0, unit: gauge.spec.unit) } ?? ""
             g.append(TelemetryView.Gauge(name: name, status: status.rawValue, value: status == .unknown ? "" : value,
                                          objective: objectives[name] ?? "", detail: gauge.explanation(now: now),
-                                         history: gauge.history))
+                                         history: gauge.history,
+                                         scale: gauge.spec.objective.value.isFinite ? gauge.spec.objective.value : nil))
         }
         var l: [TelemetryView.Light] = []
         for name in lightOrder {

@@ -70,14 +70,18 @@ public struct TelemetryView: Sendable, Equatable, Codable {
         public var objective: String
         public var detail: String
         public var history: [Double]
+        /// The sparkline's top: the objective's threshold, so healthy noise stays low.
+        public var scale: Double?
 
-        public init(name: String, status: String, value: String, objective: String, detail: String, history: [Double]) {
+        public init(name: String, status: String, value: String, objective: String, detail: String, history: [Double],
+                    scale: Double? = nil) {
             self.name = name
             self.status = status
             self.value = value
             self.objective = objective
             self.detail = detail
             self.history = history
+            self.scale = scale
         }
 
         public var green: Bool { status == "ok" }
@@ -337,7 +341,9 @@ public struct ConsoleState: Sendable {
             run = state
             recomputeProgress()
             rebuildRows()
-            message = Message(text: describe(event), level: .info, until: now + 6_000)
+            if case .verdictChange = event.body {} else {
+                message = Message(text: describe(event), level: .info, until: now + 6_000)
+            }
             if case .hookResult(let h) = event.body, !h.ok { message = Message(text: describe(event), level: .error, until: nil) }
             if case .rampDecision(let d) = event.body, event.actor == config.actor, config.driving,
                [.go, .nogo, .rollback].contains(d.kind), d.reason == nil, mode == .normal {
@@ -425,8 +431,8 @@ public struct ConsoleState: Sendable {
         case .pageUp: move(by: -page)
         case .top: move(by: -rows.count - paneLength())
         case .bottom: move(by: rows.count + paneLength())
-        case .nextPane: focus = Pane(rawValue: (focus.rawValue + 1) % Pane.allCases.count) ?? .checklist
-        case .previousPane: focus = Pane(rawValue: (focus.rawValue + Pane.allCases.count - 1) % Pane.allCases.count) ?? .checklist
+        case .nextPane: cycleFocus(by: 1)
+        case .previousPane: cycleFocus(by: Pane.allCases.count - 1)
         case .go: return go()
         case .nogo: return nogo()
         case .rollback:
@@ -509,6 +515,23 @@ public struct ConsoleState: Sendable {
         case .redraw: return [.redraw]
         }
         return []
+    }
+
+    /// Moves focus to the next pane the current layout draws (at 80×24 contacts and decisions are not shown).
+    mutating func cycleFocus(by step: Int) {
+        let layout = Layout(size)
+        var p = focus
+        for _ in Pane.allCases {
+            p = Pane(rawValue: (p.rawValue + step) % Pane.allCases.count) ?? .checklist
+            let drawn: Bool
+            switch p {
+            case .contacts: drawn = layout.contacts != nil
+            case .decisions: drawn = layout.decisions != nil
+            case .checklist, .rollback: drawn = true
+            }
+            if drawn { break }
+        }
+        focus = p
     }
 
     /// Lines in a non-checklist pane (for Home/End there).

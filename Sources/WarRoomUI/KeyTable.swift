@@ -79,9 +79,24 @@ public enum KeyTable {
     /// The footer: the labelled bindings, as many as fit.
     public static var footerItems: [String] { footerItems(ramp: true) }
 
-    /// Without a ramp the decision keys are not advertised (they answer that no ramp is configured).
-    public static func footerItems(ramp: Bool) -> [String] {
-        bindings.filter { ramp || $0.group != "Ramp" }.compactMap(\.footer)
+    /// Without a ramp the decision keys are not advertised (they answer that no ramp is configured). What must stay
+    /// findable comes first, so a narrow terminal cuts the least important hints: the decisions, then `? help` and
+    /// `q quit`, then the rest in table order.
+    public static func footerItems(ramp: Bool, demo: Bool = false, width: Int = .max) -> [String] {
+        var items = bindings.filter { (ramp || $0.group != "Ramp") }.compactMap(\.footer)
+        if demo { items.insert("f fault", at: min(3, items.count)) }
+        let first = items.filter { $0.hasPrefix("g ") || $0.hasPrefix("n ") || $0.hasPrefix("R ") || $0 == "f fault" || $0 == "? help" || $0 == "q quit" }
+        let rest = items.filter { !first.contains($0) }
+        var out: [String] = []
+        var used = 0
+        for item in first + rest {
+            let w = item.count + 2
+            if used + w - 2 > width { continue }
+            out.append(item)
+            used += w
+        }
+        // Back in table order for reading.
+        return items.filter { out.contains($0) }
     }
 
     /// Help overlay lines, grouped.

@@ -159,7 +159,7 @@ struct Painter {
         } else {
             mission = "no run yet"
         }
-        let badge = s.config.driving ? (" DRIVING ", Style(.ok, [.reverse, .bold]))
+        let badge = s.config.driving ? (s.config.demo ? " DEMO · DRIVING " : " DRIVING ", Style(.ok, [.reverse, .bold]))
             : (" READ-ONLY\(s.config.driver.map { " · \($0) drives" } ?? "") ", Style(.warn, [.reverse, .bold]))
         var viewText = ""
         var viewStyle = bar
@@ -252,7 +252,9 @@ struct Painter {
             y += 1
         }
         // 1: percentage, step, bar.
-        let stepNo = plan.stepIndex(at: run.percent).map { "step \($0 + 1)/\(plan.steps.count)" } ?? (run.percent == 0 ? "not started" : "off-plan")
+        let rolledBack = run.percent == 0 && run.rollback?.executedAt != nil
+        let stepNo = plan.stepIndex(at: run.percent).map { "step \($0 + 1)/\(plan.steps.count)" }
+            ?? (rolledBack ? "rolled back" : run.percent == 0 ? "not started" : "off-plan")
         let head = "\(run.percent) %"
         var x = inner.x + 1
         x += put(head, x: x, y: y, style: Style(.title, .bold))
@@ -264,21 +266,26 @@ struct Painter {
                 x: inner.maxX - barW - 1, y: y, style: Style(run.rollback?.executedAt != nil && run.percent == 0 ? .crit : .ok))
         }
         y += 1
-        // 2: the ladder.
-        if y < inner.maxY {
+        let showTimeline = run.rollback.map { run.percent == 0 || $0.executedAt == nil } ?? false
+        // 2: the ladder (left out under a rollback timeline, which needs the rows).
+        if y < inner.maxY, !showTimeline {
             var lx = inner.x + 1
             for (i, st) in plan.steps.enumerated() {
                 let label = st.percent == run.percent ? "[\(st.percent)]" : "\(st.percent)"
                 let style = st.percent == run.percent ? Style(.accent, [.bold, .reverse]) : (st.percent < run.percent ? Style(.ok) : Style(.muted))
                 let sep = i == 0 ? "" : " " + glyphs.arrow + " "
-                guard lx + DisplayWidth.of(sep + label) <= inner.maxX - 1 else { break }
+                let more = i < plan.steps.count - 1 ? 2 : 0 // room for the ellipsis if later steps do not fit
+                guard lx + DisplayWidth.of(sep + label) + more <= inner.maxX - 1 || (i == plan.steps.count - 1 && lx + DisplayWidth.of(sep + label) <= inner.maxX - 1) else {
+                    put(" " + String(glyphs.ellipsis), x: lx, y: y, style: Style(.muted))
+                    break
+                }
                 lx += put(sep, x: lx, y: y, style: Style(.muted))
                 lx += put(label, x: lx, y: y, style: style)
             }
             y += 1
         }
         // The rollback timeline replaces the gate once a rollback was decided and not yet re-ramped.
-        if let r = run.rollback, run.percent == 0 || r.executedAt == nil {
+        if let r = run.rollback, showTimeline {
             rollbackTimeline(s, r, &y, inner)
             return
         }
@@ -308,8 +315,16 @@ struct Painter {
             put(rest, x: gx, y: y, max: inner.maxX - gx - 1, style: Style(.text))
             y += 1
         }
-        for b in v.blockers.prefix(max(0, inner.maxY - y - 1)) where v.state == .blocked {
-            line(glyphs.bullet + " " + b, Style(.crit))
+        if v.state == .blocked {
+            let room = inner.maxY - y
+            for (i, b) in v.blockers.enumerated() {
+                guard i < room else { break }
+                if i == room - 1, v.blockers.count > room {
+                    line("\(glyphs.bullet) +\(v.blockers.count - i) more: \(b)", Style(.crit))
+                    break
+                }
+                line(glyphs.bullet + " " + b, Style(.crit))
+            }
         }
         if v.state == .waiting, let wtxt = v.waits.first { line(wtxt, Style(.muted)) }
         // The last decision's hook, when it failed.
@@ -356,7 +371,7 @@ struct Painter {
             let head: (String, Style)
             if let f = r.failed { head = ("ROLLBACK FAILED: \(f) — R retries", Style(.crit, [.bold, .reverse])) }
             else if r.executedAt == nil { head = ("ROLLING BACK…", Style(.crit, [.bold, .reverse])) }
-            else if r.verifiedAt == nil { head = ("ROLLED BACK to 0 % — V when verified", Style(.warn, [.bold, .reverse])) }
+            else if r.verifiedAt == nil { head = ("ROLLED BACK · V verifies", Style(.warn, [.bold, .reverse])) }
             else { head = ("ROLLED BACK and verified", Style(.ok, [.bold, .reverse])) }
             put(" " + head.0 + " ", x: inner.x + 1, y: y, max: inner.width - 2, style: head.1)
             y += 1
@@ -396,27 +411,35 @@ struct Painter {
             }()
             let label = status.uppercased()
             let value = status == "unbound" ? (g?.objective ?? "") : (g?.value ?? "")
-            let spark = g.map { sparkline($0.history, width: 10) } ?? ""
+            let spark = g.map { sparkline($0.history, width: 10, scale: $0.scale) } ?? ""
             // name … value STATUS spark
-            let right = "\(value) \(label)"
+            // Fixed columns: a value that changes width never moves the status word or the sparkline.
+            let valueColumn = max(8, DisplayWidth.of(value))
+            let paddedValue = String(repeating: " ", count: valueColumn - DisplayWidth.of(value)) + value
+            let right = "\(paddedValue) \(label.padding(toLength: 7, withPad: " ", startingAt: 0))"
             let rw = DisplayWidth.of(right)
             let sw = inner.width >= 36 ? DisplayWidth.of(spark) + 1 : 0
             put(name, x: inner.x + 1, y: y, max: max(4, inner.width - rw - sw - 3), style: Style(.text))
             let rx = inner.maxX - 1 - rw - sw
-            put(value + " ", x: rx, y: y, style: Style(.text, .bold))
-            put(label, x: rx + DisplayWidth.of(value) + 1, y: y, style: style)
+            put(paddedValue + " ", x: rx, y: y, style: Style(.text, .bold))
+            put(label, x: rx + valueColumn + 1, y: y, style: style)
             if sw > 0 { put(spark, x: inner.maxX - sw, y: y, style: Style(.accent)) }
             y += 1
-            if let g, !g.green, y < inner.maxY, inner.height >= names.count * 2 {
-                put("  " + (g.detail.isEmpty ? g.objective : g.detail), x: inner.x + 1, y: y, max: inner.width - 2, style: Style(.muted))
+            if let g, !g.green, status != "unbound", y < inner.maxY, inner.height >= names.count * 2 {
+                let text = g.detail.isEmpty || g.detail == g.value ? "objective \(g.objective)" : g.detail
+                put("  " + text, x: inner.x + 1, y: y, max: inner.width - 2, style: Style(.muted))
                 y += 1
             }
         }
     }
 
-    func sparkline(_ values: [Double], width: Int) -> String {
+    /// Scaled from 0 (or the lowest value, if negative) to the objective or the highest value, whichever is larger:
+    /// healthy noise stays flat and low, a breach reaches the top.
+    func sparkline(_ values: [Double], width: Int, scale: Double? = nil) -> String {
         let tail = values.suffix(width).filter { $0.isFinite }
-        guard let lo = tail.min(), let hi = tail.max() else { return "" }
+        guard let low = tail.min(), let high = tail.max() else { return "" }
+        let lo = min(0, low)
+        let hi = max(high, scale.map { $0.isFinite ? $0 : high } ?? high)
         let levels = glyphs.spark
         return String(tail.map { v -> Character in
             let i = hi > lo ? Int((v - lo) / (hi - lo) * Double(levels.count - 1) + 0.5) : 0
@@ -428,8 +451,11 @@ struct Painter {
         let lights = s.config.lights
         let signals = s.lightSignals
         let trippedCount = signals.filter { !$0.green }.count
-        box(rect, title: "ROLLBACK", focused: s.focus == .rollback,
-            right: lights.isEmpty ? nil : (trippedCount > 0 ? "\(trippedCount) TRIPPED" : "\(lights.count) ok"))
+        let watching = s.telemetry.lights.filter { $0.status == "watch" }.count
+        let blind = s.telemetry.lights.filter { $0.status == "blind" }.count
+        let title = trippedCount > 0 ? "\(trippedCount) TRIPPED" : watching > 0 ? "\(watching) watching"
+            : blind > 0 ? "\(blind) blind" : "\(lights.count) ok"
+        box(rect, title: "ROLLBACK", focused: s.focus == .rollback, right: lights.isEmpty ? nil : title)
         guard !lights.isEmpty else {
             placeholder(rect, ["no rollback criteria configured"])
             return
@@ -715,7 +741,7 @@ struct Painter {
             messageText(s, rect)
             return
         }
-        for item in KeyTable.footerItems(ramp: s.config.hasRamp) {
+        for item in KeyTable.footerItems(ramp: s.config.hasRamp, demo: s.config.demo, width: rect.width) {
             let w = DisplayWidth.of(item)
             if x + w > rect.width { break }
             if let space = item.firstIndex(of: " ") {
