@@ -110,7 +110,7 @@ func checkGolden(_ name: String, _ text: String, replacing: [String: String] = [
 }
 
 @Suite(.serialized) struct UsageAndHelp {
-    @Test(arguments: ["run", "lint", "check", "status", "verify"])
+    @Test(arguments: ["run", "init", "follow", "lint", "check", "status", "verify", "report", "replay", "demo"])
     func helpOnEveryCommand(_ command: String) throws {
         let r = try warroom([command, "--help"])
         #expect(r.status == 0)

@@ -1,0 +1,388 @@
+import ArgumentParser
+import Foundation
+import WarRoomCore
+import WarRoomStore
+import WarRoomTerminal
+import WarRoomUI
+
+// `warroom replay`: a finished (or still running) run played back in the console, driven by the journal's events
+// on a virtual clock. Named `ReplayCommand` because `Replay` is WarRoomStore's result of reading a journal.
+
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Play a run back in the console, for a retrospective or for training. Read-only.",
+        discussion: """
+        The same panes, driven by the journal's events on a virtual clock running N× real time (default 60×): the \
+        header's clocks, the countdowns and the gate verdicts follow the virtual time. The journal is only read, \
+        never locked or written: keys that would change the run answer "REPLAY: read-only". A run that is still \
+        being written is picked up as it grows.
+
+        Keys: p or space pause/resume · . step one event (pauses) · , step back one event · > forward 5 min · \
+        < back 5 min · + faster (×2) · - slower (÷2) · 0 restart from the first event. Navigation, search, t, ? \
+        and q work as in the console.
+
+        There are no live gauges in a replay: the SLO and ROLLBACK panes show the snapshot recorded with the \
+        latest ramp decision (nothing before the first one).
+        """
+    )
+
+    @Option(help: "The run's state directory.") var state: String
+    @Option(help: "Virtual seconds per real second, 1–3600.") var speed: Int = 60
+    @Option(help: "The run's warroom.yaml.") var config: String?
+    @Option(help: "The checklist, when there is no config (default: the one the run started with).") var checklist: String?
+    @Option(help: "Theme name or file.") var theme: String?
+    @Flag(help: "Draw with ASCII only.") var ascii = false
+
+    func validate() throws {
+        guard ReplayPlayer.speeds.contains(speed) else { throw ValidationError("--speed must be 1–3600 (got \(speed))") }
+        if config != nil, checklist != nil { throw ValidationError("give --config or --checklist, not both") }
+    }
+
+    func run() throws {
+        guard Journal.exists(in: state) else { throw Failure("\(state): no journal here") }
+        let replay: Replay
+        do { replay = try Journal.replay(stateDir: state) } catch { throw Failure("\(error)") }
+        guard !replay.events.isEmpty else { throw Failure("\(state): the journal is empty: nothing to replay") }
+        let setup: LoadedRun
+        if let config { setup = try loadRunConfig(config) } else if let checklist { setup = try deriveRunConfig(checklistPath: checklist) }
+        else if let c = replay.state.started?.checklist { setup = try deriveRunConfig(checklistPath: c) }
+        else { throw Failure("give --config or --checklist: the journal names no checklist") }
+        let startTheme: Theme
+        switch ThemeLoader.resolve(theme, environment: ProcessInfo.processInfo.environment, searchDirs: themeSearchDirs()) {
+        case .success(let t): startTheme = t
+        case .failure(let e): throw Failure("\(e)")
+        }
+        guard Terminal.isTTY else { throw Failure("warroom replay needs a terminal (stdin and stdout must be a tty)") }
+        let session = ReplaySession(setup: setup, stateDir: state, replay: replay, speed: speed, themeName: startTheme.name,
+                                    ascii: ascii)
+        let wakeup: Wakeup
+        do { wakeup = try Wakeup() } catch { throw Failure("cannot create the wake-up pipe: \(error)") }
+        // A replay's log stays out of the run's warroom.log: stderr is the screen, so it is silenced instead.
+        try? ErrorLog.redirectStderr(to: "/dev/null")
+        let exit = try ScreenLoop.run(session, theme: startTheme, forceASCII: ascii, wakeup: wakeup)
+        let c = session.player.cursor
+        print("warroom: replay of \(state) stopped at event \(c.position) of \(c.events.count) (nothing written)")
+        if case .signal(let sig) = exit { Foundation.exit(128 + sig) }
+    }
+}
+
+// MARK: - The cursor: pure, over the journal's events
+
+/// A position in a journal's events on a virtual clock: the run state after every event up to `position`.
+/// Invariant after every operation: the events applied are exactly those before the first one whose time is later
+/// than `time` (except after `step`, which applies exactly one more and moves the clock to it).
+struct ReplayCursor {
+    private(set) var events: [JournalEvent]
+    /// Index of the next event to apply (= the number applied).
+    private(set) var position = 0
+    /// The virtual clock.
+    private(set) var time: Millis
+    private(set) var state = RunState()
+    /// The journal's run ID (`RunState.apply` does not derive it; the journal reader does).
+    private(set) var runID: String?
+
+    init(events: [JournalEvent], runID: String? = nil) {
+        self.events = events
+        self.runID = runID
+        time = events.first?.time ?? 0
+        state.runID = runID
+        applyDue()
+    }
+
+    var atEnd: Bool { position >= events.count }
+    var startTime: Millis { events.first?.time ?? 0 }
+    /// Where the clock stops: the last event (or later, for out-of-order times).
+    var endTime: Millis { max(startTime, events.last?.time ?? 0) }
+    var lastApplied: JournalEvent? { position > 0 ? events[position - 1] : nil }
+    var next: JournalEvent? { atEnd ? nil : events[position] }
+
+    private mutating func apply(_ e: JournalEvent) {
+        // The journal reader ran every event through this reducer already: a failure here is impossible.
+        do { try state.apply(e) } catch { assertionFailure("replay: \(error)") }
+        position += 1
+    }
+
+    /// Applies every pending event due by the clock; returns how many.
+    @discardableResult
+    private mutating func applyDue() -> Int {
+        var n = 0
+        while let e = next, e.time <= time {
+            apply(e)
+            n += 1
+        }
+        return n
+    }
+
+    /// Moves the clock by `realMs × speed` and applies every event it reaches. At the end of the journal the clock
+    /// stops (at the last event). Returns how many events were applied.
+    @discardableResult
+    mutating func advance(byRealMs realMs: Millis, speed: Int) -> Int {
+        guard realMs > 0, !atEnd else { return 0 }
+        let before = time
+        let (t, overflow) = time.addingReportingOverflow(realMs.multipliedReportingOverflow(by: Millis(speed)).partialValue)
+        time = overflow ? Millis.max : t
+        let n = applyDue()
+        if atEnd { time = max(before, min(time, endTime)) }
+        return n
+    }
+
+    /// Applies exactly the next event and moves the clock to it (never backwards).
+    @discardableResult
+    mutating func step() -> JournalEvent? {
+        guard let e = next else { return nil }
+        apply(e)
+        time = max(time, e.time)
+        return e
+    }
+
+    /// Rebuilds the state at virtual time `t` (clamped to the journal's span): every event up to it, from the start.
+    mutating func seek(to t: Millis) {
+        rebuild()
+        time = min(max(t, startTime), endTime)
+        applyDue()
+    }
+
+    /// Rebuilds the state after exactly `count` events (at least the first), the clock at the last of them.
+    mutating func seek(toEvent count: Int) {
+        rebuild()
+        let k = min(max(1, count), events.count)
+        for e in events.prefix(k) { apply(e) }
+        time = events.prefix(k).map(\.time).max() ?? startTime
+    }
+
+    private mutating func rebuild() {
+        state = RunState()
+        state.runID = runID
+        position = 0
+    }
+
+    /// The journal was read again. Events it already had stay applied; new ones wait for the clock. Anything else
+    /// (the journal replaced under us) rebuilds at the same virtual time. Returns whether anything changed.
+    @discardableResult
+    mutating func reload(_ newEvents: [JournalEvent], runID: String?) -> Bool {
+        if newEvents.count >= events.count, runID == self.runID, events.last.map({ newEvents[events.count - 1] == $0 }) ?? true {
+            guard newEvents.count > events.count else { return false }
+            events = newEvents
+            return true
+        }
+        events = newEvents
+        self.runID = runID
+        let t = time
+        seek(to: t)
+        return true
+    }
+}
+
+// MARK: - The player: cursor, speed, pause and the replay keys (pure, testable)
+
+struct ReplayPlayer {
+    static let speeds = 1...3600
+    static let seekStepMs: Millis = 5 * 60_000
+
+    var cursor: ReplayCursor
+    private(set) var speed: Int
+    private(set) var paused = false
+
+    init(cursor: ReplayCursor, speed: Int) {
+        self.cursor = cursor
+        self.speed = min(max(speed, Self.speeds.lowerBound), Self.speeds.upperBound)
+    }
+
+    /// Real time passed: the clock moves unless paused. Returns how many events were applied.
+    @discardableResult
+    mutating func tick(realMs: Millis) -> Int {
+        paused ? 0 : cursor.advance(byRealMs: realMs, speed: speed)
+    }
+
+    /// A replay key. Nil: not a replay key (it goes to the console). Otherwise what to say about it.
+    mutating func handle(_ key: Key) -> String? {
+        switch key {
+        case .char("p"), .char(" "):
+            paused.toggle()
+            return paused ? "paused — p resumes, . steps" : "playing at \(speed)×"
+        case .char("."):
+            paused = true
+            return cursor.step() == nil ? "end of journal — nothing to step to" : "stepped to event \(cursor.position) of \(cursor.events.count)"
+        case .char(","):
+            paused = true
+            guard cursor.position > 1 else { return "at the first event" }
+            cursor.seek(toEvent: cursor.position - 1)
+            return "back to event \(cursor.position) of \(cursor.events.count)"
+        case .char(">"):
+            cursor.seek(to: cursor.time + Self.seekStepMs)
+            return "forward 5 min"
+        case .char("<"):
+            cursor.seek(to: cursor.time - Self.seekStepMs)
+            return "back 5 min"
+        case .char("+"), .char("="):
+            speed = min(Self.speeds.upperBound, speed * 2)
+            return "speed \(speed)×"
+        case .char("-"), .char("_"):
+            speed = max(Self.speeds.lowerBound, speed / 2)
+            return "speed \(speed)×"
+        case .char("0"):
+            cursor.seek(to: cursor.startTime)
+            return "restarted from the first event"
+        default:
+            return nil
+        }
+    }
+
+    /// The status line's lead: play state, speed, position.
+    var status: String {
+        let n = cursor.events.count
+        if cursor.atEnd { return "end of journal — \(n) events" }
+        return paused ? "paused · event \(cursor.position)/\(n)" : "▶ \(speed)× · event \(cursor.position)/\(n)"
+    }
+
+    static let keysHint = "p pause · . step · , back · < > ±5 min · + - speed · 0 restart · q quit"
+}
+
+// MARK: - The session
+
+/// A read-only session on a virtual clock. The screen loop ticks the console with the wall clock before every
+/// turn; the turn then ticks it with the virtual time, so the header, countdowns and gates all see the replay's
+/// time. Messages are kept here, on real time, because the wall-clock tick would clear them at once (their expiry
+/// is in virtual time, usually long past).
+final class ReplaySession: ScreenSession {
+    var state: ConsoleState
+    var player: ReplayPlayer
+    let stateDir: String
+    let ascii: Bool
+    var journalStamp: FileStamp?
+    /// Real (monotonic) time source, in ns; tests replace it.
+    var realClock: () -> UInt64
+    var lastReal: UInt64
+    /// What the latest applied event said (the console's own words for it); a failed hook stands out.
+    var eventText: String?
+    var eventLevel = Message.Level.info
+    /// A message for a while (a key's answer), on real time. `minor` (the opening keys hint) gives way to events.
+    var flash: (text: String, level: Message.Level, untilNS: UInt64, minor: Bool)?
+
+    init(setup: LoadedRun, stateDir: String, replay: Replay, speed: Int, themeName: String = "default", ascii: Bool = false,
+         realClock: @escaping () -> UInt64 = monotonicNS) {
+        self.stateDir = stateDir
+        self.ascii = ascii
+        self.realClock = realClock
+        lastReal = realClock()
+        player = ReplayPlayer(cursor: ReplayCursor(events: replay.events, runID: replay.state.runID), speed: speed)
+        var config = setup.config.consoleConfig(actor: "", driving: false, stateDir: stateDir, driver: replay.state.startedBy)
+        config.badge = "REPLAY"
+        // Empty first, so the first publish announces the state the replay starts from.
+        state = ConsoleState(config: config, checklist: setup.checklist.checklist, run: RunState(), contacts: setup.config.contacts,
+                             now: player.cursor.time, size: Size(width: 80, height: 24), themeName: themeName)
+        journalStamp = FileStamp(Journal.path(in: stateDir))
+        publish()
+        flash = ("keys: " + ReplayPlayer.keysHint, .info, lastReal + 8_000_000_000, true)
+        showStatus()
+    }
+
+    var waitCapMs: Int32 { player.paused || player.cursor.atEnd ? 250 : 100 }
+
+    func turn(now: Millis) {
+        let real = realClock()
+        // At most 2 s of real time per turn: a suspended process (^Z) does not leap ahead when it resumes.
+        let elapsedMs = Millis(min(real &- lastReal, 2_000_000_000) / 1_000_000)
+        lastReal = real
+        let js = FileStamp(Journal.path(in: stateDir))
+        // Only a read that worked counts: a journal caught mid-write is read again next turn.
+        if js != journalStamp, let r = try? Journal.replay(stateDir: stateDir) {
+            journalStamp = js
+            if !r.events.isEmpty {
+                let wasAtEnd = player.cursor.atEnd
+                if player.cursor.reload(r.events, runID: r.state.runID) {
+                    if wasAtEnd, !player.cursor.atEnd { say("the journal grew: \(r.events.count) events", .info) }
+                    publish()
+                }
+            }
+        }
+        if player.tick(realMs: elapsedMs) > 0 { publish() }
+        showStatus()
+    }
+
+    func intercept(_ key: Key) -> Bool {
+        if state.mode == .normal, let said = player.handle(key) {
+            publish()
+            say(said, .info)
+            showStatus()
+            return true
+        }
+        // Not ours: the console handles it. Find out what it will say (the reducer is a pure function of a value),
+        // so the answer stays up on real time instead of vanishing at the next wall-clock tick.
+        var copy = state
+        let effects = copy.update(.key(key))
+        if effects.contains(.cycleTheme) {
+            let order = Theme.builtinOrder
+            let next = order[((order.firstIndex(of: state.themeName) ?? -1) + 1) % order.count]
+            flash = ("theme: \(next)", .info, realClock() + 3_000_000_000, false)
+        } else if let m = copy.message, m != state.message {
+            flash = (m.text, m.level, realClock() + (m.level == .info ? 5_000_000_000 : 8_000_000_000), false)
+        } else if copy.message == nil, state.message != nil {
+            flash = nil
+            eventText = nil // Esc dismisses: the status line stays, alone
+        }
+        return false
+    }
+
+    func perform(_ effect: ConsoleEffect) {}
+
+    func say(_ text: String, _ level: Message.Level) {
+        flash = (text, level, realClock() + (level == .info ? 5_000_000_000 : 8_000_000_000), false)
+    }
+
+    /// The cursor's run into the console: state, the latest event's words, the recorded telemetry, the virtual clock.
+    func publish() {
+        let c = player.cursor
+        let moved = c.state.lastSeq != state.run.lastSeq
+        _ = state.update(.reloaded(c.state, latest: c.lastApplied))
+        if moved {
+            eventText = state.message?.text
+            if case .hookResult(let h)? = c.lastApplied?.body, !h.ok { eventLevel = .error } else { eventLevel = .info }
+            if flash?.minor == true { flash = nil }
+        }
+        _ = state.update(.telemetry(Self.telemetry(for: c.state)))
+        _ = state.update(.tick(c.time))
+    }
+
+    /// The status line: play state first, then a key's answer or the latest event.
+    func showStatus() {
+        _ = state.update(.tick(player.cursor.time))
+        var level = eventText == nil ? .info : eventLevel
+        var body = eventText
+        if let f = flash {
+            if f.untilNS > realClock() {
+                body = f.text
+                level = f.level
+            } else {
+                flash = nil
+            }
+        }
+        var text = "\(player.status) · \(body ?? ReplayPlayer.keysHint)"
+        if ascii { text = text.replacingOccurrences(of: "×", with: "x").replacingOccurrences(of: "▶", with: ">") }
+        _ = state.update(.notice(text, level))
+    }
+
+    /// A replay has no live gauges: the SLO and ROLLBACK panes show what the latest ramp decision recorded (its
+    /// gauge and light snapshots), with lights cleared in the journal since then shown cleared. Before the first
+    /// decision: nothing (the panes say unknown / waiting).
+    static func telemetry(for run: RunState) -> TelemetryView {
+        guard let d = run.decisions.last else { return TelemetryView() }
+        let when = "as recorded with \(d.kind.label) (seq \(d.seq), \(Timestamp.iso8601(d.time).dropFirst(11).prefix(8)))"
+        let gauges = d.decision.gauges.map { g in
+            TelemetryView.Gauge(name: g.name, status: g.state, value: g.detail ?? "", objective: "",
+                                detail: "\(g.detail.map { "\($0) " } ?? "")\(when)", history: [])
+        }
+        let lights = d.decision.lights.map { l -> TelemetryView.Light in
+            var status = l.state
+            var detail = l.detail ?? ""
+            if status == "tripped", run.tripped[l.name] == nil,
+               run.lightHistory.contains(where: { !$0.trip && $0.change.name == l.name && $0.seq > d.seq }) {
+                status = "ok"
+                detail = "cleared since"
+            }
+            return TelemetryView.Light(name: l.name, status: status, detail: detail)
+        }
+        return TelemetryView(gauges: gauges, lights: lights)
+    }
+}
