@@ -320,7 +320,7 @@ struct Painter {
             for (i, b) in v.blockers.enumerated() {
                 guard i < room else { break }
                 if i == room - 1, v.blockers.count > room {
-                    line("\(glyphs.bullet) +\(v.blockers.count - i) more: \(b)", Style(.crit))
+                    line("\(glyphs.bullet) (+\(v.blockers.count - i - 1) more) \(b)", Style(.crit))
                     break
                 }
                 line(glyphs.bullet + " " + b, Style(.crit))

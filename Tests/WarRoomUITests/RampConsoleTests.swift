@@ -135,3 +135,61 @@ func save(_ s: inout ConsoleState, _ body: EventBody, actor: String = "dana") th
 func press(_ s: inout ConsoleState, _ keys: [Key]) -> [ConsoleEffect] {
     keys.flatMap { s.update(.key($0)) }
 }
+
+/// The ramp panes as an incident commander sees them: mid-ramp with live telemetry, and after a rollback.
+@Suite struct RampGoldens {
+    let dark = ThemeLoader.builtin("default") ?? Theme(name: "default", roles: [:])
+
+    /// At 25 %: a decision history, an SLO warning, a light watching, a manual light tripped.
+    func midRamp(size: Size) throws -> ConsoleState {
+        var s = rampState(apply: true)
+        guard case .decide(var d) = press(&s, .char("g")).first else { throw Failure("no GO") }
+        d.hook = ["./set-weight", "10"]
+        let go = try save(&s, .rampDecision(d))
+        press(&s, typed("canary healthy") + [.enter])
+        try save(&s, .decisionReason(DecisionReason(decision: go.seq, reason: "canary healthy")))
+        try save(&s, .hookResult(HookResult(decision: go.seq, ok: true, summary: "exit 0", durationMs: 420)))
+        _ = s.update(.tick(t0 + 400_000))
+        guard case .decide(var d2) = press(&s, .char("g")).first else { throw Failure("no second GO") }
+        d2.hook = ["./set-weight", "25"]
+        let go2 = try save(&s, .rampDecision(d2))
+        press(&s, .escape)
+        try save(&s, .hookResult(HookResult(decision: go2.seq, ok: true, summary: "exit 0", durationMs: 380)))
+        _ = s.update(.tick(t0 + 460_000))
+        _ = s.update(.telemetry(TelemetryView(
+            gauges: [.init(name: "P95 latency", status: "warn", value: "1.62 s", objective: "<= 2 s", detail: "1.62 s",
+                           history: [0.9, 1.0, 1.1, 1.2, 1.3, 1.5, 1.62])],
+            lights: [.init(name: "Error rate spike", status: "watch", detail: "1.4 % (> 1 % for 5 min)", tripsAt: t0 + 640_000)])))
+        try save(&s, .lightTrip(LightChange(name: "Security incident", reason: "WAF alert", detail: "manual")))
+        _ = s.update(.resize(size))
+        return s
+    }
+
+    @Test func midRampFull() throws {
+        let s = try midRamp(size: Size(width: 120, height: 40))
+        try Golden.check("ramp-120x40", Golden.snapshot(Renderer.render(s, theme: dark, glyphs: .unicode, size: s.size)))
+    }
+
+    @Test func midRampCompact() throws {
+        let s = try midRamp(size: Size(width: 80, height: 24))
+        try Golden.check("ramp-80x24", Golden.snapshot(Renderer.render(s, theme: dark, glyphs: .unicode, size: s.size)))
+    }
+
+    @Test func afterRollback() throws {
+        var s = try midRamp(size: Size(width: 120, height: 40))
+        press(&s, .char("R"))
+        guard case .decide(var r) = press(&s, .char("y")).first else { throw Failure("no rollback") }
+        r.hook = ["./set-weight", "0"]
+        let rb = try save(&s, .rampDecision(r))
+        press(&s, .escape)
+        _ = s.update(.tick(t0 + 470_000))
+        try save(&s, .hookResult(HookResult(decision: rb.seq, ok: true, summary: "exit 0", durationMs: 2_100)))
+        _ = s.update(.tick(t0 + 530_000))
+        try Golden.check("rollback-120x40", Golden.snapshot(Renderer.render(s, theme: dark, glyphs: .unicode, size: s.size)))
+    }
+}
+
+struct Failure: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
