@@ -108,6 +108,20 @@ public enum ProcessRunner {
     public static let killGraceMs: Int64 = 2_000
 
     public static func run(_ spec: ProcessSpec) async -> ProcessOutcome {
+        var outcome = await runOnce(spec)
+        // "Text file busy": the program was just written and a fork in another thread still holds it open for
+        // writing until its exec (a deploy tool that writes the hook, or tests running side by side). It clears
+        // within milliseconds.
+        var attempts = 0
+        while case .failedToStart(let why) = outcome.termination, why.contains("Text file busy"), attempts < 25 {
+            attempts += 1
+            try? await Task.sleep(for: .milliseconds(20))
+            outcome = await runOnce(spec)
+        }
+        return outcome
+    }
+
+    static func runOnce(_ spec: ProcessSpec) async -> ProcessOutcome {
         let clock = ContinuousClock()
         let start = clock.now
         func elapsedMs() -> Int64 { milliseconds(clock.now - start) }
@@ -151,48 +165,55 @@ public enum ProcessRunner {
             .gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .milliseconds(killGraceMs))
         ]
 
-        let collector = OutputCollector()
-        let watchdog = Watchdog()
+        let collector = ProcessOutputCollector()
+        let watchdog = ProcessGroupWatchdog()
         let timeout = Duration.milliseconds(max(0, spec.timeoutMs))
         let deadline = start + timeout
 
         let status: TerminationStatus
         do {
-            let result = try await Subprocess.run(
-                executable,
-                arguments: Arguments(Array(spec.argv.dropFirst())),
-                environment: .inherit.updating(overrides),
-                workingDirectory: spec.workingDirectory.map { FilePath($0) },
-                platformOptions: options,
-                input: .none,
-                output: .sequence,
-                error: .sequence
-            ) { execution in
-                watchdog.arm(pgid: execution.processIdentifier.value, deadline: deadline, clock: clock)
-                // Drain both pipes concurrently, so a child filling one of them never blocks.
-                // Both loops end at EOF, or when swift-subprocess sees the child exit (it then
-                // cancels the reads, after a final drain), so a grandchild that keeps a pipe
-                // open cannot hang us.
-                await withTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        do {
-                            for try await chunk in execution.standardOutput {
-                                chunk.withUnsafeBytes { collector.add(.stdout, $0) }
+            // Cancelling the calling task ends the child's whole process group the same way as a
+            // timeout (swift-subprocess's own teardown also sends the group SIGTERM, but stops
+            // escalating once the leader has exited); the outcome then reports how the child died.
+            let result = try await withTaskCancellationHandler {
+                try await Subprocess.run(
+                    executable,
+                    arguments: Arguments(Array(spec.argv.dropFirst())),
+                    environment: .inherit.updating(overrides),
+                    workingDirectory: spec.workingDirectory.map { FilePath($0) },
+                    platformOptions: options,
+                    input: .none,
+                    output: .sequence,
+                    error: .sequence
+                ) { execution in
+                    watchdog.arm(pgid: execution.processIdentifier.value, deadline: deadline, clock: clock)
+                    // Drain both pipes concurrently, so a child filling one of them never blocks.
+                    // Both loops end at EOF, or when swift-subprocess sees the child exit (it then
+                    // cancels the reads, after a final drain), so a grandchild that keeps a pipe
+                    // open cannot hang us.
+                    await withTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            do {
+                                for try await chunk in execution.standardOutput {
+                                    chunk.withUnsafeBytes { collector.add(.stdout, $0) }
+                                }
+                            } catch {
+                                collector.note("[warroom: reading stdout failed: \(error)]")
                             }
-                        } catch {
-                            collector.note("[warroom: reading stdout failed: \(error)]")
                         }
-                    }
-                    group.addTask {
-                        do {
-                            for try await chunk in execution.standardError {
-                                chunk.withUnsafeBytes { collector.add(.stderr, $0) }
+                        group.addTask {
+                            do {
+                                for try await chunk in execution.standardError {
+                                    chunk.withUnsafeBytes { collector.add(.stderr, $0) }
+                                }
+                            } catch {
+                                collector.note("[warroom: reading stderr failed: \(error)]")
                             }
-                        } catch {
-                            collector.note("[warroom: reading stderr failed: \(error)]")
                         }
                     }
                 }
+            } onCancel: {
+                watchdog.cancel()
             }
             status = result.terminationStatus
         } catch {
@@ -351,7 +372,7 @@ public enum ProcessRunner {
 // MARK: - Lock
 
 /// A minimal mutex-protected box (no Foundation, no Synchronization availability constraints).
-final class LockedBox<Value>: @unchecked Sendable {
+final class ProcessLockedBox<Value>: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private var value: Value
 
@@ -377,34 +398,70 @@ final class LockedBox<Value>: @unchecked Sendable {
 
 // MARK: - Timeout watchdog
 
-/// Fires at the deadline: SIGTERM to the child's process group, then polls until the group is gone,
-/// SIGKILL to the group after `killGraceMs`, then polls (bounded) until it is gone.
-final class Watchdog: Sendable {
+/// Ends the child's process group at the deadline, or when the calling task is cancelled:
+/// SIGTERM to the group, polls until no member is running, SIGKILL to the group after `killGraceMs`,
+/// then polls (bounded) until it is gone.
+final class ProcessGroupWatchdog: Sendable {
     private struct State {
-        var task: Task<Void, Never>?
-        var fired = false
+        var pgid: pid_t?
+        var timer: Task<Void, Never>?
+        var killer: Task<Void, Never>?
+        var timedOut = false
+        var cancelRequested = false
         var finished = false
     }
-    private let state = LockedBox(State())
+    private let state = ProcessLockedBox(State())
 
+    /// Called once the child is spawned (its pid is its process group id).
     func arm(pgid: pid_t, deadline: ContinuousClock.Instant, clock: ContinuousClock) {
-        let task = Task.detached { [state] in
+        let timer = Task.detached { [self] in
             do {
                 try await Task.sleep(until: deadline, clock: clock)
             } catch {
-                return  // disarmed: the child was reaped before the deadline
+                return  // the child was reaped before the deadline
             }
-            let proceed = state.withLock { s -> Bool in
-                // A leader that exited by itself just before the deadline (not reaped yet) has not
-                // timed out: report its own status, and leave its group alone as after any exit.
-                guard !s.finished, !Self.leaderHasExited(pgid) else { return false }
-                s.fired = true
-                return true
-            }
-            guard proceed else { return }
-            await Self.killGroup(pgid)
+            self.trigger(timeout: true)
         }
-        state.withLock { $0.task = task }
+        let cancelled = state.withLock { s -> Bool in
+            s.pgid = pgid
+            s.timer = timer
+            return s.cancelRequested
+        }
+        if cancelled { trigger(timeout: false) }
+    }
+
+    /// The calling task was cancelled.
+    func cancel() {
+        let armed = state.withLock { s -> Bool in
+            s.cancelRequested = true
+            return s.pgid != nil
+        }
+        if armed { trigger(timeout: false) }
+    }
+
+    private func trigger(timeout: Bool) {
+        state.withLock { s in
+            // A leader that exited by itself before the deadline (not reaped yet) has not timed
+            // out: its own status is reported, and its group is left alone as after any exit.
+            guard !s.finished, s.killer == nil, let pgid = s.pgid, !Self.leaderHasExited(pgid) else { return }
+            s.timedOut = timeout
+            s.killer = Task.detached { await Self.killGroup(pgid) }
+        }
+    }
+
+    /// Whether `arm` was called, i.e. the child was spawned.
+    var wasArmed: Bool { state.withLock { $0.pgid != nil } }
+
+    /// After the leader has been reaped: stops the timer; if the group was being killed, waits until
+    /// that has finished. Returns whether the timeout fired.
+    func finish() async -> Bool {
+        let (timer, killer, timedOut) = state.withLock { s in
+            s.finished = true
+            return (s.timer, s.killer, s.timedOut)
+        }
+        timer?.cancel()
+        await killer?.value
+        return timedOut
     }
 
     /// Peeks (without reaping) whether our child `pid` has exited or already been reaped.
@@ -420,31 +477,13 @@ final class Watchdog: Sendable {
         #endif
     }
 
-    /// Whether `arm` was called, i.e. the child was spawned.
-    var wasArmed: Bool { state.withLock { $0.task != nil } }
-
-    /// After the leader has been reaped: returns whether the timeout fired; if it did, waits
-    /// until the kill sequence has finished.
-    func finish() async -> Bool {
-        let (task, fired) = state.withLock { s -> (Task<Void, Never>?, Bool) in
-            s.finished = true
-            return (s.task, s.fired)
-        }
-        if fired {
-            await task?.value
-        } else {
-            task?.cancel()
-        }
-        return fired
-    }
-
     /// Whether any process of the group is still running. Zombies do not count: an orphaned
     /// grandchild that has died may wait a while for init (or a container's PID 1) to reap it,
     /// and `kill(-pgid, 0)` still succeeds for it.
     static func groupExists(_ pgid: pid_t) -> Bool {
         if kill(-pgid, 0) != 0 && errno == ESRCH { return false }
         #if os(Linux)
-        if let live = ProcFS.groupHasLiveMember(pgid) { return live }
+        if let live = ProcStat.groupHasLiveMember(pgid) { return live }
         #endif
         return true
     }
@@ -470,7 +509,7 @@ final class Watchdog: Sendable {
 
 #if os(Linux)
 /// Just enough of /proc to tell a running process from a zombie.
-enum ProcFS {
+enum ProcStat {
     /// `(state, pgrp)` from /proc/<pid>/stat, or nil if the process is gone.
     static func stat(_ pid: pid_t) -> (state: UInt8, pgrp: pid_t)? {
         let fd = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
@@ -532,7 +571,7 @@ enum ProcFS {
 
 /// Keeps the first `stdoutCap` bytes of stdout and the last lines of stdout+stderr, in O(cap) memory
 /// whatever the child writes.
-final class OutputCollector: Sendable {
+final class ProcessOutputCollector: Sendable {
     enum Stream { case stdout, stderr }
 
     /// A tail line's bytes are kept up to this many (enough for 200 characters of any script).
@@ -578,7 +617,7 @@ final class OutputCollector: Sendable {
         var sequence = 0
     }
 
-    private let state = LockedBox(State())
+    private let state = ProcessLockedBox(State())
 
     func add(_ stream: Stream, _ bytes: UnsafeRawBufferPointer) {
         guard !bytes.isEmpty else { return }

@@ -210,6 +210,29 @@ struct ProcessRunnerTests {
         #expect(await waitUntil(seconds: 2) { !isRunning(pid) })
     }
 
+    @Test func cancellingTheTaskKillsTheWholeGroup() async throws {
+        let dir = try makeTempDir()
+        defer { removeDir(dir) }
+        let pidFile = dir + "/sleep.pid"
+        // The leader dies on SIGTERM, but its grandchild ignores it: only a group SIGKILL ends it.
+        let script = try writeScript(dir, "cancelme", """
+            (trap '' TERM; exec sleep 30) &
+            echo $! > "$1"
+            wait
+            """)
+        let task = Task { await ProcessRunner.run(ProcessSpec(argv: [script, pidFile], timeoutMs: 20_000)) }
+        #expect(await waitUntil(seconds: 3) {
+            ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").hasSuffix("\n")
+        })
+        task.cancel()
+        let outcome = await task.value
+        #expect(outcome.termination == .signalled(SIGTERM))
+        #expect(outcome.durationMs < 5_000)
+        let text = try String(contentsOfFile: pidFile, encoding: .utf8)
+        let pid = try #require(pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(await waitUntil(seconds: 1) { !isRunning(pid) })
+    }
+
     @Test func backgroundChildHoldingThePipesDoesNotHangTheRun() async throws {
         let dir = try makeTempDir()
         defer { removeDir(dir) }
@@ -407,8 +430,8 @@ struct ProcessRunnerTests {
     }
 
     @Test func tailAlwaysKeepsEachStreamsLastLine() {
-        let collector = OutputCollector()
-        func add(_ stream: OutputCollector.Stream, _ text: String) {
+        let collector = ProcessOutputCollector()
+        func add(_ stream: ProcessOutputCollector.Stream, _ text: String) {
             Array(text.utf8).withUnsafeBytes { collector.add(stream, $0) }
         }
         add(.stderr, "error: canary rejected\n")
