@@ -116,6 +116,21 @@ func save(_ s: inout ConsoleState, _ body: EventBody, actor: String = "dana") th
         #expect(v.kind == .verified)
     }
 
+    @Test func automaticRollbackIsTheSameDecisionWithItsReason() throws {
+        var s = rampState()
+        #expect(s.automaticRollback(reason: "auto") == nil, "nothing to roll back at 0 %")
+        guard case .decide(var d) = press(&s, .char("g")).first else { Issue.record("no GO"); return }
+        d.hook = ["./set-weight", "10"]
+        let go = try save(&s, .rampDecision(d))
+        #expect(s.automaticRollback(reason: "auto") == nil, "one hook at a time")
+        press(&s, .escape)
+        try save(&s, .hookResult(HookResult(decision: go.seq, ok: true, summary: "exit 0", durationMs: 5)))
+        let r = try #require(s.automaticRollback(reason: "automatic: “Error rate spike” tripped (auto: true)"))
+        #expect(r.kind == .rollback && r.from == 10 && r.to == 0 && r.hook == [])
+        try save(&s, .rampDecision(r))
+        #expect(s.mode == .normal, "an automatic decision asks nobody for a reason")
+    }
+
     @Test func followerKeysAnswerWhoIsDriving() {
         var s = rampState(driving: false)
         #expect(press(&s, .char("g")).isEmpty)
