@@ -82,7 +82,7 @@ struct RampEndToEnd {
         t.waitFor(text: "reason for ROLLBACK")
         try t.type("security")
         try t.send("Enter")
-        t.waitFor(text: "ROLLED BACK to 0 %")
+        t.waitFor(text: "ROLLED BACK · V verifies")
         #expect(weight(dir) == "0")
         t.waitFor(text: "execute")
 
