@@ -16,18 +16,31 @@ enum HTTPOutcome: Sendable, Equatable {
     case failure(String)
 }
 
-/// GET requests over one ephemeral `URLSession` (one per source, so a hung server's connections never
-/// occupy another source's connection pool): no cache, no cookies, no credential store, bounded bodies,
-/// redirects followed only within the same scheme, host and port (so a bearer token never travels elsewhere).
+/// GET requests for one source: no cache, no cookies, no credential store, bounded bodies, redirects followed only
+/// within the same scheme, host and port (so a bearer token never travels elsewhere; another origin's 3xx is the
+/// response).
 ///
-/// Completions run on the session's private serial delegate queue, at most once per request. After `cancel`
-/// returns, that request's completion is not called, unless it was already running (callers ignore
-/// completions they no longer wait for).
+/// - `http://` URLs go over plain sockets (`SocketHTTPRequest`): each request has a worker thread to itself
+///   (`SocketHTTPWorkers`: parked threads are reused, new ones started when none is free), blocked in `poll()`
+///   until the server answers, the request's `timeoutMs` passes or it is cancelled. Waiting costs no CPU, even for
+///   a server that accepted the connection and never answers. Connections are kept alive in this client's own
+///   idle pool (`SocketHTTPPool`), so a hung server's connections never hold another source's.
+/// - `https://` URLs still go through one ephemeral `URLSession` per client (TLS), created on the first https
+///   request, and keep its cost: swift-corelibs-foundation drives libcurl from libdispatch, and while a request
+///   waits on a server that accepted the connection but never answers, the dispatch manager thread spins (libcurl
+///   re-arms EPOLLOUT on the connected socket, ~250 wake-ups/s). Measured with http through URLSession (debug
+///   build): one such hung source ≈ 40–70 % of a core for the whole process, 100 healthy sources at 1 s ≈ 9–10 %.
+///   A hung https source still costs that until its timeout; prefer http for sources polled every second.
+///
+/// Completions run at most once per request: for http on the request's own thread, for https on the session's
+/// private serial delegate queue. After `cancel` returns, that request's completion is not called, unless it was
+/// already running (callers ignore completions they no longer wait for).
 final class HTTPClient: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     /// Bodies larger than this fail ("response larger than 8 MiB") instead of being buffered.
     static let maxBodyBytes = 8 << 20
 
     private struct Pending {
+        var id: Int
         var completion: @Sendable (HTTPOutcome) -> Void
         var timeoutMs: Int64
         var keepBody: Bool
@@ -39,13 +52,28 @@ final class HTTPClient: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     }
 
     private let lock = NSLock()
+    private var nextID = 0
+    private var stopped = false
+    /// http requests in flight, by id.
+    private var socketRequests: [Int: SocketHTTPRequest] = [:]
+    /// https requests in flight, by the session's task identifier; `taskByID` maps our ids to those.
     private var pending: [Int: Pending] = [:]
+    private var taskByID: [Int: Int] = [:]
     private var session: URLSession?
     private let token: String?
+    /// Kept-alive http connections between requests.
+    let pool = SocketHTTPPool()
+    /// http URLs already checked and parsed (a source asks for the same few URLs every tick).
+    private var parsedURLs: [String: SocketHTTPURL] = [:]
 
     init(token: String?) {
         self.token = token
         super.init()
+    }
+
+    /// The https session, made on first use (under `lock`).
+    private func httpsSession() -> URLSession {
+        if let session { return session }
         let config = URLSessionConfiguration.ephemeral
         config.requestCachePolicy = .reloadIgnoringLocalAndRemoteCacheData
         config.urlCache = nil
@@ -58,17 +86,35 @@ final class HTTPClient: NSObject, URLSessionDataDelegate, @unchecked Sendable {
         let queue = OperationQueue()
         queue.maxConcurrentOperationCount = 1
         queue.name = "warroom.telemetry.http"
-        session = URLSession(configuration: config, delegate: self, delegateQueue: queue)
+        let made = URLSession(configuration: config, delegate: self, delegateQueue: queue)
+        session = made
+        return made
     }
 
     /// Starts `GET url`. Returns a handle for `cancel`, or a failure (and never calls `completion`) when the URL
     /// is unusable or the client was invalidated.
     func get(_ urlText: String, accept: String, timeoutMs: Int64, keepBody: Bool,
              completion: @escaping @Sendable (HTTPOutcome) -> Void) -> Result<Int, HTTPClientError> {
+        lock.lock()
+        let known = parsedURLs[urlText]
+        lock.unlock()
+        if let known {
+            return getPlain(known, accept: accept, timeoutMs: timeoutMs, keepBody: keepBody, completion: completion)
+        }
         guard let url = URL(string: urlText), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
             url.host != nil
         else {
             return .failure(HTTPClientError(message: "invalid URL (expected http:// or https://)"))
+        }
+        if scheme == "http" {
+            guard let target = SocketHTTPURL.parse(urlText) else {
+                return .failure(HTTPClientError(message: "invalid URL (expected http:// or https://)"))
+            }
+            lock.lock()
+            if parsedURLs.count >= 64 { parsedURLs.removeAll() }
+            parsedURLs[urlText] = target
+            lock.unlock()
+            return getPlain(target, accept: accept, timeoutMs: timeoutMs, keepBody: keepBody, completion: completion)
         }
         var request = URLRequest(url: url)
         request.httpMethod = "GET"
@@ -84,33 +130,85 @@ final class HTTPClient: NSObject, URLSessionDataDelegate, @unchecked Sendable {
             request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
         }
         lock.lock()
-        guard let session else {
+        guard !stopped else {
             lock.unlock()
             return .failure(HTTPClientError(message: "stopped"))
         }
-        let task = session.dataTask(with: request)
-        pending[task.taskIdentifier] = Pending(completion: completion, timeoutMs: timeoutMs, keepBody: keepBody,
+        let task = httpsSession().dataTask(with: request)
+        nextID += 1
+        let id = nextID
+        pending[task.taskIdentifier] = Pending(id: id, completion: completion, timeoutMs: timeoutMs, keepBody: keepBody,
                                                 origin: Self.origin(url), task: task)
+        taskByID[id] = task.taskIdentifier
         lock.unlock()
         task.resume()
-        return .success(task.taskIdentifier)
+        return .success(id)
+    }
+
+    /// `http://`: a plain-socket request on a worker thread of its own.
+    private func getPlain(_ target: SocketHTTPURL, accept: String, timeoutMs: Int64, keepBody: Bool,
+                          completion: @escaping @Sendable (HTTPOutcome) -> Void) -> Result<Int, HTTPClientError> {
+        let token = self.token
+        let options = SocketHTTPRequest.Options(
+            accept: accept, authorization: token.flatMap { $0.isEmpty ? nil : "Bearer \($0)" },
+            timeoutMs: max(1, timeoutMs), keepBody: keepBody, maxBodyBytes: Self.maxBodyBytes)
+        lock.lock()
+        guard !stopped else {
+            lock.unlock()
+            return .failure(HTTPClientError(message: "stopped"))
+        }
+        nextID += 1
+        let id = nextID
+        // The completion holds the client until the request ends (by answer, deadline or `cancel`/`invalidate`),
+        // as the session holds its delegate.
+        let request = SocketHTTPRequest(url: target, options: options, pool: pool) { [self] outcome in
+            self.lock.lock()
+            let mine = self.socketRequests.removeValue(forKey: id) != nil
+            self.lock.unlock()
+            guard mine else { return }  // cancelled meanwhile
+            if case .failure(let message) = outcome {
+                completion(.failure(TelemetryText.redact(message, token)))
+            } else {
+                completion(outcome)
+            }
+        }
+        socketRequests[id] = request
+        // Started under the lock, so the completion (which takes it) cannot run before the request is registered.
+        if let problem = request.start() {
+            socketRequests.removeValue(forKey: id)
+            lock.unlock()
+            return .failure(HTTPClientError(message: problem))
+        }
+        lock.unlock()
+        return .success(id)
     }
 
     /// Cancels a request; its completion is never called.
     func cancel(_ id: Int) {
         lock.lock()
-        let removed = pending.removeValue(forKey: id)
+        let socketRequest = socketRequests.removeValue(forKey: id)
+        var task: URLSessionDataTask?
+        if let taskID = taskByID.removeValue(forKey: id) {
+            task = pending.removeValue(forKey: taskID)?.task
+        }
         lock.unlock()
-        removed?.task?.cancel()
+        socketRequest?.cancel()
+        task?.cancel()
     }
 
     /// Cancels everything and releases the session (which retains this delegate until then).
     func invalidate() {
         lock.lock()
+        stopped = true
         let session = self.session
         self.session = nil
+        let requests = Array(socketRequests.values)
+        socketRequests.removeAll()
         pending.removeAll()
+        taskByID.removeAll()
         lock.unlock()
+        for request in requests { request.cancel() }
+        pool.closeAll()
         session?.invalidateAndCancel()
     }
 
@@ -155,6 +253,7 @@ final class HTTPClient: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
         lock.lock()
         let entry = pending.removeValue(forKey: task.taskIdentifier)
+        if let entry { taskByID.removeValue(forKey: entry.id) }
         lock.unlock()
         guard let entry else { return }
         let outcome: HTTPOutcome
