@@ -33,7 +33,7 @@ let package = Package(
         ]),
         // The config file (warroom.yaml): YAML to the Core's config model, with file:line errors.
         .target(name: "WarRoomConfig", dependencies: [
-            "WarRoomCore", "WarRoomTelemetry", "WarRoomYAML",
+            "WarRoomCore", "WarRoomYAML",
             .product(name: "Yams", package: "Yams"),
         ]),
         // Sources, the Dispatch-scheduled poller and the hook runner: everything that waits on the outside world.

@@ -61,15 +61,7 @@ final class Live {
                 guard let data = FileManager.default.contents(atPath: f) else { throw Failure("source \(s.name): cannot read token_file \(f)") }
                 token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             }
-            let kind: SourceKind
-            switch s.kind {
-            case .prometheus(let u): kind = .prometheus(url: u)
-            case .alertmanager(let u): kind = .alertmanager(url: u)
-            case .http(let u, let e): kind = .http(url: u, expect: e)
-            case .command(let a): kind = .command(argv: a)
-            case .file(let p, let f): kind = .file(path: p, field: f)
-            }
-            specs.append(SourceSpec(name: s.name, kind: kind, intervalMs: s.intervalMs, timeoutMs: s.timeoutMs, token: token))
+            specs.append(SourceSpec(name: s.name, kind: s.kind, intervalMs: s.intervalMs, timeoutMs: s.timeoutMs, token: token))
         }
         poller = Poller(sources: specs, probes: probes, clock: { Clock.now() }, deliver: deliver)
     }

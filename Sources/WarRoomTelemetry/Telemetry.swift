@@ -5,23 +5,6 @@ import WarRoomCore
 // (PrometheusDecoder, AlertmanagerDecoder, FileSourceReader, CommandSourceReader) are pure functions over
 // recorded bytes. `Reading.observation` maps a reading to the Core's `Observation` for gauges and lights.
 
-/// Where readings come from.
-public enum SourceKind: Sendable, Equatable {
-    /// A Prometheus-compatible server (Prometheus, Thanos, Mimir, VictoriaMetrics): the base URL, e.g.
-    /// `http://prometheus:9090` or `https://mimir.example/prometheus`. Each probe's `query` is sent as an
-    /// instant query, `GET {url}/api/v1/query?query=...`.
-    case prometheus(url: String)
-    /// An Alertmanager base URL: `GET {url}/api/v2/alerts?active=true&silenced=false&inhibited=false`,
-    /// read once per tick for all of the source's probes.
-    case alertmanager(url: String)
-    /// A probe: `GET url`; the reading is the latency in seconds when the status is `expect`.
-    case http(url: String, expect: Int)
-    /// A program (argv, no shell) that prints a number on stdout.
-    case command(argv: [String])
-    /// A file holding a number, or a JSON object with the number at a dotted path (`"batch.errors"`).
-    case file(path: String, field: String?)
-}
-
 public struct SourceSpec: Sendable, Equatable {
     /// Unique among the sources; probes name it.
     public var name: String

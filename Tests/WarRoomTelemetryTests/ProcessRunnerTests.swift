@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import WarRoomTelemetry
+import WarRoomCore
 
 #if canImport(Glibc)
 import Glibc

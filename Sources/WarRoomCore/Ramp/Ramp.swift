@@ -2,7 +2,7 @@
 /// that record them. `RunState` applies the events; `Gates.evaluate` says whether GO is allowed right now.
 
 /// One step of the ramp: the traffic percentage, its observation window, and what must be done before entering it.
-public struct RampStep: Sendable, Equatable {
+public struct RampStep: Sendable, Equatable, Codable {
     public var percent: Int
     /// Observation window at this step; nil uses the plan's default.
     public var holdMs: Millis?
@@ -29,7 +29,7 @@ public struct RollbackTargets: Sendable, Equatable, Codable {
     }
 }
 
-public struct RampPlan: Sendable, Equatable {
+public struct RampPlan: Sendable, Equatable, Codable {
     public var steps: [RampStep]
     /// The observation window of every step that does not set its own.
     public var holdMs: Millis

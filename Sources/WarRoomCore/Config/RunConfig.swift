@@ -1,0 +1,155 @@
+/// The run's configuration as a model: `warroom.yaml` (read by WarRoomConfig), or what `warroom init --from` and
+/// `run --checklist` derive from a checklist. Codable: the effective config is journaled at run start, so a state
+/// directory describes its own run. It never holds a secret (tokens are named by variable or file, never by value).
+
+/// Where readings come from.
+public enum SourceKind: Sendable, Equatable, Codable {
+    /// A Prometheus-compatible server (Prometheus, Thanos, Mimir, VictoriaMetrics): the base URL, e.g.
+    /// `http://prometheus:9090` or `https://mimir.example/prometheus`. Each probe's `query` is sent as an
+    /// instant query, `GET {url}/api/v1/query?query=...`.
+    case prometheus(url: String)
+    /// An Alertmanager base URL: `GET {url}/api/v2/alerts?active=true&silenced=false&inhibited=false`,
+    /// read once per tick for all of the source's probes.
+    case alertmanager(url: String)
+    /// A probe: `GET url`; the reading is the latency in seconds when the status is `expect`.
+    case http(url: String, expect: Int)
+    /// A program (argv, no shell) that prints a number on stdout.
+    case command(argv: [String])
+    /// A file holding a number, or a JSON object with the number at a dotted path (`"batch.errors"`).
+    case file(path: String, field: String?)
+
+    public var name: String {
+        switch self {
+        case .prometheus: "prometheus"
+        case .alertmanager: "alertmanager"
+        case .http: "http"
+        case .command: "command"
+        case .file: "file"
+        }
+    }
+}
+
+/// A telemetry source as configured (the poller gets these, mapped to its own specs).
+public struct SourceConfig: Sendable, Equatable, Codable {
+    public var name: String
+    public var kind: SourceKind
+    public var intervalMs: Millis
+    public var timeoutMs: Millis
+    /// The environment variable holding a bearer token (its value is read at start, never printed).
+    public var tokenEnv: String?
+    /// A file holding a bearer token.
+    public var tokenFile: String?
+    public var line: Int
+
+    public init(name: String, kind: SourceKind, intervalMs: Millis = 5_000, timeoutMs: Millis = 2_000, tokenEnv: String? = nil,
+                tokenFile: String? = nil, line: Int = 0) {
+        self.name = name
+        self.kind = kind
+        self.intervalMs = intervalMs
+        self.timeoutMs = timeoutMs
+        self.tokenEnv = tokenEnv
+        self.tokenFile = tokenFile
+        self.line = line
+    }
+}
+
+public struct SLOConfig: Sendable, Equatable, Codable {
+    public var name: String
+    /// Nil: listed from the checklist, not yet bound to a query (shown as UNKNOWN, and it blocks GO).
+    public var source: String?
+    public var query: String?
+    public var unit: String?
+    public var objective: Condition
+    public var warn: Condition?
+    public var pick: [String: String]?
+    public var line: Int
+
+    public init(name: String, source: String? = nil, query: String? = nil, unit: String? = nil, objective: Condition,
+                warn: Condition? = nil, pick: [String: String]? = nil, line: Int = 0) {
+        self.name = name
+        self.source = source
+        self.query = query
+        self.unit = unit
+        self.objective = objective
+        self.warn = warn
+        self.pick = pick
+        self.line = line
+    }
+
+    public var bound: Bool { source != nil }
+}
+
+/// A rollback criterion: a manual light, a metric-bound one (`query` + `trip` + `for`) or an alert-bound one (`match`).
+public struct LightConfig: Sendable, Equatable, Codable {
+    public var name: String
+    public var source: String?
+    public var query: String?
+    public var trip: Condition?
+    public var forMs: Millis
+    public var match: [String: String]?
+    public var pick: [String: String]?
+    /// Roll back without asking when it trips.
+    public var auto: Bool
+    /// A threshold read from the checklist's text, kept for binding later (the light is manual until then).
+    public var note: String?
+    public var line: Int
+
+    public init(name: String, source: String? = nil, query: String? = nil, trip: Condition? = nil, forMs: Millis = 0,
+                match: [String: String]? = nil, pick: [String: String]? = nil, auto: Bool = false, note: String? = nil,
+                line: Int = 0) {
+        self.name = name
+        self.source = source
+        self.query = query
+        self.trip = trip
+        self.forMs = forMs
+        self.match = match
+        self.pick = pick
+        self.auto = auto
+        self.note = note
+        self.line = line
+    }
+
+    /// No telemetry binds it: an operator trips and clears it.
+    public var manual: Bool { source == nil }
+}
+
+/// The whole run configuration: `warroom.yaml`, or what `warroom init --from` / `run --checklist` derive.
+public struct RunConfig: Sendable, Equatable, Codable {
+    /// The config file, or nil when derived from a checklist.
+    public var path: String?
+    public var service: String
+    /// The checklist, resolved relative to the config file.
+    public var checklist: String
+    public var t0: Millis?
+    public var plan: RampPlan
+    /// Lines of each step in the config (for diagnostics); empty when derived.
+    public var apply: [String]?
+    public var rollbackHook: [String]?
+    public var hookTimeoutMs: Millis
+    /// Hooks run here (the config file's directory).
+    public var hookDirectory: String
+    public var lights: [LightConfig]
+    public var contacts: [Contact]?
+    public var sources: [SourceConfig]
+    public var slos: [SLOConfig]
+
+    public init(path: String?, service: String, checklist: String, t0: Millis? = nil, plan: RampPlan,
+                apply: [String]? = nil, rollbackHook: [String]? = nil, hookTimeoutMs: Millis = 60_000,
+                hookDirectory: String = ".", lights: [LightConfig] = [], contacts: [Contact]? = nil,
+                sources: [SourceConfig] = [], slos: [SLOConfig] = []) {
+        self.path = path
+        self.service = service
+        self.checklist = checklist
+        self.t0 = t0
+        self.plan = plan
+        self.apply = apply
+        self.rollbackHook = rollbackHook
+        self.hookTimeoutMs = hookTimeoutMs
+        self.hookDirectory = hookDirectory
+        self.lights = lights
+        self.contacts = contacts
+        self.sources = sources
+        self.slos = slos
+    }
+}
+
