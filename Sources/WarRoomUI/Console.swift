@@ -936,6 +936,7 @@ public struct ConsoleState: Sendable {
         case .lightTrip(let l): return "TRIPPED: \(l.name)\(l.reason.map { " (\($0))" } ?? "")"
         case .lightClear(let l): return "cleared: \(l.name)\(l.reason.map { " (\($0))" } ?? "")"
         case .verdictChange(let v): return "\(v.name): \(v.from) → \(v.to)"
+        case .runConfig(let c): return "config: \(c.config.service), \(c.config.plan.steps.count) ramp steps"
         }
     }
 }

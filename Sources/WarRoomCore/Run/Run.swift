@@ -43,6 +43,20 @@ public struct RunStarted: Sendable, Equatable, Codable {
     }
 }
 
+/// The run's effective configuration, journaled at run start and whenever it is reloaded, so the state directory
+/// describes its own run: `status`, `report`, `replay` and `follow` need nothing but the directory. The checklist's
+/// exact bytes are kept in the state directory under `checklistSHA256`.
+public struct RunConfigRecord: Sendable, Equatable, Codable {
+    public var config: RunConfig
+    /// SHA-256 (hex) of the checklist bytes this config ran with.
+    public var checklistSHA256: String
+
+    public init(config: RunConfig, checklistSHA256: String) {
+        self.config = config
+        self.checklistSHA256 = checklistSHA256
+    }
+}
+
 /// Set one item's status.
 public struct ItemSet: Sendable, Equatable, Codable {
     public var id: String
@@ -74,6 +88,7 @@ public enum EventBody: Sendable, Equatable {
     case lightTrip(LightChange)
     case lightClear(LightChange)
     case verdictChange(VerdictChange)
+    case runConfig(RunConfigRecord)
 
     /// The journal's `type` field.
     public var type: String {
@@ -87,6 +102,7 @@ public enum EventBody: Sendable, Equatable {
         case .lightTrip: return "light.trip"
         case .lightClear: return "light.clear"
         case .verdictChange: return "verdict.change"
+        case .runConfig: return "run.config"
         }
     }
 }
@@ -152,6 +168,8 @@ public struct RunState: Sendable {
     public private(set) var verdictChanges: [(seq: Int, time: Millis, change: VerdictChange)] = []
     /// The most recent rollback, with its timings.
     public private(set) var rollback: RollbackTimeline?
+    /// The effective configuration the run last journaled (nil for runs from before it was journaled).
+    public private(set) var config: RunConfigRecord?
 
     public init() {}
 
@@ -211,6 +229,9 @@ public struct RunState: Sendable {
         case .verdictChange(let v):
             guard started != nil else { throw ReduceError(seq: event.seq, message: "verdict.change before run.started") }
             verdictChanges.append((event.seq, event.time, v))
+        case .runConfig(let c):
+            guard started != nil else { throw ReduceError(seq: event.seq, message: "run.config before run.started") }
+            config = c
         }
         lastSeq = event.seq
         lastTime = event.time
