@@ -114,13 +114,12 @@ final class Follower: ScreenSession {
     let stateDir: String
     var journalStamp: FileStamp?
     var viewStamp: FileStamp?
-    var lastView: PublishedView?
 
     init(setup: LoadedRun, stateDir: String, run: RunState, driver: String?) {
         self.stateDir = stateDir
-        let config = setup.config.consoleConfig(actor: "", driving: false, stateDir: stateDir, driver: driver)
-        state = ConsoleState(config: config, checklist: setup.checklist.checklist, run: run, contacts: setup.config.contacts,
-                             now: Clock.now(), size: Size(width: 80, height: 24))
+        let engine = Engine(config: setup.config, session: Session(actor: "", role: .follower(driver: driver), stateDir: stateDir),
+                            checklist: setup.checklist.checklist, run: run, now: Clock.now())
+        state = ConsoleState(engine: engine, size: Size(width: 80, height: 24))
         journalStamp = FileStamp((stateDir as NSString).appendingPathComponent(Journal.fileName))
     }
 
@@ -132,36 +131,16 @@ final class Follower: ScreenSession {
         if js != journalStamp {
             journalStamp = js
             if let r = try? Journal.replay(stateDir: stateDir) {
-                _ = state.update(.reloaded(r.state, latest: r.events.last))
+                _ = state.update(.engine(.reset(r.state, latest: r.events.last)))
             }
         }
         let vs = FileStamp(ViewFile.path(stateDir))
         if vs != viewStamp {
             viewStamp = vs
-            if let v = ViewFile.read(stateDir: stateDir) { lastView = v }
-        }
-        guard let v = lastView else {
-            _ = state.update(.viewAge(nil))
-            return
-        }
-        let age = max(0, now - v.publishedAt)
-        _ = state.update(.viewAge(age))
-        var t = v.telemetry
-        if age > 3_000 {
-            // The driver stopped publishing: what it last saw is no longer live, so nothing shows green.
-            let silent = "driver silent \(DurationText.clockish(age))"
-            t.gauges = t.gauges.map { g in
-                var g = g
-                if g.status != "unbound" { g.status = "stale"; g.detail = silent }
-                return g
-            }
-            t.lights = t.lights.map { l in
-                var l = l
-                if l.status != "tripped" { l.status = "blind"; l.detail = silent }
-                return l
+            if let v = ViewFile.read(stateDir: stateDir) {
+                _ = state.update(.engine(.remoteView(v.telemetry, publishedAt: v.publishedAt)))
             }
         }
-        _ = state.update(.telemetry(t))
     }
 
     func intercept(_ key: Key) -> Bool { false }

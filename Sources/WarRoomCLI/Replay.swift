@@ -267,11 +267,10 @@ final class ReplaySession: ScreenSession {
         self.realClock = realClock
         lastReal = realClock()
         player = ReplayPlayer(cursor: ReplayCursor(events: replay.events, runID: replay.state.runID), speed: speed)
-        var config = setup.config.consoleConfig(actor: "", driving: false, stateDir: stateDir, driver: replay.state.startedBy)
-        config.badge = "REPLAY"
         // Empty first, so the first publish announces the state the replay starts from.
-        state = ConsoleState(config: config, checklist: setup.checklist.checklist, run: RunState(), contacts: setup.config.contacts,
-                             now: player.cursor.time, size: Size(width: 80, height: 24), themeName: themeName)
+        let engine = Engine(config: setup.config, session: Session(actor: "", role: .replay(badge: "REPLAY"), stateDir: stateDir),
+                            checklist: setup.checklist.checklist, run: RunState(), now: player.cursor.time)
+        state = ConsoleState(engine: engine, size: Size(width: 80, height: 24), themeName: themeName)
         journalStamp = FileStamp(Journal.path(in: stateDir))
         publish()
         flash = ("keys: " + ReplayPlayer.keysHint, .info, lastReal + 8_000_000_000, true)
@@ -335,13 +334,12 @@ final class ReplaySession: ScreenSession {
     func publish() {
         let c = player.cursor
         let moved = c.state.lastSeq != state.run.lastSeq
-        _ = state.update(.reloaded(c.state, latest: c.lastApplied))
+        _ = state.update(.engine(.reset(c.state, latest: c.lastApplied)))
         if moved {
             eventText = state.message?.text
             if case .hookResult(let h)? = c.lastApplied?.body, !h.ok { eventLevel = .error } else { eventLevel = .info }
             if flash?.minor == true { flash = nil }
         }
-        _ = state.update(.telemetry(Self.telemetry(for: c.state)))
         _ = state.update(.tick(c.time))
     }
 
@@ -360,29 +358,6 @@ final class ReplaySession: ScreenSession {
         }
         var text = "\(player.status) · \(body ?? ReplayPlayer.keysHint)"
         if ascii { text = text.replacingOccurrences(of: "×", with: "x").replacingOccurrences(of: "▶", with: ">") }
-        _ = state.update(.notice(text, level))
-    }
-
-    /// A replay has no live gauges: the SLO and ROLLBACK panes show what the latest ramp decision recorded (its
-    /// gauge and light snapshots), with lights cleared in the journal since then shown cleared. Before the first
-    /// decision: nothing (the panes say unknown / waiting).
-    static func telemetry(for run: RunState) -> TelemetryView {
-        guard let d = run.decisions.last else { return TelemetryView() }
-        let when = "as recorded with \(d.kind.label) (seq \(d.seq), \(Timestamp.iso8601(d.time).dropFirst(11).prefix(8)))"
-        let gauges = d.decision.gauges.map { g in
-            TelemetryView.Gauge(name: g.name, status: g.state, value: g.detail ?? "", objective: "",
-                                detail: "\(g.detail.map { "\($0) " } ?? "")\(when)", history: [])
-        }
-        let lights = d.decision.lights.map { l -> TelemetryView.Light in
-            var status = l.state
-            var detail = l.detail ?? ""
-            if status == "tripped", run.tripped[l.name] == nil,
-               run.lightHistory.contains(where: { !$0.trip && $0.change.name == l.name && $0.seq > d.seq }) {
-                status = "ok"
-                detail = "cleared since"
-            }
-            return TelemetryView.Light(name: l.name, status: status, detail: detail)
-        }
-        return TelemetryView(gauges: gauges, lights: lights)
+        _ = state.update(.engine(.notice(Notice(text, level))))
     }
 }

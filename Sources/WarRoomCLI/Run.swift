@@ -84,6 +84,7 @@ func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: 
         }
 
         for n in setup.notes { log("derivation: \(n)") }
+        try recordConfig(setup, writer: writer, actor: who)
         let console = Console(writer: writer, setup: setup, stateDir: stateDir, actor: who, theme: startTheme,
                               forceASCII: ascii, demo: demo)
         let exit = try console.run()
@@ -117,7 +118,18 @@ func log(_ line: String) {
     writeStderr("\(Timestamp.iso8601(Clock.now())) \(line)")
 }
 
-/// Results that arrive on other threads (hook exits, poll samples): queued here, taken by the loop after a wake-up.
+/// Journals the effective config when it is new to the run (at its start, or changed since the last console), so the
+/// state directory describes its own run.
+func recordConfig(_ setup: LoadedRun, writer: JournalWriter, actor: String) throws {
+    let record = RunConfigRecord(config: setup.config, checklistSHA256: setup.checklist.sha256)
+    guard writer.state.config != record else { return }
+    do { try writer.append(.runConfig(record), actor: actor, time: Clock.now()) } catch {
+        throw Failure("cannot record the run's config: \(error)")
+    }
+}
+
+/// Results that arrive on other threads (journal acknowledgements, hook exits, poll readings): queued here, taken by
+/// the loop after a wake-up.
 final class Inbox<T: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var items: [T] = []
@@ -148,25 +160,18 @@ struct DemoHooks {
     var cycleFault: () -> String
 }
 
-/// The console's one loop: key presses, clock ticks, signals, hook results and poll samples meet here,
-/// become actions for the reducer, and the rendered buffer is diffed onto the terminal.
+/// The driving console: the engine's commands go to the effect runner (journal, hooks, view, log), whose answers and
+/// the poller's readings come back through the inbox as actions. The screen thread only reduces and draws.
 final class Console: ScreenSession {
-    typealias Exit = ScreenExit
-
-    enum Incoming: Sendable {
-        case hook(seq: Int, outcome: ProcessOutcome)
-        case sample(Sample)
-    }
-
-    let writer: JournalWriter
     let stateDir: String
     let setup: LoadedRun
     var state: ConsoleState
     var theme: Theme
     let forceASCII: Bool
     let demo: DemoHooks?
-    var inbox: Inbox<Incoming>?
-    var live: Live?
+    let writer: JournalWriter
+    var inbox: Inbox<Action>?
+    var runner: EffectRunner?
 
     init(writer: JournalWriter, setup: LoadedRun, stateDir: String, actor: String, theme: Theme, forceASCII: Bool,
          demo: DemoHooks? = nil) {
@@ -176,96 +181,41 @@ final class Console: ScreenSession {
         self.theme = theme
         self.forceASCII = forceASCII
         self.demo = demo
-        let config = setup.config.consoleConfig(actor: actor, driving: true, stateDir: stateDir, demo: demo != nil)
-        state = ConsoleState(config: config, checklist: setup.checklist.checklist, run: writer.state,
-                             contacts: setup.config.contacts, now: Clock.now(), size: Size(width: 80, height: 24),
-                             themeName: theme.name)
+        let engine = Engine(config: setup.config, session: Session(actor: actor, role: .driver, stateDir: stateDir, demo: demo != nil),
+                            checklist: setup.checklist.checklist, run: writer.state, now: Clock.now())
+        state = ConsoleState(engine: engine, size: Size(width: 80, height: 24), themeName: theme.name)
     }
 
-    /// Journals an event; the reducer hears whether it was saved.
-    @discardableResult
-    func append(_ body: EventBody) -> JournalEvent? {
-        do {
-            let event = try writer.append(body, actor: state.config.actor, time: Clock.now())
-            if case .lightClear(let l) = body { live?.acknowledge(l.name, at: event.time, reason: l.reason ?? "") }
-            _ = state.update(.saved(writer.state, event))
-            return event
-        } catch {
-            log("NOT SAVED \(body.type): \(error)")
-            _ = state.update(.notSaved("\(error)"))
-            return nil
-        }
-    }
-
-    /// A decision: journaled first, then (if it has one) its hook runs off this thread.
-    func decide(_ proposed: RampDecision) {
-        var d = proposed
-        let config = setup.config
-        var template: [String]?
-        if d.hook != nil { template = d.kind == .rollback ? config.rollbackHook : config.apply }
-        var values: [String: String] = [
-            "percent": String(d.to), "previous": String(d.from), "service": config.service, "actor": state.config.actor,
-            "step": config.plan.stepIndex(at: d.to).map { String($0 + 1) } ?? "0",
-        ]
-        if let template { d.hook = HookTemplate.expand(template, values: values) } else { d.hook = nil }
-        guard let event = append(.rampDecision(d)), let argv = d.hook, let inbox else { return }
-        values["kind"] = d.kind.rawValue
-        values["state_dir"] = stateDir
-        values["run"] = writer.state.runID ?? ""
-        let spec = ProcessSpec(argv: argv, environment: HookTemplate.environment(values: values),
-                               workingDirectory: config.hookDirectory, timeoutMs: config.hookTimeoutMs)
-        log("hook for seq \(event.seq) (\(d.kind.rawValue) \(d.from) → \(d.to) %): \(argv)")
-        let seq = event.seq
-        ProcessRunner.start(spec) { outcome in inbox.post(.hook(seq: seq, outcome: outcome)) }
-    }
-
-    func take(_ incoming: Incoming) {
-        switch incoming {
-        case .sample(let sample):
-            guard let live else { return }
-            apply(live.take(sample, now: Clock.now()))
-        case .hook(let seq, let o):
-            log("hook for seq \(seq): \(o.summary) in \(o.durationMs) ms\(o.tail.isEmpty ? "" : "; last output: \(o.tail.suffix(3))")")
-            append(.hookResult(HookResult(decision: seq, ok: o.ok, summary: o.summary, tail: Array(o.tail.suffix(5)),
-                                          durationMs: o.durationMs)))
-        }
-    }
-
-    /// Journals telemetry's verdict changes, and rolls back by itself where a tripped criterion says `auto: true`.
-    func apply(_ outcome: Live.Outcome) {
-        for e in outcome.events {
-            if case .lightTrip(let l) = e { log("criterion tripped: \(l.name) — \(l.detail ?? "")") }
-            append(e)
-        }
-        for name in outcome.autoRollback {
-            guard let d = state.automaticRollback(reason: "automatic: “\(name)” tripped (auto: true)") else { continue }
-            log("automatic rollback: \(name) tripped")
-            decide(d)
-        }
-    }
-
-    func run() throws -> Exit {
+    func run() throws -> ScreenExit {
         let wakeup: Wakeup
         do { wakeup = try Wakeup() } catch { throw Failure("cannot create the wake-up pipe: \(error)") }
-        let inbox = Inbox<Incoming>(wakeup: wakeup)
+        let inbox = Inbox<Action>(wakeup: wakeup)
         self.inbox = inbox
-        // A hook that was running when a previous console stopped: its outcome is unknown, and the ramp did not move.
-        if let p = writer.state.pendingDecision {
-            let d = writer.state.decisions[p]
-            append(.hookResult(HookResult(decision: d.seq, ok: false,
-                                          summary: "outcome unknown: the console stopped while the hook ran — check the traffic by hand",
-                                          durationMs: Clock.now() - d.time)))
+        let runner = EffectRunner(writer: writer, actor: state.config.actor, view: viewPublisher()) { inbox.post($0) }
+        self.runner = runner
+        let poller = try makePoller(config: setup.config, environment: ProcessInfo.processInfo.environment) { reading in
+            inbox.post(.reading(reading), wake: false)
         }
-        let live = try Live(config: setup.config, run: writer.state, now: Clock.now(),
-                            environment: ProcessInfo.processInfo.environment,
-                            deliver: { sample in inbox.post(.sample(sample), wake: false) })
-        self.live = live
-        let firstView = live.view(now: Clock.now())
-        _ = state.update(.telemetry(firstView))
-        publish(firstView, now: Clock.now()) // followers started with the driver find the config at once
-        live.start()
-        defer { live.stop() }
+        for e in state.update(.engine(.start(Clock.now()))) { perform(e) }
+        poller?.start()
+        defer {
+            poller?.stop()
+            runner.drain() // every append asked for is written (or has failed) before the journal closes
+        }
         return try ScreenLoop.run(self, theme: theme, forceASCII: forceASCII, wakeup: wakeup)
+    }
+
+    /// Followers read the driver's view from the state directory: the config and checklist it runs, absolute.
+    func viewPublisher() -> @Sendable (TelemetryView, Millis) throws -> Void {
+        let cwd = FileManager.default.currentDirectoryPath
+        let config = setup.config.path.map { $0.hasPrefix("/") ? $0 : cwd + "/" + $0 }
+        let checklist = setup.config.checklist.hasPrefix("/") ? setup.config.checklist : cwd + "/" + setup.config.checklist
+        let (dir, driver) = (stateDir, state.config.actor)
+        let pid = ProcessInfo.processInfo.processIdentifier
+        return { view, now in
+            try ViewFile.publish(PublishedView(publishedAt: now, driver: driver, pid: pid, config: config, checklist: checklist,
+                                               telemetry: view), stateDir: dir)
+        }
     }
 
     // MARK: ScreenSession
@@ -273,33 +223,8 @@ final class Console: ScreenSession {
     var waitCapMs: Int32 { 1000 }
 
     func turn(now: Millis) {
-        for item in inbox?.take() ?? [] { take(item) }
-        guard let live else { return }
-        apply(live.tick(now: now))
-        let view = live.view(now: now)
-        _ = state.update(.telemetry(view))
-        publish(view, now: now)
-    }
-
-    var lastPublished: Millis = 0
-    var publishFailed = false
-
-    /// Followers read the driver's view from the state directory, at most once a second.
-    func publish(_ view: TelemetryView, now: Millis) {
-        guard now - lastPublished >= 1_000 else { return }
-        lastPublished = now
-        let config = setup.config.path.map { $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 }
-        let checklist = setup.config.checklist.hasPrefix("/") ? setup.config.checklist
-            : FileManager.default.currentDirectoryPath + "/" + setup.config.checklist
-        do {
-            try ViewFile.publish(PublishedView(publishedAt: now, driver: state.config.actor,
-                                               pid: ProcessInfo.processInfo.processIdentifier, config: config,
-                                               checklist: checklist, telemetry: view), stateDir: stateDir)
-            if publishFailed { log("view for followers published again") }
-            publishFailed = false
-        } catch {
-            if !publishFailed { log("cannot publish the view for followers: \(error)") }
-            publishFailed = true
+        for action in inbox?.take() ?? [] {
+            for e in state.update(.engine(action)) { perform(e) }
         }
     }
 
@@ -307,9 +232,8 @@ final class Console: ScreenSession {
 
     func perform(_ effect: ConsoleEffect) {
         switch effect {
-        case .append(let body): append(body)
-        case .decide(let d): decide(d)
-        case .cycleFault: if let demo { _ = state.update(.notice(demo.cycleFault(), .warn)) }
+        case .command(let c): runner?.run(c)
+        case .cycleFault: if let demo { _ = state.update(.engine(.notice(Notice(demo.cycleFault(), .warn)))) }
         case .cycleTheme, .redraw, .quit: break
         }
     }

@@ -23,7 +23,7 @@ protocol ScreenSession: AnyObject {
     func turn(now: Millis)
     /// A key the session handles itself, before the reducer (a replay's controls). True: consumed.
     func intercept(_ key: Key) -> Bool
-    /// Effects other than theme, redraw and quit, which the loop handles.
+    /// Effects other than theme, redraw and quit, which the loop handles: the engine's commands, the demo's fault.
     func perform(_ effect: ConsoleEffect)
 }
 
@@ -55,7 +55,7 @@ enum ScreenLoop {
             if let sig = Signals.takePending() { return .signal(sig) }
             if case .hangup = woke { return .signal(SIGHUP) } // the terminal went away
             let tickTime = Clock.now()
-            _ = session.state.update(.tick(tickTime))
+            for effect in session.state.update(.tick(tickTime)) { session.perform(effect) }
             session.turn(now: tickTime)
             while let key = term.readKey() {
                 if key == .resize {

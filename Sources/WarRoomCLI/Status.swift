@@ -177,10 +177,10 @@ struct StatusReport: Encodable {
         if let config, !config.plan.steps.isEmpty {
             // status does not poll: SLOs count as unknown, as they would for a console that has no reading yet.
             let slos = config.slos.map {
-                $0.bound ? GateSignal(name: $0.name, green: false, state: "unknown", detail: "(status does not poll)")
-                    : GateSignal(name: $0.name, green: true, state: "unbound")
+                $0.bound ? GateSignal(name: $0.name, green: false, state: .unknown, detail: "(status does not poll)")
+                    : GateSignal(name: $0.name, green: true, state: .unbound)
             }
-            let lights = config.lights.map { l in GateSignal(name: l.name, green: run.tripped[l.name] == nil, state: run.tripped[l.name] == nil ? "ok" : "tripped") }
+            let lights = config.lights.map { l in GateSignal(name: l.name, green: run.tripped[l.name] == nil, state: run.tripped[l.name] == nil ? .ok : .tripped) }
             let v = Gates.evaluate(plan: config.plan, run: run, checklist: c, slos: slos, lights: lights, now: now)
             ramp = Ramp(percent: run.percent, step: config.plan.stepIndex(at: run.percent).map { $0 + 1 },
                         steps: config.plan.steps.map(\.percent), verdict: v.state.rawValue, unmet: v.unmet,

@@ -1,5 +1,5 @@
 /// Everything a key can do in the console.
-public enum Command: String, Sendable, CaseIterable {
+public enum KeyCommand: String, Sendable, CaseIterable {
     case down, up, pageDown, pageUp, top, bottom
     case toggle, skip, block, undo
     case expand, collapse, toggleSection
@@ -12,7 +12,7 @@ public enum Command: String, Sendable, CaseIterable {
 /// One row of the key table: the keys, what they do, and how the footer and the help overlay name them.
 public struct Binding: Sendable {
     public var keys: [Key]
-    public var command: Command
+    public var command: KeyCommand
     /// Words for the help overlay.
     public var help: String
     /// Short label for the footer; nil keeps the binding out of the footer.
@@ -21,7 +21,7 @@ public struct Binding: Sendable {
     /// Changes run state (so it is refused when read-only).
     public var writes: Bool
 
-    public init(_ keys: [Key], _ command: Command, _ help: String, footer: String? = nil, group: String, writes: Bool = false) {
+    public init(_ keys: [Key], _ command: KeyCommand, _ help: String, footer: String? = nil, group: String, writes: Bool = false) {
         self.keys = keys
         self.command = command
         self.help = help

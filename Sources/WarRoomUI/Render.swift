@@ -389,7 +389,7 @@ struct Painter {
     mutating func slo(_ s: ConsoleState, _ rect: Rect) {
         let names = s.config.slos
         let bound = names.filter { !s.config.unboundSLOs.contains($0) }
-        let okCount = s.sloSignals.filter { $0.state == "ok" }.count
+        let okCount = s.sloSignals.filter { $0.state == .ok }.count
         box(rect, title: "SLO", right: names.isEmpty ? nil : (bound.isEmpty ? "no queries" : "\(okCount)/\(bound.count) ok"))
         guard !names.isEmpty else {
             placeholder(rect, ["no SLOs configured"])
@@ -400,17 +400,17 @@ struct Painter {
         for name in names {
             guard y < inner.maxY else { break }
             let g = s.telemetry.gauges.first { $0.name == name }
-            let status = s.config.unboundSLOs.contains(name) ? "unbound" : (g?.status ?? "unknown")
+            let status: SignalState = s.config.unboundSLOs.contains(name) ? .unbound : (g?.status ?? .unknown)
             let style: Style = {
                 switch status {
-                case "ok": return Style(.ok, .bold)
-                case "warn": return Style(.warn, .bold)
-                case "breach": return Style(.crit, [.bold, .reverse])
+                case .ok: return Style(.ok, .bold)
+                case .warn: return Style(.warn, .bold)
+                case .breach: return Style(.crit, [.bold, .reverse])
                 default: return Style(.unknown)
                 }
             }()
-            let label = status.uppercased()
-            let value = status == "unbound" ? (g?.objective ?? "") : (g?.value ?? "")
+            let label = status.label
+            let value = status == .unbound ? (g?.objective ?? "") : (g?.value ?? "")
             let spark = g.map { sparkline($0.history, width: 10, scale: $0.scale) } ?? ""
             // name … value STATUS spark
             // Fixed columns: a value that changes width never moves the status word or the sparkline.
@@ -425,7 +425,7 @@ struct Painter {
             put(label, x: rx + valueColumn + 1, y: y, style: style)
             if sw > 0 { put(spark, x: inner.maxX - sw, y: y, style: Style(.accent)) }
             y += 1
-            if let g, !g.green, status != "unbound", y < inner.maxY, inner.height >= names.count * 2 {
+            if let g, !g.green, status != .unbound, y < inner.maxY, inner.height >= names.count * 2 {
                 let text = g.detail.isEmpty || g.detail == g.value ? "objective \(g.objective)" : g.detail
                 put("  " + text, x: inner.x + 1, y: y, max: inner.width - 2, style: Style(.muted))
                 y += 1
@@ -451,8 +451,8 @@ struct Painter {
         let lights = s.config.lights
         let signals = s.lightSignals
         let trippedCount = signals.filter { !$0.green }.count
-        let watching = s.telemetry.lights.filter { $0.status == "watch" }.count
-        let blind = s.telemetry.lights.filter { $0.status == "blind" }.count
+        let watching = s.telemetry.lights.filter { $0.status == .watch }.count
+        let blind = s.telemetry.lights.filter { $0.status == .blind }.count
         let title = trippedCount > 0 ? "\(trippedCount) TRIPPED" : watching > 0 ? "\(watching) watching"
             : blind > 0 ? "\(blind) blind" : "\(lights.count) ok"
         box(rect, title: "ROLLBACK", focused: s.focus == .rollback, right: lights.isEmpty ? nil : title)
@@ -468,13 +468,13 @@ struct Painter {
             let live = s.telemetry.lights.first { $0.name == l.name }
             let tripped = s.run.tripped[l.name]
             let (glyph, state, style): (String, String, Style) = {
-                if tripped != nil || live?.status == "tripped" { return (glyphs.lightOn, "TRIPPED", Style(.crit, [.bold, .reverse])) }
+                if tripped != nil || live?.status == .tripped { return (glyphs.lightOn, "TRIPPED", Style(.crit, [.bold, .reverse])) }
                 switch live?.status {
-                case "watch":
+                case .watch?:
                     let left = live?.tripsAt.map { DurationText.countdown($0 - s.now) } ?? ""
                     return (glyphs.lightWatch, "WATCH \(left)", Style(.warn, .bold))
-                case "blind": return (glyphs.lightOff, "BLIND", Style(.unknown))
-                case "ok": return (glyphs.lightOff, "ok", Style(.ok))
+                case .blind?: return (glyphs.lightOff, "BLIND", Style(.unknown))
+                case .ok?: return (glyphs.lightOff, "ok", Style(.ok))
                 default: return (glyphs.lightOff, l.manual ? "manual" : "waiting", Style(.muted))
                 }
             }()
@@ -721,7 +721,10 @@ struct Painter {
 
     mutating func messageText(_ s: ConsoleState, _ rect: Rect) {
         let y = rect.y
-        if let m = s.message {
+        if s.saving {
+            // Written but not yet acknowledged by the journal: nothing is shown as done until it is.
+            put("saving…", x: 0, y: y, max: rect.width, style: Style(.warn, .bold))
+        } else if let m = s.message {
             let style: Style
             switch m.level {
             case .info: style = Style(.text)

@@ -126,8 +126,10 @@ do {
 }
 
 // 4. Render: the console on the 10,000-item checklist.
-let config = ConsoleConfig(service: "bench", actor: "dana", driving: true, t0: nil, stateDir: ".warroom")
-var state = ConsoleState(config: config, checklist: parsed, run: RunState(), now: 1_795_424_400_000, size: Size(width: 120, height: 40))
+let engine = Engine(config: RunConfig(path: nil, service: "bench", checklist: "bench.md", plan: RampPlan(steps: [])),
+                    session: Session(actor: "dana", role: .driver, stateDir: ".warroom"), checklist: parsed, run: RunState(),
+                    now: 1_795_424_400_000)
+var state = ConsoleState(engine: engine, size: Size(width: 120, height: 40))
 let theme = ThemeLoader.builtin("default")!
 let renderTimes = time(200) { _ = Renderer.render(state, theme: theme, glyphs: .unicode, size: state.size) }
 line("render 120×40 frame, 10,000-item checklist", "median \(ms(percentile(renderTimes, 0.5))), p99 \(ms(percentile(renderTimes, 0.99)))", goal: "(frame budget 16 ms)")
@@ -145,7 +147,7 @@ let foldTimes = time(50) {
 }
 line("fold/unfold a section (rebuild rows)", "median \(ms(percentile(foldTimes, 0.5))), max \(ms(foldTimes.max()!))", goal: "")
 let initTimes = time(20) {
-    _ = ConsoleState(config: config, checklist: parsed, run: RunState(), now: 1_795_424_400_000, size: Size(width: 120, height: 40))
+    _ = ConsoleState(engine: engine, size: Size(width: 120, height: 40))
 }
 line("console state for 10,000 items (first screen)", "median \(ms(percentile(initTimes, 0.5)))", goal: "")
 let contactTimes = time(20) { _ = parsed.contacts }

@@ -283,7 +283,7 @@ enum ReplayFixture {
         // Telemetry: the VERIFIED decision's snapshot, with the light cleared since.
         #expect(s.state.telemetry.gauges.map(\.name) == ["Error rate"])
         #expect(s.state.telemetry.gauges.first?.value == "0.02 %")
-        #expect(s.state.telemetry.lights.map(\.status) == ["ok"])
+        #expect(s.state.telemetry.lights.map(\.status) == [.ok])
         #expect(s.state.telemetry.lights.first?.detail == "cleared since")
 
         // A writing key: refused, and the answer stays up across turns (on real time).

@@ -79,9 +79,9 @@ private let minute: Millis = 60_000
 
     @Test func sloNotGreenAndTrippedLightsBlock() throws {
         var d = try Driver()
-        let slos = [GateSignal(name: "P95 latency", green: false, state: "stale", detail: "stale 42 s"),
-                    GateSignal(name: "Errors", green: true, state: "ok")]
-        let lights = [GateSignal(name: "Security incident", green: false, state: "tripped")]
+        let slos = [GateSignal(name: "P95 latency", green: false, state: .stale, detail: "stale 42 s"),
+                    GateSignal(name: "Errors", green: true, state: .ok)]
+        let lights = [GateSignal(name: "Security incident", green: false, state: .tripped)]
         let v = verdict(d.state, at: 0, slos: slos, lights: lights)
         #expect(v.state == .blocked)
         #expect(v.blockers == ["SLO P95 latency STALE stale 42 s", "Security incident tripped"])

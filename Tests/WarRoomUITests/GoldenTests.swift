@@ -108,7 +108,11 @@ enum Golden {
             for k in typed("vendor window") { _ = s.update(.key(k)) }
         }
         #expect(prompt.text.contains("skip reason for T10: vendor window▌"))
-        let failed = render(Size(width: 100, height: 30)) { s in _ = s.update(.notSaved("Read-only file system")) }
+        let failed = render(Size(width: 100, height: 30)) { s in
+            if case .command(.append(let id, _))? = s.update(.key(.char("u"))).first {
+                _ = s.update(.engine(.appendFailed(id: id, "Read-only file system")))
+            }
+        }
         #expect(failed.text.contains("NOT SAVED: Read-only file system"))
     }
 

@@ -2,28 +2,50 @@ import Testing
 @testable import WarRoomCore
 @testable import WarRoomUI
 
-/// A console with a ramp 10 → 25 → 50 (5 min holds), one manual and one telemetry-bound criterion, and one SLO.
+/// A console with a ramp 10 → 25 → 50 (5 min holds), one manual and one telemetry-bound criterion, and one SLO,
+/// with a first reading in (P95 1.2 s, error rate 0.2).
 func rampState(apply: Bool = true, driving: Bool = true) -> ConsoleState {
     let c = fixtureChecklist()
     let plan = RampPlan(steps: [RampStep(percent: 10), RampStep(percent: 25), RampStep(percent: 50)], holdMs: 300_000,
                         hasApply: apply, hasRollbackHook: apply, targets: RollbackTargets(decideMs: 300_000, executeMs: 600_000, verifyMs: 300_000))
-    let config = ConsoleConfig(service: "checkout-api", actor: "dana", driving: driving, t0: t0, stateDir: ".warroom", ramp: plan,
-                               lights: [LightInfo(name: "Security incident", manual: true),
-                                        LightInfo(name: "Error rate spike", manual: false, watches: "value > 1 for 5m")],
-                               slos: ["P95 latency"], driver: driving ? nil : "dana")
-    var s = ConsoleState(config: config, checklist: c, run: sampleRun(c), now: t0, size: Size(width: 120, height: 40))
-    _ = s.update(.telemetry(TelemetryView(gauges: [.init(name: "P95 latency", status: "ok", value: "1.2 s", objective: "<= 2",
-                                                      detail: "", history: [1.1, 1.2])])))
+    let config = RunConfig(path: nil, service: "checkout-api", checklist: c.path, t0: t0, plan: plan,
+                           apply: apply ? ["./set-weight", "{percent}"] : nil, rollbackHook: apply ? ["./set-weight", "0"] : nil,
+                           lights: [LightConfig(name: "Security incident"),
+                                    LightConfig(name: "Error rate spike", source: "prom", query: "errors", trip: Condition(.gt, 1), forMs: 300_000)],
+                           sources: [SourceConfig(name: "prom", kind: .prometheus(url: "http://127.0.0.1:9090"))],
+                           slos: [SLOConfig(name: "P95 latency", source: "prom", query: "p95", unit: "s", objective: Condition(.le, 2),
+                                            warn: Condition(.le, 1.5))])
+    let session = Session(actor: "dana", role: driving ? .driver : .follower(driver: "dana"), stateDir: ".warroom")
+    var s = ConsoleState(engine: Engine(config: config, session: session, checklist: c, run: sampleRun(c), now: t0),
+                         size: Size(width: 120, height: 40))
+    feed(&s, p95: 1.2, errors: 0.2)
     return s
 }
 
-/// Saves what the reducer asked for, as the driver would (hook-less decisions take effect at once).
+/// One reading of each probe at `time` (default: the console's clock), then a tick so the panes show it; what the
+/// readings ask to journal (verdict changes, trips) is journaled.
+func feed(_ s: inout ConsoleState, p95: Double? = nil, errors: Double? = nil, at time: Millis? = nil) {
+    let t = time ?? s.now
+    var effects: [ConsoleEffect] = []
+    if let p95 { effects += s.update(.engine(.reading(ProbeReading(probe: .slo("P95 latency"), source: "prom", time: t, observation: .value(p95))))) }
+    if let errors { effects += s.update(.engine(.reading(ProbeReading(probe: .light("Error rate spike"), source: "prom", time: t, observation: .value(errors))))) }
+    effects += s.update(.tick(t))
+    _ = try? journal(&s, effects)
+}
+
+/// The decision among the effects, if they ask to journal one.
+func decision(_ effects: [ConsoleEffect]) -> RampDecision? {
+    for body in appends(effects) { if case .rampDecision(let d) = body { return d } }
+    return nil
+}
+
+/// Saves a body as if another writer (or the telemetry) had appended it: merged into the run.
 @discardableResult
-func save(_ s: inout ConsoleState, _ body: EventBody, actor: String = "dana") throws -> JournalEvent {
+func merge(_ s: inout ConsoleState, _ body: EventBody, actor: String = "dana") throws -> JournalEvent {
     var run = s.run
     let e = JournalEvent(seq: run.lastSeq + 1, time: s.now, actor: actor, body: body)
     try run.apply(e)
-    _ = s.update(.saved(run, e))
+    _ = s.update(.engine(.merged([e])))
     return e
 }
 
@@ -31,33 +53,44 @@ func save(_ s: inout ConsoleState, _ body: EventBody, actor: String = "dana") th
     @Test func goIsOneKeyThenAnOptionalReason() throws {
         var s = rampState()
         let effects = press(&s, .char("g"))
-        guard case .decide(let d) = effects.first else { Issue.record("no decision: \(effects)"); return }
-        #expect(d.kind == .go && d.from == 0 && d.to == 10 && d.verdict == "READY" && d.hook == [])
+        let d = try #require(decision(effects), "no decision: \(effects)")
+        #expect(d.kind == .go && d.from == 0 && d.to == 10 && d.verdict == "READY" && d.hook == ["./set-weight", "10"])
         #expect(d.gauges == [SnapshotEntry(name: "P95 latency", state: "ok", detail: "1.2 s")])
         #expect(d.lights.map(\.state) == ["ok", "ok"])
-        let e = try save(&s, .rampDecision(d))
+        #expect(s.run.decisions.isEmpty && s.saving, "nothing decided until the journal says so")
+        #expect(s.verdict.state == .busy, "no second decision while the first is being saved")
+        let (events, hooksAsked) = try journal(&s, effects)
+        let e = try #require(events.first)
+        #expect(hooksAsked.map(\.argv) == [["./set-weight", "10"]], "the hook runs once the decision is journaled")
+        #expect(hooksAsked.first?.values["state_dir"] == ".warroom" && hooksAsked.first?.decision == e.seq)
         #expect(s.mode == .decisionReason(seq: e.seq, kind: .go, text: ""))
         let reasonEffects = press(&s, typed("dashboards ok") + [.enter])
-        #expect(reasonEffects == [.append(.decisionReason(DecisionReason(decision: e.seq, reason: "dashboards ok")))])
+        #expect(appends(reasonEffects) == [.decisionReason(DecisionReason(decision: e.seq, reason: "dashboards ok"))])
         #expect(s.mode == .normal)
         // While the hook runs, GO/NO-GO/rollback are refused.
+        try journal(&s, reasonEffects)
         #expect(s.verdict.state == .busy)
         #expect(press(&s, .char("n")).isEmpty)
         #expect(s.message?.text.contains("one hook at a time") == true)
+        // The hook's result is journaled; its acknowledgement moves the ramp.
+        let done = s.update(.engine(.hookFinished(HookResult(decision: e.seq, ok: true, summary: "exit 0", durationMs: 40))))
+        #expect(s.run.percent == 0)
+        try journal(&s, done)
+        #expect(s.run.percent == 10)
     }
 
     @Test func escLeavesTheReasonEmpty() throws {
         var s = rampState(apply: false)
-        guard case .decide(let d) = press(&s, .char("n")).first else { Issue.record("no decision"); return }
+        let effects = press(&s, .char("n"))
+        let d = try #require(decision(effects))
         #expect(d.kind == .nogo && d.hook == nil)
-        try save(&s, .rampDecision(d))
+        try journal(&s, effects)
         #expect(press(&s, .escape).isEmpty && s.mode == .normal)
     }
 
     @Test func goIsRefusedWhileWaitingAndOverrideNeedsAReason() throws {
         var s = rampState(apply: false)
-        guard case .decide(let d) = press(&s, .char("g")).first else { Issue.record("no decision"); return }
-        try save(&s, .rampDecision(d))
+        try pressAndSave(&s, .char("g"))
         press(&s, .escape)
         #expect(s.run.percent == 10)
         #expect(press(&s, .char("g")).isEmpty)
@@ -66,31 +99,38 @@ func save(_ s: inout ConsoleState, _ body: EventBody, actor: String = "dana") th
         #expect(s.mode == .overrideReason(text: ""))
         #expect(press(&s, .enter).isEmpty, "an override needs a reason")
         let effects = press(&s, typed("VP approved") + [.enter])
-        guard case .decide(let o) = effects.first else { Issue.record("no override"); return }
+        let o = try #require(decision(effects), "no override")
         #expect(o.kind == .override && o.to == 25 && o.reason == "VP approved" && o.verdict == "WAITING")
         #expect(o.unmet.first?.hasPrefix("observation window at 10 %") == true)
     }
 
+    @Test func overrideAtAReadyGateOpensNoPrompt() {
+        var s = rampState()
+        press(&s, .char("G"))
+        #expect(s.mode == .normal, "refused before any prompt opens: what is typed next is not a reason")
+        #expect(s.message?.text.hasPrefix("GO is allowed") == true)
+    }
+
     @Test func sloNotGreenBlocksGo() {
         var s = rampState()
-        _ = s.update(.telemetry(TelemetryView(gauges: [.init(name: "P95 latency", status: "stale", value: "1.2 s", objective: "<= 2",
-                                                                detail: "stale 42 s", history: [])])))
+        // No reading for three intervals (5 s each): the gauge goes STALE.
+        _ = s.update(.tick(t0 + 16_000))
         #expect(press(&s, .char("g")).isEmpty)
         #expect(s.message?.text.contains("SLO P95 latency STALE") == true)
     }
 
     @Test func manualLightTripsWithAReasonBlocksGoAndRaisesTheBanner() throws {
         var s = rampState(apply: false)
-        guard case .decide(let d) = press(&s, .char("g")).first else { Issue.record("no decision"); return }
-        try save(&s, .rampDecision(d))
+        try pressAndSave(&s, .char("g"))
         press(&s, .escape)
         press(&s, .tab) // rollback pane
         #expect(s.focus == .rollback)
         press(&s, .char("x"))
         #expect(s.mode == .lightReason(name: "Security incident", trip: true, text: ""))
         let effects = press(&s, typed("pager 4411") + [.enter])
-        #expect(effects == [.append(.lightTrip(LightChange(name: "Security incident", reason: "pager 4411", detail: "manual")))])
-        try save(&s, .lightTrip(LightChange(name: "Security incident", reason: "pager 4411", detail: "manual")))
+        #expect(appends(effects) == [.lightTrip(LightChange(name: "Security incident", reason: "pager 4411", detail: "manual"))])
+        #expect(s.banner == nil, "not tripped until journaled")
+        try journal(&s, effects)
         #expect(s.banner == "ROLLBACK CRITERION TRIPPED: Security incident — R to roll back")
         #expect(s.verdict.blockers.contains("Security incident tripped"))
         // A telemetry-bound light is not toggled by hand until it has tripped.
@@ -100,34 +140,39 @@ func save(_ s: inout ConsoleState, _ body: EventBody, actor: String = "dana") th
 
     @Test func rollbackAsksYThenDecidesAndVerifies() throws {
         var s = rampState(apply: false)
-        guard case .decide(let d) = press(&s, .char("g")).first else { Issue.record("no decision"); return }
-        try save(&s, .rampDecision(d))
+        try pressAndSave(&s, .char("g"))
         press(&s, .escape)
         press(&s, .char("R"))
         #expect(s.mode == .confirmRollback)
         #expect(press(&s, .char("n")).isEmpty && s.mode == .normal, "any other key cancels")
         press(&s, .char("R"))
-        guard case .decide(let r) = press(&s, .char("y")).first else { Issue.record("no rollback"); return }
+        let effects = press(&s, .char("y"))
+        let r = try #require(decision(effects), "no rollback")
         #expect(r.kind == .rollback && r.from == 10 && r.to == 0 && r.hook == nil)
-        try save(&s, .rampDecision(r))
+        try journal(&s, effects)
         press(&s, .escape)
         #expect(s.run.percent == 0 && s.run.rollback?.executedAt != nil)
-        guard case .decide(let v) = press(&s, .char("V")).first else { Issue.record("no verify"); return }
+        let v = try #require(decision(press(&s, .char("V"))), "no verify")
         #expect(v.kind == .verified)
+    }
+
+    @Test func rollbackAtZeroOpensNoPrompt() {
+        var s = rampState()
+        press(&s, .char("R"))
+        #expect(s.mode == .normal && s.message?.text.contains("nothing to roll back") == true)
     }
 
     @Test func automaticRollbackIsTheSameDecisionWithItsReason() throws {
         var s = rampState()
-        #expect(s.automaticRollback(reason: "auto") == nil, "nothing to roll back at 0 %")
-        guard case .decide(var d) = press(&s, .char("g")).first else { Issue.record("no GO"); return }
-        d.hook = ["./set-weight", "10"]
-        let go = try save(&s, .rampDecision(d))
-        #expect(s.automaticRollback(reason: "auto") == nil, "one hook at a time")
+        #expect(s.engine.automaticRollback(reason: "auto") == nil, "nothing to roll back at 0 %")
+        let (events, _) = try journal(&s, press(&s, .char("g")))
+        let go = try #require(events.first)
+        #expect(s.engine.automaticRollback(reason: "auto") == nil, "one hook at a time")
         press(&s, .escape)
-        try save(&s, .hookResult(HookResult(decision: go.seq, ok: true, summary: "exit 0", durationMs: 5)))
-        let r = try #require(s.automaticRollback(reason: "automatic: “Error rate spike” tripped (auto: true)"))
-        #expect(r.kind == .rollback && r.from == 10 && r.to == 0 && r.hook == [])
-        try save(&s, .rampDecision(r))
+        try journal(&s, s.update(.engine(.hookFinished(HookResult(decision: go.seq, ok: true, summary: "exit 0", durationMs: 5)))))
+        let r = try #require(s.engine.automaticRollback(reason: "automatic: “Error rate spike” tripped (auto: true)"))
+        #expect(r.kind == .rollback && r.from == 10 && r.to == 0 && r.hook == ["./set-weight", "0"])
+        try merge(&s, .rampDecision(r))
         #expect(s.mode == .normal, "an automatic decision asks nobody for a reason")
     }
 
@@ -158,24 +203,22 @@ func press(_ s: inout ConsoleState, _ keys: [Key]) -> [ConsoleEffect] {
     /// At 25 %: a decision history, an SLO warning, a light watching, a manual light tripped.
     func midRamp(size: Size) throws -> ConsoleState {
         var s = rampState(apply: true)
-        guard case .decide(var d) = press(&s, .char("g")).first else { throw Failure("no GO") }
-        d.hook = ["./set-weight", "10"]
-        let go = try save(&s, .rampDecision(d))
-        press(&s, typed("canary healthy") + [.enter])
-        try save(&s, .decisionReason(DecisionReason(decision: go.seq, reason: "canary healthy")))
-        try save(&s, .hookResult(HookResult(decision: go.seq, ok: true, summary: "exit 0", durationMs: 420)))
-        _ = s.update(.tick(t0 + 400_000))
-        guard case .decide(var d2) = press(&s, .char("g")).first else { throw Failure("no second GO") }
-        d2.hook = ["./set-weight", "25"]
-        let go2 = try save(&s, .rampDecision(d2))
+        let (events, _) = try journal(&s, press(&s, .char("g")))
+        let go = try #require(events.first)
+        try journal(&s, press(&s, typed("canary healthy") + [.enter]))
+        try journal(&s, s.update(.engine(.hookFinished(HookResult(decision: go.seq, ok: true, summary: "exit 0", durationMs: 420)))))
+        for (i, v) in [0.9, 1.0, 1.1, 1.2].enumerated() { feed(&s, p95: v, errors: 0.2, at: t0 + 100_000 * Millis(i + 1)) }
+        let (events2, _) = try journal(&s, press(&s, .char("g")))
+        let go2 = try #require(events2.first)
         press(&s, .escape)
-        try save(&s, .hookResult(HookResult(decision: go2.seq, ok: true, summary: "exit 0", durationMs: 380)))
-        _ = s.update(.tick(t0 + 460_000))
-        _ = s.update(.telemetry(TelemetryView(
-            gauges: [.init(name: "P95 latency", status: "warn", value: "1.62 s", objective: "<= 2 s", detail: "1.62 s",
-                           history: [0.9, 1.0, 1.1, 1.2, 1.3, 1.5, 1.62])],
-            lights: [.init(name: "Error rate spike", status: "watch", detail: "1.4 % (> 1 % for 5 min)", tripsAt: t0 + 640_000)])))
-        try save(&s, .lightTrip(LightChange(name: "Security incident", reason: "WAF alert", detail: "manual")))
+        try journal(&s, s.update(.engine(.hookFinished(HookResult(decision: go2.seq, ok: true, summary: "exit 0", durationMs: 380)))))
+        for (i, v) in [1.3, 1.5, 1.62].enumerated() { feed(&s, p95: v, at: t0 + 440_000 + 5_000 * Millis(i)) }
+        feed(&s, p95: 1.62, errors: 1.4, at: t0 + 455_000)
+        feed(&s, p95: 1.62, errors: 1.4, at: t0 + 460_000)
+        press(&s, .tab)
+        press(&s, .char("x"))
+        try journal(&s, press(&s, typed("WAF alert") + [.enter]))
+        press(&s, .tab, .tab, .tab)
         _ = s.update(.resize(size))
         return s
     }
@@ -193,13 +236,12 @@ func press(_ s: inout ConsoleState, _ keys: [Key]) -> [ConsoleEffect] {
     @Test func afterRollback() throws {
         var s = try midRamp(size: Size(width: 120, height: 40))
         press(&s, .char("R"))
-        guard case .decide(var r) = press(&s, .char("y")).first else { throw Failure("no rollback") }
-        r.hook = ["./set-weight", "0"]
-        let rb = try save(&s, .rampDecision(r))
+        let (events, _) = try journal(&s, press(&s, .char("y")))
+        let rb = try #require(events.first)
         press(&s, .escape)
-        _ = s.update(.tick(t0 + 470_000))
-        try save(&s, .hookResult(HookResult(decision: rb.seq, ok: true, summary: "exit 0", durationMs: 2_100)))
-        _ = s.update(.tick(t0 + 530_000))
+        feed(&s, p95: 1.62, errors: 1.4, at: t0 + 470_000)
+        try journal(&s, s.update(.engine(.hookFinished(HookResult(decision: rb.seq, ok: true, summary: "exit 0", durationMs: 2_100)))))
+        for t in stride(from: t0 + 475_000, through: t0 + 530_000, by: 5_000) { feed(&s, p95: 1.62, errors: 1.4, at: t) }
         try Golden.check("rollback-120x40", Golden.snapshot(Renderer.render(s, theme: dark, glyphs: .unicode, size: s.size)))
     }
 }

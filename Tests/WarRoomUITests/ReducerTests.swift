@@ -23,12 +23,12 @@ import Testing
         press(&s, .down, .down, .down) // T11a? rows: section, T10, T11, T11a
         let item = try #require(s.selectedItem)
         let effects = press(&s, .char(" "))
-        #expect(effects == [.append(.itemSet(ItemSet(id: item.id, status: .done)))])
+        #expect(appends(effects) == [.itemSet(ItemSet(id: item.id, status: .done))])
         #expect(s.run.status(of: item) == .blocked, "not shown as done before the journal saved it")
-        var run = s.run
-        let e = JournalEvent(seq: run.lastSeq + 1, time: t0, actor: "dana", body: .itemSet(ItemSet(id: item.id, status: .done)))
-        try run.apply(e)
-        _ = s.update(.saved(run, e))
+        #expect(s.saving, "saving… until the journal answers")
+        #expect(appends(press(&s, .char(" "))).isEmpty, "a second press waits for the first to be saved")
+        try journal(&s, effects)
+        #expect(!s.saving)
         #expect(s.run.status(of: item) == .done)
         #expect(s.message?.text.hasPrefix("saved: \(item.id) done") == true)
     }
@@ -36,7 +36,10 @@ import Testing
     @Test func notSavedLeavesStateAlone() {
         var s = sampleState()
         let before = s.total
-        _ = s.update(.notSaved("No space left on device"))
+        let effects = press(&s, .down, .char(" "))
+        guard case .command(.append(let id, _))? = effects.first else { Issue.record("no append: \(effects)"); return }
+        _ = s.update(.engine(.appendFailed(id: id, "No space left on device")))
+        #expect(!s.saving)
         #expect(s.total == before)
         #expect(s.message?.text == "NOT SAVED: No space left on device")
         #expect(s.message?.level == .error)
@@ -46,7 +49,7 @@ import Testing
         var s = sampleState()
         press(&s, .down, .down)
         #expect(s.selectedItem?.id == "T11")
-        #expect(press(&s, .char(" ")) == [.append(.itemSet(ItemSet(id: "T11", status: .open)))])
+        #expect(appends(press(&s, .char(" "))) == [.itemSet(ItemSet(id: "T11", status: .open))])
     }
 
     @Test func skipNeedsAReasonAndEscCancels() {
@@ -61,13 +64,13 @@ import Testing
         press(&s, .char("b"))
         for k in typed("db host down") { press(&s, k) }
         press(&s, .backspace)
-        #expect(press(&s, .enter) == [.append(.itemSet(ItemSet(id: "T10", status: .blocked, reason: "db host dow")))])
+        #expect(appends(press(&s, .enter)) == [.itemSet(ItemSet(id: "T10", status: .blocked, reason: "db host dow"))])
         #expect(s.mode == .normal)
     }
 
     @Test func undoTakesBackYourOwnLatestChange() {
         var s = sampleState()
-        #expect(press(&s, .char("u")) == [.append(.itemUndo(ItemUndo(id: "T13")))])
+        #expect(appends(press(&s, .char("u"))) == [.itemUndo(ItemUndo(id: "T13"))])
     }
 
     @Test func sectionsFoldAndUnfold() {
@@ -112,7 +115,7 @@ import Testing
 
     @Test func decisionKeysDoNothingElse() {
         var s = sampleState()
-        let decisions: [Command] = [.go, .nogo, .rollback, .override]
+        let decisions: [KeyCommand] = [.go, .nogo, .rollback, .override]
         for k in KeyTable.reserved {
             #expect(press(&s, k).isEmpty, "no ramp configured: nothing happens")
             #expect(decisions.contains(KeyTable.binding(for: k)?.command ?? .help), "\(k) is a decision key")

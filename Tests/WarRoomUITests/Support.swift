@@ -32,8 +32,55 @@ func sampleRun(_ checklist: Checklist) -> RunState {
 
 func sampleState(size: Size = Size(width: 120, height: 40), driving: Bool = true, checklist: Checklist? = nil) -> ConsoleState {
     let c = checklist ?? fixtureChecklist()
-    let config = ConsoleConfig(service: "payments-gw", actor: "dana", driving: driving, t0: t0, stateDir: ".warroom")
-    return ConsoleState(config: config, checklist: c, run: sampleRun(c), now: t0 - 754_000, size: size)
+    let config = RunConfig(path: nil, service: "payments-gw", checklist: c.path, t0: t0, plan: RampPlan(steps: []))
+    let session = Session(actor: "dana", role: driving ? .driver : .follower(driver: nil), stateDir: ".warroom")
+    let engine = Engine(config: config, session: session, checklist: c, run: sampleRun(c), now: t0 - 754_000)
+    return ConsoleState(engine: engine, size: size)
+}
+
+/// The appends among `effects`, as the effect runner would hand them to the journal.
+func appends(_ effects: [ConsoleEffect]) -> [EventBody] {
+    effects.compactMap { if case .command(.append(_, let body)) = $0 { body } else { nil } }
+}
+
+/// What the effect runner would be asked besides appends (hooks, publishes, logs).
+func hooks(_ effects: [ConsoleEffect]) -> [HookRequest] {
+    effects.compactMap { if case .command(.runHook(let r)) = $0 { r } else { nil } }
+}
+
+/// The effect runner as the tests play it: every append is journaled at once (next seq, the console's clock and
+/// actor) and acknowledged; what the acknowledgements ask for in turn is carried out the same way. Returns the
+/// events journaled and the hooks asked for.
+@discardableResult
+func journal(_ s: inout ConsoleState, _ effects: [ConsoleEffect], actor: String? = nil) throws -> (events: [JournalEvent], hooks: [HookRequest]) {
+    var events: [JournalEvent] = []
+    var hooksAsked: [HookRequest] = []
+    var queue = effects
+    var seq = s.run.lastSeq
+    while !queue.isEmpty {
+        let effect = queue.removeFirst()
+        guard case .command(let c) = effect else { continue }
+        switch c {
+        case .append(let id, let body):
+            seq += 1
+            let e = JournalEvent(seq: seq, time: s.now, actor: actor ?? s.config.actor, body: body)
+            var check = s.run
+            try check.apply(e)
+            events.append(e)
+            queue += s.update(.engine(.appended(id: id, e)))
+        case .runHook(let r):
+            hooksAsked.append(r)
+        default:
+            break
+        }
+    }
+    return (events, hooksAsked)
+}
+
+/// Presses keys and journals what they ask for; returns the events.
+@discardableResult
+func pressAndSave(_ s: inout ConsoleState, _ keys: Key...) throws -> [JournalEvent] {
+    try journal(&s, keys.flatMap { s.update(.key($0)) }).events
 }
 
 /// Sends keys and returns every effect they produced.

@@ -254,10 +254,10 @@ public struct GateSignal: Sendable, Equatable {
     public var name: String
     /// SLO: only OK is green. Light: not tripped.
     public var green: Bool
-    public var state: String
+    public var state: SignalState
     public var detail: String
 
-    public init(name: String, green: Bool, state: String, detail: String = "") {
+    public init(name: String, green: Bool, state: SignalState, detail: String = "") {
         self.name = name
         self.green = green
         self.state = state
@@ -332,7 +332,7 @@ public enum Gates {
             }
         }
         for s in slos where !s.green {
-            blockers.append("SLO \(s.name) \(s.state.uppercased())" + (s.detail.isEmpty ? "" : " \(s.detail)"))
+            blockers.append("SLO \(s.name) \(s.state.label)" + (s.detail.isEmpty ? "" : " \(s.detail)"))
         }
         for l in lights where !l.green {
             blockers.append("\(l.name) tripped")

@@ -1,0 +1,153 @@
+/// The engine's vocabulary (Bubble Tea's Msg and Cmd): every input that can change a run is an `Action`; every effect
+/// the engine wants from the outside world is a `Command`, which one effect runner carries out off the screen thread
+/// and answers with an `Action`. Nothing here does I/O or reads a clock.
+
+/// Who this console is in the run.
+public enum Role: Sendable, Equatable {
+    /// Holds the writer's lock: decides, journals telemetry, runs hooks, publishes the view.
+    case driver
+    /// Watches read-only; `driver` names who drives, when known.
+    case follower(driver: String?)
+    /// Plays a journal back; the badge names it ("REPLAY 60×").
+    case replay(badge: String)
+}
+
+/// The console's seat at the run: fixed for the session.
+public struct Session: Sendable, Equatable {
+    public var actor: String
+    public var role: Role
+    /// The state directory (hooks get it as WARROOM_STATE_DIR; the footer shows it).
+    public var stateDir: String
+    /// `warroom demo`: the fault key drives the simulated service.
+    public var demo: Bool
+
+    public init(actor: String, role: Role, stateDir: String, demo: Bool = false) {
+        self.actor = actor
+        self.role = role
+        self.stateDir = stateDir
+        self.demo = demo
+    }
+
+    public var driving: Bool { role == .driver }
+}
+
+/// What a person asked for, already mapped from a key (the UI's key table does that).
+public enum Intent: Sendable, Equatable {
+    case go
+    case nogo
+    /// Confirmed (`R` then `y`): the UI asks first.
+    case rollback
+    /// `G` with its mandatory reason.
+    case override(reason: String)
+    case verify
+    /// The reason typed after a decision.
+    case decisionReason(seq: Int, reason: String)
+    /// Space on an item: done ↔ open, from the item's acknowledged state.
+    case toggleItem(id: String)
+    case setItem(id: String, status: ItemStatus, reason: String?)
+    /// Take back the actor's own last change.
+    case undo
+    case tripLight(name: String, reason: String)
+    case clearLight(name: String, reason: String)
+}
+
+/// The intents a console can refuse before asking anything (so the UI opens no prompt for a refused one).
+public enum IntentKind: Sendable, Equatable {
+    case go, nogo, rollback, override, verify, write
+}
+
+/// One reading of one probe, as the poller delivered it.
+public struct ProbeReading: Sendable, Equatable {
+    public var probe: ProbeKey
+    /// The source it came from (its failures are named in the SLO pane).
+    public var source: String
+    public var time: Millis
+    public var observation: Observation
+
+    public init(probe: ProbeKey, source: String, time: Millis, observation: Observation) {
+        self.probe = probe
+        self.source = source
+        self.time = time
+        self.observation = observation
+    }
+}
+
+/// What a probe feeds: an SLO gauge or a rollback-criterion light, by name.
+public enum ProbeKey: Sendable, Hashable {
+    case slo(String)
+    case light(String)
+
+    /// The poller's opaque probe id.
+    public var id: String {
+        switch self {
+        case .slo(let n): "slo/" + n
+        case .light(let n): "light/" + n
+        }
+    }
+
+    public init?(id: String) {
+        if id.hasPrefix("slo/") { self = .slo(String(id.dropFirst(4))) } else if id.hasPrefix("light/") {
+            self = .light(String(id.dropFirst(6)))
+        } else { return nil }
+    }
+}
+
+public enum Action: Sendable {
+    /// The console opened (driver: journal the config if it changed, settle a hook a previous console left running).
+    case start(Millis)
+    case tick(Millis)
+    case intent(Intent)
+    case reading(ProbeReading)
+    /// A decision's hook ended (or could not start).
+    case hookFinished(HookResult)
+    /// The journal wrote and fsync'd the append with this id: here is the event as journaled.
+    case appended(id: Int, JournalEvent)
+    /// The journal could not write the append with this id: nothing changed.
+    case appendFailed(id: Int, String)
+    /// Events another writer appended (read by the tail reader), in journal order.
+    case merged([JournalEvent])
+    /// The run replaced wholesale (a replay seeking, a follower re-reading a damaged journal).
+    case reset(RunState, latest: JournalEvent?)
+    /// A follower's copy of the driver's published telemetry, and when the driver published it.
+    case remoteView(TelemetryView, publishedAt: Millis)
+    /// A message from outside the engine (a fault injected in the demo).
+    case notice(Notice)
+}
+
+/// A hook to run for a journaled decision: argv (never a shell) and the values placeholders and `WARROOM_*` carry.
+public struct HookRequest: Sendable, Equatable {
+    public var decision: Int
+    public var kind: DecisionKind
+    public var argv: [String]
+    /// `percent`, `previous`, `step`, `service`, `actor`, `kind`, `state_dir`, `run`: as `WARROOM_<KEY>` variables.
+    public var values: [String: String]
+    public var directory: String
+    public var timeoutMs: Millis
+}
+
+public enum Command: Sendable, Equatable {
+    /// Journal an event (write, fsync); answered by `.appended` or `.appendFailed` with the same id.
+    case append(id: Int, EventBody)
+    /// Run a decision's hook; answered by `.hookFinished`.
+    case runHook(HookRequest)
+    /// Publish the live view for followers.
+    case publish(TelemetryView)
+    /// A line for the console's log.
+    case log(String)
+    /// Tell the person at the console (the UI shows it; the effect runner ignores it).
+    case show(Notice)
+}
+
+public struct Notice: Sendable, Equatable {
+    public enum Level: Sendable, Equatable { case info, warn, error }
+    public var text: String
+    public var level: Level
+    /// Stays until replaced (a failed hook, NOT SAVED); others fade.
+    public var sticky: Bool
+
+    public init(_ text: String, _ level: Level, sticky: Bool = false) {
+        self.text = text
+        self.level = level
+        self.sticky = sticky
+    }
+}

@@ -1,0 +1,210 @@
+/// The engine's decisions: what each intent may do now, the gate it is checked against, the snapshot it is
+/// journaled with, and the hook it runs.
+extension Engine {
+    public var hasRamp: Bool { !config.plan.steps.isEmpty }
+
+    // MARK: Signals and the gate
+
+    /// Rollback criteria as the gates see them: tripped in the journal (manual, or latched by telemetry), or
+    /// tripped right now by telemetry.
+    public var lightSignals: [GateSignal] {
+        config.lights.map { l in
+            let live = telemetry.lights.first { $0.name == l.name }
+            let journaled = run.tripped[l.name]
+            let tripped = journaled != nil || live?.status == .tripped
+            return GateSignal(name: l.name, green: !tripped, state: tripped ? .tripped : (live?.status ?? .ok),
+                              detail: journaled?.detail ?? live?.detail ?? "")
+        }
+    }
+
+    /// SLOs as the gates see them: not yet read counts as not green; an SLO with no query is not gated on
+    /// (there is no telemetry for it: the team watches it by other means).
+    public var sloSignals: [GateSignal] {
+        config.slos.map { s in
+            if !s.bound { return GateSignal(name: s.name, green: true, state: .unbound, detail: "no query: not gated") }
+            if let g = telemetry.gauges.first(where: { $0.name == s.name }) {
+                return GateSignal(name: s.name, green: g.green, state: g.status, detail: g.value.isEmpty ? g.detail : g.value)
+            }
+            return GateSignal(name: s.name, green: false, state: .unknown, detail: "no reading yet")
+        }
+    }
+
+    /// A decision on its way to the journal makes the gate BUSY, like a running hook: one decision at a time.
+    var decisionInFlight: Bool {
+        saving.contains { entry in
+            switch entry.body {
+            case .rampDecision, .hookResult: true
+            default: false
+            }
+        }
+    }
+
+    public var verdict: GateVerdict {
+        if decisionInFlight, hasRamp {
+            return GateVerdict(state: .busy, next: config.plan.next(after: run.percent)?.step, blockers: ["saving the decision…"],
+                               waits: [], waitUntil: nil)
+        }
+        return Gates.evaluate(plan: config.plan, run: run, checklist: checklist, slos: sloSignals, lights: lightSignals, now: now)
+    }
+
+    /// The trip banner: the first tripped criterion while traffic is still on the new version.
+    public var banner: String? {
+        guard run.percent > 0, let l = lightSignals.first(where: { !$0.green }) else { return nil }
+        return "ROLLBACK CRITERION TRIPPED: \(l.name) — R to roll back"
+    }
+
+    var gaugeSnapshot: [SnapshotEntry] { sloSignals.map(\.snapshot) }
+    var lightSnapshot: [SnapshotEntry] { lightSignals.map(\.snapshot) }
+
+    // MARK: Refusals
+
+    /// Why `kind` cannot happen now, or nil. The UI asks before it opens a prompt (R's confirmation, G's reason), so a
+    /// refused key never leaves a prompt behind; `reduce` asks again before it acts.
+    public func refusal(_ kind: IntentKind) -> Notice? {
+        switch session.role {
+        case .driver: break
+        case .follower(let driver): return Notice("read-only — \(driver ?? "another console") is driving", .warn)
+        case .replay(let badge): return Notice("\(badge): read-only", .warn)
+        }
+        if kind != .write, !hasRamp {
+            let key = ["g", "n", "R", "G", "V"][[IntentKind.go, .nogo, .rollback, .override, .verify].firstIndex(of: kind) ?? 0]
+            return Notice("\(key): ramp decisions need a ramp — none is configured for this run", .warn)
+        }
+        let v = verdict
+        switch kind {
+        case .write:
+            return nil
+        case .go:
+            switch v.state {
+            case .ready: return nil
+            case .waiting, .blocked: return Notice("GO refused: \(v.summary(now: now)) — G overrides with a reason", .warn)
+            case .busy: return busyRefusal()
+            case .complete: return Notice("the ramp is complete at \(run.percent) %", .info)
+            case .none: return Notice("g: ramp decisions need a ramp — none is configured for this run", .warn)
+            }
+        case .nogo:
+            return busyRefusal()
+        case .rollback:
+            if let b = busyRefusal() { return b }
+            return run.percent > 0 ? nil : Notice("nothing to roll back: the ramp is at 0 %", .info)
+        case .override:
+            switch v.state {
+            case .waiting, .blocked: return nil
+            case .ready: return Notice("GO is allowed: press g (override is for when the gates say no)", .info)
+            case .busy: return busyRefusal()
+            case .complete: return Notice("the ramp is at its last step (\(run.percent) %)", .info)
+            case .none: return Notice("G: ramp decisions need a ramp — none is configured for this run", .warn)
+            }
+        case .verify:
+            guard let r = run.rollback, r.executedAt != nil, r.verifiedAt == nil else {
+                return Notice("nothing to verify: V confirms a completed rollback", .info)
+            }
+            return nil
+        }
+    }
+
+    func busyRefusal() -> Notice? {
+        if decisionInFlight { return Notice("refused: the previous decision is still being saved", .warn) }
+        guard let p = run.pendingDecision else { return nil }
+        let d = run.decisions[p]
+        let what = d.kind == .rollback ? "the rollback hook" : "the hook applying \(d.decision.to) %"
+        return Notice("refused: \(what) is still running — one hook at a time", .warn)
+    }
+
+    // MARK: Intents
+
+    mutating func perform(_ intent: Intent) -> [Command] {
+        func refused(_ k: IntentKind) -> [Command]? { refusal(k).map { [.show($0)] } }
+        switch intent {
+        case .go:
+            if let r = refused(.go) { return r }
+            guard let next = verdict.next else { return [] }
+            return [append(.rampDecision(decision(.go, to: next.percent)))]
+        case .nogo:
+            if let r = refused(.nogo) { return r }
+            return [append(.rampDecision(decision(.nogo, to: run.percent)))]
+        case .rollback:
+            if let r = refused(.rollback) { return r }
+            return [append(.rampDecision(decision(.rollback, to: 0)))]
+        case .override(let reason):
+            if let r = refused(.override) { return r }
+            guard let next = verdict.next else { return [] }
+            return [append(.rampDecision(decision(.override, to: next.percent, reason: reason)))]
+        case .verify:
+            if let r = refused(.verify) { return r }
+            return [append(.rampDecision(decision(.verified, to: run.percent)))]
+        case .decisionReason(let seq, let reason):
+            if let r = refused(.write) { return r }
+            return [append(.decisionReason(DecisionReason(decision: seq, reason: reason)))]
+        case .toggleItem(let id):
+            if let r = refused(.write) { return r }
+            guard let item = checklist.item(id: id) else { return [] }
+            if itemSaving(id) { return [.show(Notice("still saving the last change to \(id)…", .info))] }
+            return [append(.itemSet(ItemSet(id: id, status: run.status(of: item) == .done ? .open : .done)))]
+        case .setItem(let id, let status, let reason):
+            if let r = refused(.write) { return r }
+            if itemSaving(id) { return [.show(Notice("still saving the last change to \(id)…", .info))] }
+            return [append(.itemSet(ItemSet(id: id, status: status, reason: reason)))]
+        case .undo:
+            if let r = refused(.write) { return r }
+            guard let id = run.lastUndoable(by: session.actor) else { return [.show(Notice("nothing of yours to undo", .info))] }
+            if itemSaving(id) { return [.show(Notice("still saving the last change to \(id)…", .info))] }
+            return [append(.itemUndo(ItemUndo(id: id)))]
+        case .tripLight(let name, let reason):
+            if let r = refused(.write) { return r }
+            return [append(.lightTrip(LightChange(name: name, reason: reason, detail: "manual")))]
+        case .clearLight(let name, let reason):
+            if let r = refused(.write) { return r }
+            guard run.tripped[name] != nil else { return [.show(Notice("“\(name)” is not tripped", .info))] }
+            return [append(.lightClear(LightChange(name: name, reason: reason)))]
+        }
+    }
+
+    func itemSaving(_ id: String) -> Bool {
+        saving.contains { entry in
+            switch entry.body {
+            case .itemSet(let s): s.id == id
+            case .itemUndo(let u): u.id == id
+            default: false
+            }
+        }
+    }
+
+    /// An automatic rollback (a criterion with `auto: true` tripped): the decision `R` `y` makes, with its reason.
+    public func automaticRollback(reason: String) -> RampDecision? {
+        guard hasRamp, run.percent > 0, run.pendingDecision == nil, !decisionInFlight else { return nil }
+        return decision(.rollback, to: 0, reason: reason)
+    }
+
+    /// A decision as journaled: the gate's verdict and what it left unmet, a snapshot of every gauge and light, and
+    /// the hook's argv (placeholders expanded) when one runs for it.
+    func decision(_ kind: DecisionKind, to: Int, reason: String? = nil) -> RampDecision {
+        let v = verdict
+        var hook: [String]?
+        switch kind {
+        case .go, .override: if config.plan.hasApply { hook = HookTemplate.expand(config.apply ?? [], values: hookValues(from: run.percent, to: to)) }
+        case .rollback: if config.plan.hasRollbackHook { hook = HookTemplate.expand(config.rollbackHook ?? [], values: hookValues(from: run.percent, to: to)) }
+        case .nogo, .verified: break
+        }
+        return RampDecision(kind: kind, from: run.percent, to: to, reason: reason, verdict: v.state.rawValue, unmet: v.unmet,
+                            gauges: gaugeSnapshot, lights: lightSnapshot, hook: hook)
+    }
+
+    func hookValues(from: Int, to: Int) -> [String: String] {
+        ["percent": String(to), "previous": String(from), "service": config.service, "actor": session.actor,
+         "step": config.plan.stepIndex(at: to).map { String($0 + 1) } ?? "0"]
+    }
+
+    func hookRequest(_ d: RampDecision, seq: Int) -> HookRequest {
+        var values = hookValues(from: d.from, to: d.to)
+        values["kind"] = d.kind.rawValue
+        values["state_dir"] = session.stateDir
+        values["run"] = run.runID ?? ""
+        return HookRequest(decision: seq, kind: d.kind, argv: d.hook ?? [], values: values, directory: config.hookDirectory,
+                           timeoutMs: config.hookTimeoutMs)
+    }
+}
+
+extension GateSignal {
+    var snapshot: SnapshotEntry { SnapshotEntry(name: name, state: state.rawValue, detail: detail.isEmpty ? nil : detail) }
+}

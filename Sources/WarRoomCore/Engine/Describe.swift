@@ -1,0 +1,34 @@
+/// The console's words for a journaled event: what the message line says when it is saved (or, for another
+/// writer's event, merged).
+extension Engine {
+    public func describe(_ e: JournalEvent) -> String {
+        switch e.body {
+        case .itemSet(let s):
+            let title = checklist.item(id: s.id)?.title ?? s.id
+            return "saved: \(s.id) \(s.status.rawValue)\(s.reason.map { " (\($0))" } ?? "") — \(title)"
+        case .itemUndo(let u):
+            let now = checklist.item(id: u.id).map { run.status(of: $0).rawValue } ?? "?"
+            return "saved: undo \(u.id) → \(now)"
+        case .runStarted:
+            return "run started"
+        case .runConfig(let c):
+            return "config: \(c.config.service), \(c.config.plan.steps.count) ramp steps"
+        case .rampDecision(let d):
+            switch d.kind {
+            case .nogo: return "saved: NO-GO at \(d.from) % — observation window restarted"
+            case .verified: return "saved: rollback VERIFIED"
+            case .rollback where d.hook != nil: return "ROLLBACK decided — running the rollback hook…"
+            case .rollback: return "saved: ROLLBACK to 0 % (no hook: move the traffic yourself)"
+            case .go, .override:
+                return d.hook != nil ? "\(d.kind.label) decided — applying \(d.to) %…" : "saved: \(d.kind.label) \(d.from) → \(d.to) %"
+            }
+        case .hookResult(let h):
+            if h.ok { return "hook done (\(h.summary), \(h.durationMs) ms): ramp at \(run.percent) %" }
+            return "HOOK FAILED: \(h.summary)\(h.tail.last.map { " — \($0)" } ?? "") · ramp stays at \(run.percent) %"
+        case .decisionReason(let r): return "saved: reason “\(r.reason)”"
+        case .lightTrip(let l): return "TRIPPED: \(l.name)\(l.reason.map { " (\($0))" } ?? "")"
+        case .lightClear(let l): return "cleared: \(l.name)\(l.reason.map { " (\($0))" } ?? "")"
+        case .verdictChange(let v): return "\(v.name): \(v.from) → \(v.to)"
+        }
+    }
+}

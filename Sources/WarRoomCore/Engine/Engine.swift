@@ -1,0 +1,189 @@
+/// The war room's rules in one place: `reduce(state, action) -> (state, [Command])`. Keys (already mapped to
+/// intents), poll readings, hook results, clock ticks and journal acknowledgements come in as actions; what must be
+/// journaled, run or published goes out as commands. The run itself (`run`) changes only when the journal
+/// acknowledges an event, so nothing is shown as done before it is saved.
+///
+/// Where "what GO does" lives: `reduce(.intent(.go))` → `decide(.go)` checks the gate (`verdict`), builds the
+/// decision with its snapshot and hook (Decisions.swift) and asks for `.append`; the acknowledgement
+/// (`.appended`) moves the run and, when the decision has a hook, asks for `.runHook`; the hook's
+/// `.hookFinished` asks for the `ramp.hook` append, whose acknowledgement moves the ramp.
+public struct Engine: Sendable {
+    public let config: RunConfig
+    public let session: Session
+    public let checklist: Checklist
+    /// The run as journaled and acknowledged.
+    public private(set) var run: RunState
+    public private(set) var now: Millis
+    /// What the SLO and ROLLBACK panes show: live (driver), the driver's published view (follower), or recorded (replay).
+    public private(set) var telemetry = TelemetryView()
+    public private(set) var live: LiveTelemetry
+    /// Followers: how old the driver's published view is (nil: none yet).
+    public private(set) var viewAge: Millis?
+    var remote: (view: TelemetryView, publishedAt: Millis)?
+    /// Appends asked for and not yet acknowledged, in order.
+    public private(set) var saving: [(id: Int, body: EventBody)] = []
+    var nextAppend = 1
+    var lastPublished: Millis?
+
+    /// How often the driver publishes its view for followers, and how long a follower waits before calling it silent.
+    public static let publishEveryMs: Millis = 1_000
+    public static let silentAfterMs: Millis = 3_000
+
+    public init(config: RunConfig, session: Session, checklist: Checklist, run: RunState, now: Millis) {
+        self.config = config
+        self.session = session
+        self.checklist = checklist
+        self.run = run
+        self.now = now
+        live = LiveTelemetry(config: session.driving ? config : RunConfig(path: nil, service: config.service,
+                                                                           checklist: config.checklist, plan: config.plan),
+                             run: run, now: now)
+        if session.driving { telemetry = live.view(now: now) }
+        if case .replay = session.role { telemetry = .recorded(in: run) }
+    }
+
+    /// The reducer, in the form the architecture names.
+    public static func reduce(_ state: Engine, _ action: Action) -> (Engine, [Command]) {
+        var s = state
+        let commands = s.reduce(action)
+        return (s, commands)
+    }
+
+    public mutating func reduce(_ action: Action) -> [Command] {
+        switch action {
+        case .start(let t):
+            now = t
+            return start()
+        case .tick(let t):
+            now = t
+            return tick()
+        case .intent(let i):
+            return perform(i)
+        case .reading(let r):
+            guard session.driving else { return [] }
+            return settle(live.take(r))
+        case .hookFinished(let h):
+            guard session.driving else { return [] }
+            var out: [Command] = [.log("hook for seq \(h.decision): \(h.summary) in \(h.durationMs) ms"
+                                       + (h.tail.isEmpty ? "" : "; last output: \(h.tail.suffix(3))"))]
+            out.append(append(.hookResult(h)))
+            return out
+        case .appended(let id, let event):
+            saving.removeAll { $0.id == id }
+            return acknowledged(event, own: true)
+        case .appendFailed(let id, let error):
+            let body = saving.first { $0.id == id }?.body
+            saving.removeAll { $0.id == id }
+            return [.log("NOT SAVED \(body?.type ?? "event"): \(error)"), .show(Notice("NOT SAVED: \(error)", .error, sticky: true))]
+        case .merged(let events):
+            var out: [Command] = []
+            for e in events where e.seq == run.lastSeq + 1 { out += acknowledged(e, own: false) }
+            return out
+        case .reset(let state, let latest):
+            let grew = state.lastSeq != run.lastSeq
+            run = state
+            if case .replay = session.role { telemetry = .recorded(in: run) }
+            guard grew, let e = latest else { return [] }
+            return [.show(Notice("\(e.actor): " + describe(e), .info))]
+        case .remoteView(let view, let at):
+            remote = (view, at)
+            return []
+        case .notice(let n):
+            return [.show(n)]
+        }
+    }
+
+    // MARK: Start and clock
+
+    mutating func start() -> [Command] {
+        guard session.driving else { return tick() }
+        var out: [Command] = []
+        // A hook that was running when a previous console stopped: its outcome is unknown, and the ramp did not move.
+        if let p = run.pendingDecision {
+            let d = run.decisions[p]
+            out.append(append(.hookResult(HookResult(decision: d.seq, ok: false,
+                                                     summary: "outcome unknown: the console stopped while the hook ran — check the traffic by hand",
+                                                     durationMs: now - d.time))))
+        }
+        telemetry = live.view(now: now)
+        lastPublished = now
+        out.append(.publish(telemetry)) // followers started with the driver find the view at once
+        return out
+    }
+
+    mutating func tick() -> [Command] {
+        switch session.role {
+        case .driver:
+            var out = settle(live.tick(now: now))
+            telemetry = live.view(now: now)
+            if lastPublished.map({ now - $0 >= Self.publishEveryMs }) ?? true {
+                lastPublished = now
+                out.append(.publish(telemetry))
+            }
+            return out
+        case .follower:
+            guard let r = remote else {
+                viewAge = nil
+                return []
+            }
+            let age = max(0, now - r.publishedAt)
+            viewAge = age
+            telemetry = age > Self.silentAfterMs ? r.view.silenced(ageMs: age) : r.view
+            return []
+        case .replay:
+            return []
+        }
+    }
+
+    /// Journals telemetry's verdict changes and trips, and rolls back by itself where a tripped criterion says `auto: true`.
+    mutating func settle(_ outcome: LiveTelemetry.Outcome) -> [Command] {
+        var out: [Command] = []
+        for e in outcome.events {
+            if case .lightTrip(let l) = e { out.append(.log("criterion tripped: \(l.name) — \(l.detail ?? "")")) }
+            out.append(append(e))
+        }
+        for name in outcome.autoRollback {
+            guard let d = automaticRollback(reason: "automatic: “\(name)” tripped (auto: true)") else { continue }
+            out.append(.log("automatic rollback: \(name) tripped"))
+            out.append(append(.rampDecision(d)))
+        }
+        return out
+    }
+
+    // MARK: Journal
+
+    /// Asks the journal to write `body`; the run changes when the acknowledgement comes back.
+    mutating func append(_ body: EventBody) -> Command {
+        let id = nextAppend
+        nextAppend += 1
+        saving.append((id, body))
+        return .append(id: id, body)
+    }
+
+    /// Whether anything is still on its way to the journal ("saving…").
+    public var isSaving: Bool { !saving.isEmpty }
+
+    /// A journaled event joins the run: ours (acknowledged) or another writer's (merged).
+    mutating func acknowledged(_ event: JournalEvent, own: Bool) -> [Command] {
+        do { try run.apply(event) } catch {
+            return [.log("journal and console disagree at seq \(event.seq): \(error)"),
+                    .show(Notice("console out of step with the journal at seq \(event.seq): restart it", .error, sticky: true))]
+        }
+        var out: [Command] = []
+        if case .lightClear(let l) = event.body, session.driving {
+            live.acknowledge(l.name, at: event.time, reason: l.reason ?? "")
+        }
+        if own, session.driving, case .rampDecision(let d) = event.body, let argv = d.hook {
+            out.append(.log("hook for seq \(event.seq) (\(d.kind.rawValue) \(d.from) → \(d.to) %): \(argv)"))
+            out.append(.runHook(hookRequest(d, seq: event.seq)))
+        }
+        switch event.body {
+        case .verdictChange, .runConfig: break
+        case .hookResult(let h) where !h.ok:
+            out.append(.show(Notice(describe(event), .error, sticky: true)))
+        default:
+            out.append(.show(Notice(own ? describe(event) : "\(event.actor): " + describe(event), .info)))
+        }
+        return out
+    }
+}

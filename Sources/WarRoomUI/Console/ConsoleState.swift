@@ -1,0 +1,202 @@
+import WarRoomCore
+
+/// The console's whole state: the engine (every rule of the run) plus what only the screen has — navigation,
+/// folding, search, prompts, the message line. `update` is the only way it changes; `Renderer.render` only reads it.
+public struct ConsoleState: Sendable {
+    public internal(set) var engine: Engine
+    public let config: ConsoleConfig
+    public internal(set) var contacts: [Contact]
+    public internal(set) var size: Size
+    public var themeName: String
+
+    public internal(set) var rows: [Row] = []
+    public internal(set) var cursor = 0
+    public internal(set) var scroll = 0
+    public internal(set) var collapsed: Set<Int> = []
+    public internal(set) var focus: Pane = .checklist
+    public internal(set) var mode: Mode = .normal
+    public internal(set) var message: Message?
+    public internal(set) var lastQuery = ""
+    public internal(set) var paneScroll: [Pane: Int] = [:]
+    /// Selected row of the ROLLBACK pane.
+    public internal(set) var lightCursor = 0
+
+    /// ChecklistProgress of each section's subtree, and of the whole checklist; recomputed when the run changes.
+    public internal(set) var sectionProgress: [ChecklistProgress] = []
+    public internal(set) var total = ChecklistProgress()
+    /// The run's seq the progress was computed at.
+    var progressSeq = -1
+    /// Sections whose subtree has items (the others are prose: not listed).
+    var hasItems: [Bool] = []
+    /// A lone level-1 heading over the whole document is the checklist's title (the header shows it), not a row.
+    public internal(set) var titleSection: Int?
+
+    public init(engine: Engine, contacts: [Contact]? = nil, size: Size, themeName: String = "default") {
+        self.engine = engine
+        config = ConsoleConfig(engine)
+        self.contacts = contacts ?? engine.config.contacts ?? engine.checklist.contacts
+        self.size = size
+        self.themeName = themeName
+        titleSection = engine.checklist.titleSection
+        recomputeProgress()
+        rebuildRows()
+    }
+
+    // MARK: The engine's state, as the panes read it
+
+    public var checklist: Checklist { engine.checklist }
+    public var run: RunState { engine.run }
+    public var now: Millis { engine.now }
+    public var telemetry: TelemetryView { engine.telemetry }
+    public var viewAge: Millis? { engine.viewAge }
+    public var verdict: GateVerdict { engine.verdict }
+    public var banner: String? { engine.banner }
+    public var lightSignals: [GateSignal] { engine.lightSignals }
+    public var sloSignals: [GateSignal] { engine.sloSignals }
+    /// Something is on its way to the journal: shown as "saving…" until it is acknowledged.
+    public var saving: Bool { engine.isSaving }
+
+    /// How deep a section sits below the top level shown (the title section does not count).
+    public func displayDepth(_ section: Int) -> Int {
+        var d = 0
+        var p = checklist.sections[section].parent
+        while let pi = p, pi != 0, pi != titleSection {
+            d += 1
+            p = checklist.sections[pi].parent
+        }
+        return d
+    }
+
+    // MARK: Derived data
+
+    mutating func recomputeProgress() {
+        guard progressSeq != run.lastSeq else { return }
+        progressSeq = run.lastSeq
+        var progress = Array(repeating: ChecklistProgress(), count: checklist.sections.count)
+        var t = ChecklistProgress()
+        for item in checklist.items {
+            let status = run.status(of: item)
+            func add(_ p: inout ChecklistProgress) {
+                p.items += 1
+                switch status {
+                case .done: p.done += 1
+                case .skipped: p.skipped += 1
+                case .blocked: p.blocked += 1
+                case .open: p.open += 1
+                }
+            }
+            add(&t)
+            var s: Int? = item.section
+            while let si = s {
+                add(&progress[si])
+                s = checklist.sections[si].parent
+            }
+        }
+        sectionProgress = progress
+        total = t
+        hasItems = progress.map { $0.items > 0 }
+        rebuildRows()
+    }
+
+    mutating func rebuildRows() {
+        let keep = rows.indices.contains(cursor) ? rows[cursor] : nil
+        var out: [Row] = []
+        out.reserveCapacity(checklist.items.count + checklist.sections.count)
+        for s in checklist.sections where hasItems[s.index] {
+            if isHidden(section: s.index) { continue }
+            let isTitle = s.index == 0 || s.index == titleSection
+            if !isTitle { out.append(.section(s.index)) }
+            if isTitle || !collapsed.contains(s.index) {
+                for i in s.items { out.append(.item(i)) }
+            }
+        }
+        rows = out
+        if let keep, let i = rows.firstIndex(of: keep) { cursor = i }
+        cursor = min(max(0, cursor), max(0, rows.count - 1))
+        clampScroll()
+    }
+
+    /// Whether an ancestor of `section` is folded.
+    func isHidden(section: Int) -> Bool {
+        var p = checklist.sections[section].parent
+        while let pi = p {
+            if collapsed.contains(pi) { return true }
+            p = checklist.sections[pi].parent
+        }
+        return false
+    }
+
+    public var selectedRow: Row? { rows.indices.contains(cursor) ? rows[cursor] : nil }
+
+    public var selectedItem: Item? {
+        if case .item(let i) = selectedRow { return checklist.items[i] }
+        return nil
+    }
+
+    /// Rows the checklist pane shows at the current size (from the same layout render uses).
+    public var checklistPageSize: Int { max(1, Layout(size).checklistRows) }
+
+    mutating func clampScroll() {
+        let page = checklistPageSize
+        if cursor < scroll { scroll = cursor }
+        if cursor >= scroll + page { scroll = cursor - page + 1 }
+        scroll = max(0, min(scroll, max(0, rows.count - page)))
+    }
+
+    // MARK: Update
+
+    /// The reducer: applies one action and returns the effects to carry out.
+    public mutating func update(_ action: ConsoleAction) -> [ConsoleEffect] {
+        switch action {
+        case .tick(let t):
+            let effects = send(.tick(t))
+            if let m = message, let until = m.until, until <= t { message = nil }
+            return effects
+        case .resize(let s):
+            size = s
+            clampScroll()
+            return [.redraw]
+        case .themeChanged(let name):
+            themeName = name
+            message = Message(text: "theme: \(name)", level: .info, until: now + 3_000)
+            return [.redraw]
+        case .engine(let a):
+            let effects = send(a)
+            // A decision of ours saved without a reason: the reason prompt opens now, after the fact.
+            if case .appended(_, let event) = a, case .rampDecision(let d) = event.body, event.actor == config.actor,
+               config.driving, [.go, .nogo, .rollback].contains(d.kind), d.reason == nil, mode == .normal {
+                mode = .decisionReason(seq: event.seq, kind: d.kind, text: "")
+            }
+            return effects
+        case .key(let key):
+            return handle(key)
+        }
+    }
+
+    /// Hands an action to the engine: its notices become the message line, its other commands effects.
+    mutating func send(_ action: Action) -> [ConsoleEffect] {
+        let commands = engine.reduce(action)
+        recomputeProgress()
+        var effects: [ConsoleEffect] = []
+        for c in commands {
+            if case .show(let n) = c { show(n) } else { effects.append(.command(c)) }
+        }
+        return effects
+    }
+
+    mutating func show(_ n: Notice) {
+        message = Message(text: n.text, level: n.level,
+                          until: n.sticky ? nil : now + (n.level == .info ? 5_000 : 8_000))
+    }
+
+    mutating func say(_ text: String, _ level: Message.Level) { show(Notice(text, level)) }
+}
+
+extension String {
+    func trimmingCharacters(in set: Character) -> String {
+        var s = Substring(self)
+        while s.first == set { s = s.dropFirst() }
+        while s.last == set { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,144 @@
+import WarRoomCore
+
+/// How the console presents its run: derived once from the engine's config and session (the engine is the source of
+/// truth; this only names things the way the panes show them).
+public struct ConsoleConfig: Sendable {
+    public var service: String
+    public var actor: String
+    /// DRIVING (this console holds the writer's lock) or READ-ONLY.
+    public var driving: Bool
+    /// Mission clock zero; without it the clock shows time since the run started.
+    public var t0: Millis?
+    public var stateDir: String
+    /// The ramp's steps and holds; no steps: checklist tracking only.
+    public var ramp: RampPlan
+    /// Rollback criteria, in config order.
+    public var lights: [LightInfo]
+    /// SLOs, in config order (bound or not).
+    public var slos: [String]
+    /// SLOs listed without a query (derived from the checklist's text): shown, never gated on.
+    public var unboundSLOs: Set<String>
+    /// `warroom demo`: the fault key drives the simulated service.
+    public var demo: Bool
+    /// Who drives, for a follower's badge.
+    public var driver: String?
+    /// Replaces the DRIVING / READ-ONLY badge (e.g. "REPLAY 60×").
+    public var badge: String?
+
+    public init(_ engine: Engine) {
+        let c = engine.config
+        service = c.service
+        actor = engine.session.actor
+        driving = engine.session.driving
+        t0 = c.t0
+        stateDir = engine.session.stateDir
+        ramp = c.plan
+        lights = c.lights.map { l in LightInfo(name: l.name, manual: l.manual, watches: l.manual ? l.note : l.watchText, auto: l.auto) }
+        slos = c.slos.map(\.name)
+        unboundSLOs = Set(c.slos.filter { !$0.bound }.map(\.name))
+        demo = engine.session.demo
+        switch engine.session.role {
+        case .driver: break
+        case .follower(let d): driver = d
+        case .replay(let b): badge = b
+        }
+    }
+
+    public var hasRamp: Bool { !ramp.steps.isEmpty }
+}
+
+extension LightConfig {
+    /// "alerts severity=critical", "value > 1 for 5m": what a bound criterion watches.
+    public var watchText: String {
+        if let m = match { return "alerts " + m.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
+        var s = trip.map { "value \($0)" } ?? ""
+        if forMs > 0 { s += " for \(DurationText.format(forMs))" }
+        return s
+    }
+}
+
+/// A rollback criterion as the console shows it.
+public struct LightInfo: Sendable, Equatable {
+    public var name: String
+    /// Tripped and cleared by a person (no telemetry bound).
+    public var manual: Bool
+    /// "error rate > 5 % for 10m", "alerts severity=critical": what it watches.
+    public var watches: String?
+    public var auto: Bool
+
+    public init(name: String, manual: Bool, watches: String? = nil, auto: Bool = false) {
+        self.name = name
+        self.manual = manual
+        self.watches = watches
+        self.auto = auto
+    }
+}
+
+/// A row of the checklist pane.
+public enum Row: Sendable, Hashable {
+    case section(Int)
+    case item(Int)
+}
+
+public enum Pane: Int, Sendable, CaseIterable {
+    case checklist, rollback, contacts, decisions
+
+    public var title: String {
+        switch self {
+        case .checklist: "CHECKLIST"
+        case .rollback: "ROLLBACK"
+        case .contacts: "CONTACTS"
+        case .decisions: "DECISIONS"
+        }
+    }
+}
+
+public enum Mode: Sendable, Equatable {
+    case normal
+    case search(String)
+    case reason(ReasonKind, item: String, text: String)
+    /// After a decision: an optional reason (Enter saves, Esc leaves it empty).
+    case decisionReason(seq: Int, kind: DecisionKind, text: String)
+    /// `G`: the reason is mandatory, and the override happens on Enter.
+    case overrideReason(text: String)
+    case confirmRollback
+    /// Trip or clear a rollback criterion: the reason is mandatory.
+    case lightReason(name: String, trip: Bool, text: String)
+    case confirmQuit
+    case help
+}
+
+public enum ReasonKind: Sendable, Equatable {
+    case skip, block
+    public var prompt: String { self == .skip ? "skip reason" : "block reason" }
+}
+
+public struct Message: Sendable, Equatable {
+    public typealias Level = Notice.Level
+    public var text: String
+    public var level: Level
+    /// When it disappears; nil keeps it until replaced.
+    public var until: Millis?
+}
+
+/// Inputs to the console reducer: what only the screen cares about (keys, size, theme), and everything else for
+/// the engine.
+public enum ConsoleAction: Sendable {
+    case key(Key)
+    case tick(Millis)
+    case resize(Size)
+    case themeChanged(String)
+    /// Journal acknowledgements, readings, hook results, merges, a follower's view: the engine's business.
+    case engine(Action)
+}
+
+/// What the console asks the outside world to do.
+public enum ConsoleEffect: Sendable, Equatable {
+    /// The engine's commands (journal, hook, publish, log), for the effect runner.
+    case command(Command)
+    /// `warroom demo`: cycle the simulated service's fault.
+    case cycleFault
+    case cycleTheme
+    case redraw
+    case quit
+}

@@ -1,0 +1,185 @@
+import WarRoomCore
+
+/// Keys: the prompts that are open take them first; otherwise the one key table maps them to a navigation step here
+/// or to an intent for the engine. A key the engine would refuse opens no prompt, so text typed after a refusal is
+/// never read as commands by a half-open prompt.
+extension ConsoleState {
+    mutating func handle(_ key: Key) -> [ConsoleEffect] {
+        if key == .resize { return [] }
+        switch mode {
+        case .help:
+            mode = .normal
+            return []
+        case .confirmQuit:
+            if key == .char("y") || key == .char("Y") { return [.quit] }
+            mode = .normal
+            say("still here", .info)
+            return []
+        case .search(let q):
+            return editSearch(q, key)
+        case .reason(let kind, let item, let text):
+            return editPrompt(text, key, update: { .reason(kind, item: item, text: $0) }, required: "a reason is required",
+                              cancelled: "\(kind == .skip ? "skip" : "block") cancelled") { s, reason in
+                s.send(.intent(.setItem(id: item, status: kind == .skip ? .skipped : .blocked, reason: reason)))
+            }
+        case .decisionReason(let seq, let kind, let text):
+            return editPrompt(text, key, update: { .decisionReason(seq: seq, kind: kind, text: $0) }, required: nil,
+                              cancelled: "\(kind.label) saved without a reason") { s, reason in
+                s.send(.intent(.decisionReason(seq: seq, reason: reason)))
+            }
+        case .overrideReason(let text):
+            return editPrompt(text, key, update: { .overrideReason(text: $0) }, required: "an override needs a reason",
+                              cancelled: "override cancelled") { s, reason in
+                s.send(.intent(.override(reason: reason)))
+            }
+        case .confirmRollback:
+            mode = .normal
+            if key == .char("y") || key == .char("Y") { return send(.intent(.rollback)) }
+            say("rollback cancelled", .info)
+            return []
+        case .lightReason(let name, let trip, let text):
+            return editPrompt(text, key, update: { .lightReason(name: name, trip: trip, text: $0) }, required: "a reason is required",
+                              cancelled: "cancelled") { s, reason in
+                s.send(.intent(trip ? .tripLight(name: name, reason: reason) : .clearLight(name: name, reason: reason)))
+            }
+        case .normal:
+            break
+        }
+        guard let binding = KeyTable.binding(for: key) else {
+            if key != .escape { say("\(key.label) does nothing here — ? for help", .info) } else { message = nil }
+            return []
+        }
+        if binding.writes, let no = engine.refusal(.write) {
+            show(no)
+            return []
+        }
+        return perform(binding.command)
+    }
+
+    /// One prompt's editing: Esc cancels, Enter submits the trimmed text (refused while empty when `required` says
+    /// why), editing keys edit, anything else is ignored.
+    mutating func editPrompt(_ text: String, _ key: Key, update: (String) -> Mode, required: String?, cancelled: String,
+                             submit: (inout ConsoleState, String) -> [ConsoleEffect]) -> [ConsoleEffect] {
+        switch key {
+        case .escape:
+            mode = .normal
+            say(cancelled, .info)
+        case .enter:
+            let reason = text.trimmingCharacters(in: " ")
+            if reason.isEmpty {
+                if let required {
+                    say("\(required) — type it, or Esc to cancel", .warn)
+                    return []
+                }
+                mode = .normal
+                return []
+            }
+            mode = .normal
+            return submit(&self, reason)
+        default:
+            if let t = Self.edit(text, key) { mode = update(t) }
+        }
+        return []
+    }
+
+    /// Line editing shared by every prompt: the new text for an editing key, nil for any other key.
+    static func edit(_ text: String, _ key: Key) -> String? {
+        switch key {
+        case .backspace: return String(text.dropLast())
+        case .ctrl("u"): return ""
+        case .char(let c): return text.count < 500 ? text + String(c) : text
+        default: return nil
+        }
+    }
+
+    /// Asks the engine first; opens `prompt` only when the intent is allowed now.
+    mutating func prompt(_ kind: IntentKind, _ prompt: Mode) {
+        if let no = engine.refusal(kind) { show(no) } else { mode = prompt }
+    }
+
+    mutating func perform(_ command: KeyCommand) -> [ConsoleEffect] {
+        let page = checklistPageSize
+        switch command {
+        case .down: move(by: 1)
+        case .up: move(by: -1)
+        case .pageDown: move(by: page)
+        case .pageUp: move(by: -page)
+        case .top: move(by: -rows.count - paneLength())
+        case .bottom: move(by: rows.count + paneLength())
+        case .nextPane: cycleFocus(by: 1)
+        case .previousPane: cycleFocus(by: Pane.allCases.count - 1)
+        case .go: return send(.intent(.go))
+        case .nogo: return send(.intent(.nogo))
+        case .rollback: prompt(.rollback, .confirmRollback)
+        case .override: prompt(.override, .overrideReason(text: ""))
+        case .verify: return send(.intent(.verify))
+        case .toggleLight: toggleLight()
+        case .fault:
+            guard config.demo else {
+                say("f injects faults in warroom demo only", .info)
+                return []
+            }
+            return [.cycleFault]
+        case .toggle:
+            if focus == .rollback { toggleLight(); return [] }
+            guard focus == .checklist else { return [] }
+            switch selectedRow {
+            case .section(let s): fold(s, !collapsed.contains(s))
+            case .item(let i): return send(.intent(.toggleItem(id: checklist.items[i].id)))
+            case nil: break
+            }
+        case .skip, .block:
+            guard focus == .checklist, let item = selectedItem else {
+                say("select an item first", .info)
+                return []
+            }
+            mode = .reason(command == .skip ? .skip : .block, item: item.id, text: "")
+        case .undo:
+            return send(.intent(.undo))
+        case .toggleSection, .expand, .collapse:
+            guard focus == .checklist, let row = selectedRow else { return [] }
+            switch (row, command) {
+            case (.section(let s), .toggleSection): fold(s, !collapsed.contains(s))
+            case (.section(let s), .expand): fold(s, false)
+            case (.section(let s), .collapse):
+                if collapsed.contains(s), let p = checklist.sections[s].parent, p != 0, p != titleSection { fold(p, true) } else { fold(s, true) }
+            case (.item(let i), .collapse):
+                let s = checklist.items[i].section
+                if s != 0, s != titleSection { fold(s, true) }
+            default: break
+            }
+        case .search:
+            focus = .checklist
+            mode = .search("")
+        case .nextMatch: jumpToMatch(lastQuery, forward: true, includeCurrent: false)
+        case .previousMatch: jumpToMatch(lastQuery, forward: false, includeCurrent: false)
+        case .cycleTheme: return [.cycleTheme]
+        case .help: mode = .help
+        case .quit: mode = .confirmQuit
+        case .redraw: return [.redraw]
+        }
+        return []
+    }
+
+    public var selectedLight: LightInfo? {
+        config.lights.indices.contains(lightCursor) ? config.lights[lightCursor] : nil
+    }
+
+    mutating func toggleLight() {
+        guard let l = selectedLight else {
+            say(config.lights.isEmpty ? "no rollback criteria configured" : "select a criterion in the ROLLBACK pane (tab)", .info)
+            return
+        }
+        if focus != .rollback {
+            say("select a criterion in the ROLLBACK pane first (tab to it)", .info)
+            return
+        }
+        if run.tripped[l.name] != nil {
+            mode = .lightReason(name: l.name, trip: false, text: "")
+        } else if l.manual {
+            mode = .lightReason(name: l.name, trip: true, text: "")
+        } else {
+            say("“\(l.name)” is watched by telemetry: it trips by itself (x acknowledges it once tripped)", .info)
+        }
+    }
+}
