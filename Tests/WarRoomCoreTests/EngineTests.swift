@@ -1,0 +1,188 @@
+import Testing
+@testable import WarRoomCore
+
+/// The engine as the effect runner drives it: actions in, commands out, the run moving only on acknowledgements.
+struct EngineHarness {
+    var engine: Engine
+    var journal: [JournalEvent] = []
+    var hooks: [HookRequest] = []
+    var published: [TelemetryView] = []
+    var shown: [Notice] = []
+    var logs: [String] = []
+
+    static let t0: Millis = 1_795_424_400_000
+
+    init(apply: Bool = true, role: Role = .driver, auto: Bool = false) {
+        let checklist = ChecklistParser.parse("# Go-live\n\n## Pre-flight\n- [ ] T1 Backups verified\n- [ ] T2 Flags ready\n", path: "c.md")
+        let plan = RampPlan(steps: [RampStep(percent: 10), RampStep(percent: 50, require: ["T1"]), RampStep(percent: 100)],
+                            holdMs: 60_000, hasApply: apply, hasRollbackHook: apply)
+        let config = RunConfig(path: "/srv/warroom.yaml", service: "checkout", checklist: "c.md", plan: plan,
+                               apply: apply ? ["./set-weight", "{percent}"] : nil, rollbackHook: apply ? ["./set-weight", "0"] : nil,
+                               hookTimeoutMs: 30_000, hookDirectory: "/srv",
+                               lights: [LightConfig(name: "Security incident"),
+                                        LightConfig(name: "Errors", source: "prom", query: "e", trip: Condition(.gt, 5), forMs: 0, auto: auto)],
+                               sources: [SourceConfig(name: "prom", kind: .prometheus(url: "http://127.0.0.1:9090"), intervalMs: 5_000)],
+                               slos: [SLOConfig(name: "P95", source: "prom", query: "p", unit: "s", objective: Condition(.le, 2)),
+                                      SLOConfig(name: "Availability", objective: Condition(.ge, 99.9))])
+        var run = RunState()
+        try? run.apply(JournalEvent(seq: 1, time: Self.t0 - 1_000, actor: "dana",
+                                    body: .runStarted(RunStarted(checklist: "c.md", checklistSHA256: "00", items: 2, host: "h", pid: 1))))
+        engine = Engine(config: config, session: Session(actor: "dana", role: role, stateDir: "/srv/.warroom"), checklist: checklist,
+                        run: run, now: Self.t0)
+        journal = [JournalEvent(seq: 1, time: Self.t0 - 1_000, actor: "dana",
+                                body: .runStarted(RunStarted(checklist: "c.md", checklistSHA256: "00", items: 2, host: "h", pid: 1)))]
+    }
+
+    /// Sends an action; appends it asks for are written and acknowledged at once unless `hold` is set.
+    @discardableResult
+    mutating func send(_ action: Action, hold: Bool = false) -> [Command] {
+        let out = engine.reduce(action)
+        var pending: [Command] = []
+        for c in out {
+            switch c {
+            case .append(let id, let body):
+                if hold { pending.append(c); continue }
+                let e = JournalEvent(seq: (journal.last?.seq ?? 0) + 1, time: engine.now, actor: engine.session.actor, body: body)
+                journal.append(e)
+                send(.appended(id: id, e))
+            case .runHook(let r): hooks.append(r)
+            case .publish(let v): published.append(v)
+            case .show(let n): shown.append(n)
+            case .log(let l): logs.append(l)
+            }
+        }
+        return hold ? pending : out
+    }
+
+    mutating func reading(_ probe: ProbeKey, _ v: Double, at t: Millis) {
+        send(.reading(ProbeReading(probe: probe, source: "prom", time: t, observation: .value(v))))
+        send(.tick(t))
+    }
+}
+
+@Suite struct EngineDecisions {
+    @Test func goIsJournaledThenItsHookRunsThenTheRampMoves() throws {
+        var h = EngineHarness()
+        h.reading(.slo("P95"), 1.2, at: EngineHarness.t0)
+        h.send(.intent(.go))
+        let d = try #require(h.journal.last.flatMap { if case .rampDecision(let d) = $0.body { d } else { nil } })
+        #expect(d.kind == .go && d.to == 10 && d.hook == ["./set-weight", "10"] && d.verdict == "READY")
+        #expect(d.gauges.map(\.state) == ["ok", "unbound"], "the snapshot: every gauge as it stood")
+        #expect(h.engine.run.percent == 0, "the hook has not run yet")
+        let hook = try #require(h.hooks.first)
+        #expect(hook.argv == ["./set-weight", "10"] && hook.directory == "/srv" && hook.timeoutMs == 30_000)
+        #expect(hook.values["percent"] == "10" && hook.values["previous"] == "0" && hook.values["step"] == "1")
+        #expect(hook.values["state_dir"] == "/srv/.warroom" && hook.values["kind"] == "go")
+        h.send(.hookFinished(HookResult(decision: h.journal.last!.seq, ok: true, summary: "exit 0", durationMs: 12)))
+        #expect(h.engine.run.percent == 10)
+        #expect(h.engine.verdict.state == .blocked && h.engine.verdict.waits.count == 1, "T1 is required for 50 %; the window runs too")
+    }
+
+    @Test func nothingChangesBeforeTheAcknowledgementAndOneDecisionAtATime() {
+        var h = EngineHarness(apply: false)
+        h.reading(.slo("P95"), 1.2, at: EngineHarness.t0)
+        let pending = h.send(.intent(.go), hold: true)
+        #expect(pending.count == 1 && h.engine.isSaving)
+        #expect(h.engine.run.decisions.isEmpty)
+        #expect(h.engine.verdict.state == .busy)
+        let again = h.send(.intent(.go), hold: true)
+        #expect(again.isEmpty, "a second GO while the first is saving is refused")
+        #expect(h.shown.last?.text.contains("still being saved") == true)
+        guard case .append(let id, _) = pending[0] else { return }
+        h.send(.appendFailed(id: id, "No space left on device"))
+        #expect(!h.engine.isSaving && h.engine.run.percent == 0)
+        #expect(h.shown.last == Notice("NOT SAVED: No space left on device", .error, sticky: true))
+    }
+
+    @Test func requirementsAndTrippedLightsBlockAndOverrideRecordsThem() throws {
+        var h = EngineHarness(apply: false)
+        h.reading(.slo("P95"), 1.2, at: EngineHarness.t0)
+        h.send(.intent(.go))
+        h.send(.tick(EngineHarness.t0 + 61_000))
+        h.reading(.slo("P95"), 1.2, at: EngineHarness.t0 + 61_000)
+        #expect(h.engine.verdict.state == .blocked)
+        #expect(h.engine.verdict.blockers == ["T1 not done (open)"])
+        #expect(h.engine.refusal(.go)?.text.hasPrefix("GO refused: BLOCKED: T1 not done") == true)
+        h.send(.intent(.tripLight(name: "Security incident", reason: "pager")))
+        #expect(h.engine.banner == "ROLLBACK CRITERION TRIPPED: Security incident — R to roll back")
+        h.send(.intent(.override(reason: "CTO approved")))
+        let d = try #require(h.engine.run.decisions.last)
+        #expect(d.kind == .override && d.decision.unmet == ["T1 not done (open)", "Security incident tripped"])
+        #expect(h.engine.run.percent == 50)
+    }
+
+    @Test func readOnlySeatsRefuseEveryWrite() {
+        var h = EngineHarness(role: .follower(driver: "dana"))
+        for i: Intent in [.go, .nogo, .undo, .toggleItem(id: "T1"), .tripLight(name: "Security incident", reason: "x")] {
+            #expect(h.send(.intent(i)).allSatisfy { if case .show = $0 { true } else { false } })
+        }
+        #expect(h.journal.count == 1)
+        #expect(h.shown.last?.text == "read-only — dana is driving")
+    }
+
+    @Test func aTripFromTelemetryIsJournaledAndAutoRollsBack() throws {
+        var h = EngineHarness(apply: false, auto: true)
+        h.reading(.slo("P95"), 1.2, at: EngineHarness.t0)
+        h.send(.intent(.go))
+        h.reading(.light("Errors"), 9, at: EngineHarness.t0 + 5_000)
+        let types = h.journal.map(\.body.type)
+        #expect(types.contains("light.trip"))
+        let rollback = try #require(h.engine.run.decisions.last)
+        #expect(rollback.kind == .rollback && rollback.reason?.hasPrefix("automatic: “Errors” tripped") == true)
+        #expect(h.engine.run.percent == 0)
+        #expect(h.logs.contains { $0.hasPrefix("automatic rollback: Errors") })
+    }
+
+    @Test func startSettlesAHookLeftRunningAndPublishes() throws {
+        var h = EngineHarness()
+        h.reading(.slo("P95"), 1.2, at: EngineHarness.t0)
+        h.send(.intent(.go))
+        #expect(h.engine.run.pendingDecision != nil)
+        // A new console on the same run.
+        var next = EngineHarness()
+        next.engine = Engine(config: h.engine.config, session: h.engine.session, checklist: h.engine.checklist, run: h.engine.run,
+                             now: EngineHarness.t0 + 90_000)
+        next.journal = h.journal
+        next.send(.start(EngineHarness.t0 + 90_000))
+        #expect(next.engine.run.pendingDecision == nil && next.engine.run.percent == 0)
+        #expect(next.engine.run.decisions.last?.hook?.summary.hasPrefix("outcome unknown") == true)
+        #expect(next.published.count == 1, "followers find a view at once")
+        #expect(next.hooks.isEmpty, "a hook of a previous console is never run again by itself")
+    }
+
+    @Test func publishesAtMostOnceASecond() {
+        var h = EngineHarness()
+        h.send(.start(EngineHarness.t0))
+        for ms in stride(from: 100, through: 2_500, by: 100) { h.send(.tick(EngineHarness.t0 + Millis(ms))) }
+        #expect(h.published.count == 3)
+    }
+
+    @Test func otherWritersEntriesAreMergedAndNamed() {
+        var h = EngineHarness(role: .follower(driver: "dana"))
+        let e = JournalEvent(seq: 2, time: EngineHarness.t0, actor: "lee", body: .itemSet(ItemSet(id: "T1", status: .done)))
+        h.send(.merged([e]))
+        #expect(h.engine.run.lastSeq == 2)
+        #expect(h.shown.last?.text.hasPrefix("lee: saved: T1 done") == true)
+        h.send(.merged([e]))
+        #expect(h.engine.run.lastSeq == 2, "an entry already merged is not applied twice")
+    }
+
+    @Test func aSilentDriverGreysTheFollowersView() {
+        var h = EngineHarness(role: .follower(driver: "dana"))
+        let view = TelemetryView(gauges: [.init(name: "P95", status: .ok, value: "1.2 s", objective: "<= 2 s", detail: "", history: [])],
+                                 lights: [.init(name: "Errors", status: .ok, detail: "")])
+        h.send(.remoteView(view, publishedAt: EngineHarness.t0))
+        h.send(.tick(EngineHarness.t0 + 1_000))
+        #expect(h.engine.telemetry == view && h.engine.viewAge == 1_000)
+        h.send(.tick(EngineHarness.t0 + 4_000))
+        #expect(h.engine.telemetry.gauges.first?.status == .stale && h.engine.telemetry.lights.first?.status == .blind)
+        #expect(h.engine.sloSignals.first?.green == false, "nothing from a silent driver gates green")
+    }
+
+    @Test func theStaticReducerIsTheSameFunction() {
+        let h = EngineHarness(apply: false)
+        let (after, commands) = Engine.reduce(h.engine, .intent(.nogo))
+        #expect(after.isSaving && commands.count == 1)
+        #expect(!h.engine.isSaving, "the state passed in is a value: untouched")
+    }
+}
