@@ -195,33 +195,35 @@ struct ReplayPlayer {
         paused ? 0 : cursor.advance(byRealMs: realMs, speed: speed)
     }
 
-    /// A replay key. Nil: not a replay key (it goes to the console). Otherwise what to say about it.
+    /// A replay key (the key table's replay controls). Nil: not a replay key (it goes to the console). Otherwise what
+    /// to say about it.
     mutating func handle(_ key: Key) -> String? {
-        switch key {
-        case .char("p"), .char(" "):
+        guard let command = KeyTable.replayBinding(for: key)?.command else { return nil }
+        switch command {
+        case .replayPause:
             paused.toggle()
             return paused ? "paused — p resumes, . steps" : "playing at \(speed)×"
-        case .char("."):
+        case .replayStep:
             paused = true
             return cursor.step() == nil ? "end of journal — nothing to step to" : "stepped to event \(cursor.position) of \(cursor.events.count)"
-        case .char(","):
+        case .replayStepBack:
             paused = true
             guard cursor.position > 1 else { return "at the first event" }
             cursor.seek(toEvent: cursor.position - 1)
             return "back to event \(cursor.position) of \(cursor.events.count)"
-        case .char(">"):
+        case .replayForward:
             cursor.seek(to: cursor.time + Self.seekStepMs)
             return "forward 5 min"
-        case .char("<"):
+        case .replayBack:
             cursor.seek(to: cursor.time - Self.seekStepMs)
             return "back 5 min"
-        case .char("+"), .char("="):
+        case .replayFaster:
             speed = min(Self.speeds.upperBound, speed * 2)
             return "speed \(speed)×"
-        case .char("-"), .char("_"):
+        case .replaySlower:
             speed = max(Self.speeds.lowerBound, speed / 2)
             return "speed \(speed)×"
-        case .char("0"):
+        case .replayRestart:
             cursor.seek(to: cursor.startTime)
             return "restarted from the first event"
         default:
@@ -236,7 +238,7 @@ struct ReplayPlayer {
         return paused ? "paused · event \(cursor.position)/\(n)" : "▶ \(speed)× · event \(cursor.position)/\(n)"
     }
 
-    static let keysHint = "p pause · . step · , back · < > ±5 min · + - speed · 0 restart · q quit"
+    static var keysHint: String { KeyTable.replayHint }
 }
 
 // MARK: - The session

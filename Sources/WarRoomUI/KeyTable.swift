@@ -7,6 +7,8 @@ public enum KeyCommand: String, Sendable, CaseIterable {
     case search, nextMatch, previousMatch
     case cycleTheme, help, quit, redraw
     case go, nogo, rollback, override, verify, toggleLight, fault
+    // `warroom replay` only: the player's controls.
+    case replayPause, replayStep, replayStepBack, replayForward, replayBack, replayFaster, replaySlower, replayRestart
 }
 
 /// One row of the key table: the keys, what they do, and how the footer and the help overlay name them.
@@ -68,13 +70,40 @@ public enum KeyTable {
         Binding([.char("q")], .quit, "quit (asks y)", footer: "q quit", group: "Screen"),
     ]
 
+    /// `warroom replay`'s controls: in a replay they take their keys first (space pauses there); elsewhere they do
+    /// nothing. Same table, same help overlay.
+    public static let replayBindings: [Binding] = [
+        Binding([.char("p"), .char(" ")], .replayPause, "pause / resume", footer: "p pause", group: "Replay"),
+        Binding([.char(".")], .replayStep, "step one event (pauses)", footer: ". step", group: "Replay"),
+        Binding([.char(",")], .replayStepBack, "step back one event (pauses)", footer: ", back", group: "Replay"),
+        Binding([.char("<")], .replayBack, "back 5 min", footer: "< > ±5 min", group: "Replay"),
+        Binding([.char(">")], .replayForward, "forward 5 min", group: "Replay"),
+        Binding([.char("+"), .char("=")], .replayFaster, "faster (×2)", footer: "+ - speed", group: "Replay"),
+        Binding([.char("-"), .char("_")], .replaySlower, "slower (÷2)", group: "Replay"),
+        Binding([.char("0")], .replayRestart, "restart from the first event", footer: "0 restart", group: "Replay"),
+    ]
+
     static let index: [Key: Binding] = {
         var m: [Key: Binding] = [:]
         for b in bindings { for k in b.keys { m[k] = b } }
         return m
     }()
 
+    static let replayIndex: [Key: Binding] = {
+        var m: [Key: Binding] = [:]
+        for b in replayBindings { for k in b.keys { m[k] = b } }
+        return m
+    }()
+
     public static func binding(for key: Key) -> Binding? { index[key] }
+
+    /// A replay control, or nil when the key belongs to the console.
+    public static func replayBinding(for key: Key) -> Binding? { replayIndex[key] }
+
+    /// The replay's hint line, from the same table: "p pause · . step · … · q quit".
+    public static var replayHint: String {
+        (replayBindings.compactMap(\.footer) + ["q quit"]).joined(separator: " · ")
+    }
 
     /// The footer: the labelled bindings, as many as fit.
     public static var footerItems: [String] { footerItems(ramp: true) }
@@ -100,7 +129,10 @@ public enum KeyTable {
     }
 
     /// Help overlay lines, grouped.
-    public static var helpLines: [(group: String, keys: String, help: String)] {
-        bindings.map { b in (b.group, b.keys.map(\.label).joined(separator: " "), b.help) }
+    public static var helpLines: [(group: String, keys: String, help: String)] { helpLines(replay: false) }
+
+    /// Help overlay lines, grouped; a replay lists its controls first.
+    public static func helpLines(replay: Bool) -> [(group: String, keys: String, help: String)] {
+        ((replay ? replayBindings : []) + bindings).map { b in (b.group, b.keys.map(\.label).joined(separator: " "), b.help) }
     }
 }

@@ -91,7 +91,7 @@ public enum Renderer {
         if let d = layout.decisions { r.decisions(state, d) }
         r.messageLine(state, layout.message)
         r.footer(state, layout.footer)
-        if state.mode == .help { r.help(size) }
+        if state.mode == .help { r.help(size, replay: state.config.badge != nil) }
         return r.buffer
     }
 }
@@ -757,8 +757,8 @@ struct Painter {
         }
     }
 
-    mutating func help(_ size: Size) {
-        let lines = KeyTable.helpLines
+    mutating func help(_ size: Size, replay: Bool = false) {
+        let lines = KeyTable.helpLines(replay: replay)
         let width = min(size.width - 4, 72)
         let height = min(size.height - 2, lines.count + 6)
         let rect = Rect(x: (size.width - width) / 2, y: max(0, (size.height - height) / 2), width: width, height: height)

@@ -157,6 +157,8 @@ extension ConsoleState {
         case .help: mode = .help
         case .quit: mode = .confirmQuit
         case .redraw: return [.redraw]
+        case .replayPause, .replayStep, .replayStepBack, .replayForward, .replayBack, .replayFaster, .replaySlower, .replayRestart:
+            break // the replay session takes these first; the console has no replay to steer
         }
         return []
     }
