@@ -145,4 +145,5 @@ final class Follower: ScreenSession {
 
     func intercept(_ key: Key) -> Bool { false }
     func perform(_ effect: ConsoleEffect) {}
+    func log(_ line: String) {} // a follower writes nothing, its log included
 }

@@ -327,6 +327,7 @@ final class ReplaySession: ScreenSession {
     }
 
     func perform(_ effect: ConsoleEffect) {}
+    func log(_ line: String) {} // a replay writes nothing, its log included
 
     func say(_ text: String, _ level: Message.Level) {
         flash = (text, level, realClock() + (level == .info ? 5_000_000_000 : 8_000_000_000), false)

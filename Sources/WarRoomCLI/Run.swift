@@ -230,6 +230,8 @@ final class Console: ScreenSession {
 
     func intercept(_ key: Key) -> Bool { false }
 
+    func log(_ line: String) { runner?.run(.log(line)) }
+
     func perform(_ effect: ConsoleEffect) {
         switch effect {
         case .command(let c): runner?.run(c)

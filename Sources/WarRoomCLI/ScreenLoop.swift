@@ -23,6 +23,8 @@ protocol ScreenSession: AnyObject {
     func turn(now: Millis)
     /// A key the session handles itself, before the reducer (a replay's controls). True: consumed.
     func intercept(_ key: Key) -> Bool
+    /// A line for the session's log, written off the screen thread where the session has an effect runner.
+    func log(_ line: String)
     /// Effects other than theme, redraw and quit, which the loop handles: the engine's commands, the demo's fault.
     func perform(_ effect: ConsoleEffect)
 }
@@ -41,7 +43,7 @@ enum ScreenLoop {
         _ = session.state.update(.resize(term.size))
         term.draw(Renderer.render(session.state, theme: theme, glyphs: glyphs, size: session.state.size))
         let firstMS = Double(monotonicNS() - WarRoomMain.startedNS) / 1e6
-        log(String(format: "first screen drawn %.1f ms after start (%d items, %dx%d)", firstMS,
+        session.log(String(format: "first screen drawn %.1f ms after start (%d items, %dx%d)", firstMS,
                    session.state.checklist.items.count, session.state.size.width, session.state.size.height))
 
         while true {
@@ -85,7 +87,7 @@ enum ScreenLoop {
             }
             term.draw(Renderer.render(session.state, theme: theme, glyphs: glyphs, size: session.state.size))
             if resized {
-                log(String(format: "resized to %dx%d, redrawn %.2f ms after waking", session.state.size.width,
+                session.log(String(format: "resized to %dx%d, redrawn %.2f ms after waking", session.state.size.width,
                            session.state.size.height, Double(monotonicNS() - wokeAt) / 1e6))
             }
         }
