@@ -132,6 +132,36 @@ enum FileIO {
         }
     }
 
+    /// Replaces `path` with `bytes` so a reader sees the old content or the new, never a mix: a private temporary
+    /// file in the same directory (0600), written with `writeAll`, fsync'd, renamed over `path`; with `durable`
+    /// the directory is fsync'd too, so the new name survives a crash. The temporary file is removed on failure.
+    static func replaceAtomically(_ path: String, with bytes: [UInt8], durable: Bool) throws(SysError) {
+        let dir = parentPath(path)
+        var attempt = 0
+        var tmp: String
+        var fd: Int32
+        while true {
+            tmp = "\(path).tmp-\(getpid())-\(attempt)"
+            if let created = try createExclusive(tmp) { fd = created; break }
+            // Left by a crashed process with our pid (or a concurrent call): never write into another's file.
+            guard attempt < 100 else { throw SysError(op: "open", path: tmp, code: EEXIST) }
+            attempt += 1
+        }
+        do throws(SysError) {
+            let (_, err) = bytes.withUnsafeBytes { writeAll(fd, $0, path: tmp) }
+            if let err { throw err }
+            try syncFile(fd, path: tmp)
+            closeFD(fd)
+            fd = -1
+            guard rename(tmp, path) == 0 else { throw SysError(op: "rename", path: path, code: errno) }
+        } catch {
+            if fd >= 0 { closeFD(fd) }
+            _ = unlink(tmp)
+            throw error
+        }
+        if durable { try fsyncDirectory(dir) }
+    }
+
     static func syncFile(_ fd: Int32, path: String) throws(SysError) {
         guard retrying({ fsync(fd) }) == 0 else { throw SysError(op: "fsync", path: path, code: errno) }
     }
@@ -158,9 +188,14 @@ enum FileIO {
 
     /// Reads the whole file from offset 0.
     static func readAll(_ fd: Int32, path: String) throws(SysError) -> [UInt8] {
+        try readFrom(fd, offset: 0, path: path)
+    }
+
+    /// Reads from `offset` to the end of the file (with `pread`: the descriptor's own offset is not used).
+    static func readFrom(_ fd: Int32, offset: Int, path: String) throws(SysError) -> [UInt8] {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw SysError(op: "fstat", path: path, code: errno) }
-        var capacity = max(Int(st.st_size), 0) + 4096
+        var capacity = max(Int(st.st_size) - offset, 0) + 4096
         while true {
             var failure: Int32 = 0
             var complete = false
@@ -168,7 +203,7 @@ enum FileIO {
                 count = 0
                 guard let base = buffer.baseAddress else { return }
                 while count < capacity {
-                    let n = pread(fd, base + count, capacity - count, off_t(count))
+                    let n = pread(fd, base + count, capacity - count, off_t(offset + count))
                     if n < 0 {
                         if errno == EINTR { continue }
                         failure = errno
