@@ -92,9 +92,11 @@ enum FileIO {
 
     static func closeFD(_ fd: Int32) { _ = close(fd) }
 
-    /// Writes all of `bytes` at the current offset (or the end, with O_APPEND), looping over partial writes and EINTR.
+    /// The store's one write loop: writes all of `bytes` at the current offset (or the end, with O_APPEND), or with
+    /// `at`, at that file offset (pwrite), looping over partial writes and EINTR.
     /// Returns how many bytes were written before an error, along with the error.
-    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String, faults: FaultPlan? = nil) -> (Int, SysError?) {
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: off_t? = nil, path: String,
+                         faults: FaultPlan? = nil) -> (Int, SysError?) {
         var done = 0
         if let faults, let code = faults.take(\.writeError) {
             if let partial = faults.writePartialBytes, partial > 0, let base = bytes.baseAddress {
@@ -105,7 +107,12 @@ enum FileIO {
         }
         while done < bytes.count {
             guard let base = bytes.baseAddress else { break }
-            let n = write(fd, base + done, bytes.count - done)
+            let n: Int
+            if let offset {
+                n = pwrite(fd, base + done, bytes.count - done, offset + off_t(done))
+            } else {
+                n = write(fd, base + done, bytes.count - done)
+            }
             if n < 0 {
                 if errno == EINTR { continue }
                 return (done, SysError(op: "write", path: path, code: errno))
@@ -117,19 +124,8 @@ enum FileIO {
     }
 
     static func pwriteAll(_ fd: Int32, _ bytes: [UInt8], at offset: off_t, path: String) throws(SysError) {
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { p -> Int in
-                guard let base = p.baseAddress else { return 0 }
-                return pwrite(fd, base + done, p.count - done, offset + off_t(done))
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SysError(op: "write", path: path, code: errno)
-            }
-            if n == 0 { throw SysError(op: "write", path: path, code: EIO) }
-            done += n
-        }
+        let (_, err) = bytes.withUnsafeBytes { writeAll(fd, $0, at: offset, path: path) }
+        if let err { throw err }
     }
 
     /// Replaces `path` with `bytes` so a reader sees the old content or the new, never a mix: a private temporary
