@@ -182,8 +182,10 @@ func benchFollowerTail(base: String, items: [Item]) {
             try writer.append(.itemSet(ItemSet(id: id, status: status)), actor: "bench", time: 1_795_424_400_000 + Int64(next) * 250)
             next += 1
         }
+        // As `warroom follow` uses it: the console keeps the state it was handed, so the next event's reducer step
+        // copies the shared RunState (O(events)).
         var tailTimes: [UInt64] = []
-        var held = tail.state // the console keeps the state it was handed: the next apply copies it
+        var held = tail.state
         for _ in 0..<50 {
             try appendOne()
             let t = nowNS()
@@ -191,6 +193,23 @@ func benchFollowerTail(base: String, items: [Item]) {
             held = tail.state
             tailTimes.append(nowNS() - t)
             precondition(new.count == 1 && held.lastSeq == next - 1, "tail missed an append")
+        }
+        held = RunState()
+        // The reader alone (nobody else holds its state): what the tail itself costs.
+        var soloTimes: [UInt64] = []
+        for _ in 0..<50 {
+            try appendOne()
+            let t = nowNS()
+            let new = try tail.poll()
+            soloTimes.append(nowNS() - t)
+            precondition(new.count == 1 && tail.lineCount == next - 1, "tail missed an append")
+        }
+        var idleTimes: [UInt64] = []
+        for _ in 0..<50 {
+            let t = nowNS()
+            let new = try tail.poll()
+            idleTimes.append(nowNS() - t)
+            precondition(new.isEmpty, "nothing was appended")
         }
         var fullTimes: [UInt64] = []
         for _ in 0..<5 {
@@ -201,6 +220,8 @@ func benchFollowerTail(base: String, items: [Item]) {
             precondition(r.state.lastSeq == next - 1, "replay missed an append")
         }
         line("follower, 1 append on 100,000 events: tail", "median \(ms(percentile(tailTimes, 0.5))), max \(ms(tailTimes.max()!))", goal: "goal ≤ 5 ms")
+        line("  of which the tail alone (state not shared)", "median \(ms(percentile(soloTimes, 0.5))), max \(ms(soloTimes.max()!))", goal: "")
+        line("  a look with nothing appended", "median \(ms(percentile(idleTimes, 0.5))), max \(ms(idleTimes.max()!))", goal: "")
         line("  same, full replay (what follow did before)", "median \(ms(percentile(fullTimes, 0.5))), max \(ms(fullTimes.max()!))", goal: "")
     } catch {
         print("follower tail benchmark failed: \(error)")
