@@ -6,8 +6,8 @@ import WarRoomStore
 import WarRoomTerminal
 import WarRoomUI
 
-/// The driver's current view of sources, gauges and lights, published for followers (`view.json` in the state
-/// directory), replaced atomically at most once a second.
+/// The driver's current view of sources, gauges and lights, published for followers (`ViewFile`: `view.json` in
+/// the state directory), replaced atomically at most once a second.
 struct PublishedView: Codable {
     var publishedAt: Millis
     var driver: String
@@ -16,50 +16,6 @@ struct PublishedView: Codable {
     var config: String?
     var checklist: String
     var telemetry: TelemetryView
-}
-
-enum ViewFile {
-    static let name = "view.json"
-
-    static func path(_ stateDir: String) -> String { (stateDir as NSString).appendingPathComponent(name) }
-
-    /// Write to a temporary file, fsync it, rename it over the old one: a reader sees the old view or the new one.
-    static func publish(_ view: PublishedView, stateDir: String) throws {
-        let data = try JSONEncoder().encode(view)
-        let final = path(stateDir)
-        let tmp = final + ".tmp"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw Failure("cannot write \(tmp): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var off = 0
-        let ok: Bool = data.withUnsafeBytes { raw in
-            while off < raw.count {
-                let n = write(fd, raw.baseAddress! + off, raw.count - off)
-                if n > 0 { off += n } else if n < 0, errno == EINTR { continue } else { return false }
-            }
-            return true
-        }
-        guard ok, fsync(fd) == 0 else { throw Failure("cannot write \(tmp): \(String(cString: strerror(errno)))") }
-        guard rename(tmp, final) == 0 else { throw Failure("cannot rename \(tmp): \(String(cString: strerror(errno)))") }
-    }
-
-    static func read(stateDir: String) -> PublishedView? {
-        guard let data = FileManager.default.contents(atPath: path(stateDir)) else { return nil }
-        return try? JSONDecoder().decode(PublishedView.self, from: data)
-    }
-}
-
-/// A file's identity for "has it changed": size and modification time.
-struct FileStamp: Equatable {
-    var size: Int64
-    var mtimeNS: Int64
-
-    init?(_ path: String) {
-        var st = stat()
-        guard stat(path, &st) == 0 else { return nil }
-        size = Int64(st.st_size)
-        mtimeNS = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
-    }
 }
 
 struct Follow: ParsableCommand {
@@ -82,9 +38,10 @@ struct Follow: ParsableCommand {
 
     func run() throws {
         guard Journal.exists(in: state) else { throw Failure("\(state): no journal here yet (is the driver running with --state \(state)?)") }
-        let published = ViewFile.read(stateDir: state)
-        let replay: Replay
-        do { replay = try Journal.replay(stateDir: state) } catch { throw Failure("\(error)") }
+        let published = ViewFile.read(PublishedView.self, stateDir: state)
+        let opened: (tail: JournalTail, replay: Replay)
+        do { opened = try JournalTail.open(stateDir: state) } catch { throw Failure("\(error)") }
+        let replay = opened.replay
         let setup: LoadedRun
         if let config { setup = try loadRunConfig(config) } else if let checklist { setup = try deriveRunConfig(checklistPath: checklist) }
         else if let c = published?.config { setup = try loadRunConfig(c) }
@@ -97,7 +54,7 @@ struct Follow: ParsableCommand {
         }
         guard Terminal.isTTY else { throw Failure("warroom follow needs a terminal (stdin and stdout must be a tty)") }
         let driver = published?.driver ?? replay.events.last?.actor ?? replay.state.startedBy
-        let follower = Follower(setup: setup, stateDir: state, run: replay.state, driver: driver)
+        let follower = Follower(setup: setup, stateDir: state, run: replay.state, driver: driver, tail: opened.tail)
         let wakeup: Wakeup
         do { wakeup = try Wakeup() } catch { throw Failure("cannot create the wake-up pipe: \(error)") }
         // A follower's log stays out of the driver's warroom.log: stderr is the screen, so it is silenced instead.
@@ -108,38 +65,62 @@ struct Follow: ParsableCommand {
     }
 }
 
-/// A read-only session: re-reads the journal when it grows and the driver's view file when it is replaced.
+/// A read-only session: reads the lines appended to the journal (`JournalTail`) and the driver's view file when
+/// it is replaced.
 final class Follower: ScreenSession {
     var state: ConsoleState
     let stateDir: String
+    /// Where the journal was read up to; nil after damage (or with no reader yet): then the whole journal is read
+    /// again, once its file changes.
+    var tail: JournalTail?
     var journalStamp: FileStamp?
     var viewStamp: FileStamp?
 
-    init(setup: LoadedRun, stateDir: String, run: RunState, driver: String?) {
+    init(setup: LoadedRun, stateDir: String, run: RunState, driver: String?, tail: JournalTail? = nil) {
         self.stateDir = stateDir
+        self.tail = tail
         let engine = Engine(config: setup.config, session: Session(actor: "", role: .follower(driver: driver), stateDir: stateDir),
                             checklist: setup.checklist.checklist, run: run, now: Clock.now())
         state = ConsoleState(engine: engine, size: Size(width: 80, height: 24))
-        journalStamp = FileStamp((stateDir as NSString).appendingPathComponent(Journal.fileName))
+        journalStamp = FileStamp(Journal.path(in: stateDir))
     }
 
     /// Four looks a second: a change shows within a second of the driver writing it.
     var waitCapMs: Int32 { 250 }
 
     func turn(now: Millis) {
-        let js = FileStamp((stateDir as NSString).appendingPathComponent(Journal.fileName))
-        if js != journalStamp {
-            journalStamp = js
-            if let r = try? Journal.replay(stateDir: stateDir) {
-                _ = state.update(.engine(.reset(r.state, latest: r.events.last)))
-            }
-        }
-        let vs = FileStamp(ViewFile.path(stateDir))
+        followJournal()
+        let vs = FileStamp(ViewFile.path(in: stateDir))
         if vs != viewStamp {
             viewStamp = vs
-            if let v = ViewFile.read(stateDir: stateDir) {
+            if let v = ViewFile.read(PublishedView.self, stateDir: stateDir) {
                 _ = state.update(.engine(.remoteView(v.telemetry, publishedAt: v.publishedAt)))
             }
+        }
+    }
+
+    /// New lines: only those appended since the last look. Damage (the journal cut or rewritten under us): read
+    /// the whole journal again once the file changes, and keep showing the last good state until it verifies.
+    func followJournal() {
+        if let t = tail {
+            do {
+                let new = try t.poll()
+                // The engine applies the new entries itself: the cost of a look does not grow with the journal.
+                if !new.isEmpty { _ = state.update(.engine(.merged(new))) }
+                return
+            } catch {
+                tail = nil
+                journalStamp = nil
+                _ = state.update(.engine(.notice(Notice("journal unreadable: \(error) — showing the last good state", .error,
+                                                        sticky: true))))
+            }
+        }
+        let js = FileStamp(Journal.path(in: stateDir))
+        guard js != journalStamp else { return }
+        journalStamp = js
+        if let opened = try? JournalTail.open(stateDir: stateDir) {
+            tail = opened.tail
+            _ = state.update(.engine(.reset(opened.replay.state, latest: opened.replay.events.last)))
         }
     }
 

@@ -41,8 +41,9 @@ struct ReplayCommand: ParsableCommand {
 
     func run() throws {
         guard Journal.exists(in: state) else { throw Failure("\(state): no journal here") }
-        let replay: Replay
-        do { replay = try Journal.replay(stateDir: state) } catch { throw Failure("\(error)") }
+        let opened: (tail: JournalTail, replay: Replay)
+        do { opened = try JournalTail.open(stateDir: state) } catch { throw Failure("\(error)") }
+        let replay = opened.replay
         guard !replay.events.isEmpty else { throw Failure("\(state): the journal is empty: nothing to replay") }
         let setup: LoadedRun
         if let config { setup = try loadRunConfig(config) } else if let checklist { setup = try deriveRunConfig(checklistPath: checklist) }
@@ -54,8 +55,8 @@ struct ReplayCommand: ParsableCommand {
         case .failure(let e): throw Failure("\(e)")
         }
         guard Terminal.isTTY else { throw Failure("warroom replay needs a terminal (stdin and stdout must be a tty)") }
-        let session = ReplaySession(setup: setup, stateDir: state, replay: replay, speed: speed, themeName: startTheme.name,
-                                    ascii: ascii)
+        let session = ReplaySession(setup: setup, stateDir: state, replay: replay, tail: opened.tail, speed: speed,
+                                    themeName: startTheme.name, ascii: ascii)
         let wakeup: Wakeup
         do { wakeup = try Wakeup() } catch { throw Failure("cannot create the wake-up pipe: \(error)") }
         // A replay's log stays out of the run's warroom.log: stderr is the screen, so it is silenced instead.
@@ -157,6 +158,11 @@ struct ReplayCursor {
         position = 0
     }
 
+    /// Lines appended to the journal: they wait for the clock like the others.
+    mutating func append(contentsOf new: [JournalEvent]) {
+        events.append(contentsOf: new)
+    }
+
     /// The journal was read again. Events it already had stay applied; new ones wait for the clock. Anything else
     /// (the journal replaced under us) rebuilds at the same virtual time. Returns whether anything changed.
     @discardableResult
@@ -252,6 +258,9 @@ final class ReplaySession: ScreenSession {
     var player: ReplayPlayer
     let stateDir: String
     let ascii: Bool
+    /// Reads what is appended to the journal; nil after damage (or when not given one): then the whole journal is
+    /// read again once its file changes.
+    var tail: JournalTail?
     var journalStamp: FileStamp?
     /// Real (monotonic) time source, in ns; tests replace it.
     var realClock: () -> UInt64
@@ -262,9 +271,10 @@ final class ReplaySession: ScreenSession {
     /// A message for a while (a key's answer), on real time. `minor` (the opening keys hint) gives way to events.
     var flash: (text: String, level: Message.Level, untilNS: UInt64, minor: Bool)?
 
-    init(setup: LoadedRun, stateDir: String, replay: Replay, speed: Int, themeName: String = "default", ascii: Bool = false,
-         realClock: @escaping () -> UInt64 = monotonicNS) {
+    init(setup: LoadedRun, stateDir: String, replay: Replay, tail: JournalTail? = nil, speed: Int, themeName: String = "default",
+         ascii: Bool = false, realClock: @escaping () -> UInt64 = monotonicNS) {
         self.stateDir = stateDir
+        self.tail = tail
         self.ascii = ascii
         self.realClock = realClock
         lastReal = realClock()
@@ -286,20 +296,41 @@ final class ReplaySession: ScreenSession {
         // At most 2 s of real time per turn: a suspended process (^Z) does not leap ahead when it resumes.
         let elapsedMs = Millis(min(real &- lastReal, 2_000_000_000) / 1_000_000)
         lastReal = real
-        let js = FileStamp(Journal.path(in: stateDir))
-        // Only a read that worked counts: a journal caught mid-write is read again next turn.
-        if js != journalStamp, let r = try? Journal.replay(stateDir: stateDir) {
-            journalStamp = js
-            if !r.events.isEmpty {
-                let wasAtEnd = player.cursor.atEnd
-                if player.cursor.reload(r.events, runID: r.state.runID) {
-                    if wasAtEnd, !player.cursor.atEnd { say("the journal grew: \(r.events.count) events", .info) }
-                    publish()
-                }
-            }
-        }
+        followJournal()
         if player.tick(realMs: elapsedMs) > 0 { publish() }
         showStatus()
+    }
+
+    /// A growing journal: the lines appended since the last look join the cursor's events. Damage (the journal
+    /// cut or rewritten under us): the whole journal is read again once its file changes.
+    func followJournal() {
+        let wasAtEnd = player.cursor.atEnd
+        var changed = false
+        if let t = tail {
+            do {
+                let new = try t.poll()
+                if !new.isEmpty {
+                    player.cursor.append(contentsOf: new)
+                    changed = true
+                }
+            } catch {
+                tail = nil
+                journalStamp = nil
+            }
+        }
+        if tail == nil {
+            let js = FileStamp(Journal.path(in: stateDir))
+            // Only a read that worked counts: a journal caught mid-write is read again next turn.
+            if js != journalStamp, let opened = try? JournalTail.open(stateDir: stateDir) {
+                journalStamp = js
+                tail = opened.tail
+                let r = opened.replay
+                if !r.events.isEmpty { changed = player.cursor.reload(r.events, runID: r.state.runID) }
+            }
+        }
+        guard changed else { return }
+        if wasAtEnd, !player.cursor.atEnd { say("the journal grew: \(player.cursor.events.count) events", .info) }
+        publish()
     }
 
     func intercept(_ key: Key) -> Bool {

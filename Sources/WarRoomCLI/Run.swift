@@ -72,8 +72,9 @@ func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: 
             } catch { throw Failure("cannot start the run: \(error)") }
         }
 
-        let logPath = (stateDir as NSString).appendingPathComponent("warroom.log")
-        do { try ErrorLog.redirectStderr(to: logPath) } catch { throw Failure("cannot open \(logPath): \(error)") }
+        do { try ErrorLog.redirectStderr(fd: try LogFile.open(stateDir: stateDir), name: LogFile.path(in: stateDir)) } catch {
+            throw Failure("cannot open \(LogFile.path(in: stateDir)): \(error)")
+        }
         log("console started: actor \(who), checklist \(checklistPath), pid \(ProcessInfo.processInfo.processIdentifier)")
         for w in writer.warnings { log("journal warning: \(w)") }
         if let torn = writer.recovered {
@@ -115,7 +116,7 @@ func themeSearchDirs() -> [String] {
 }
 
 func log(_ line: String) {
-    writeStderr("\(Timestamp.iso8601(Clock.now())) \(line)")
+    writeStderr(LogFile.line(line, at: Clock.now()))
 }
 
 /// Journals the effective config when it is new to the run (at its start, or changed since the last console), so the

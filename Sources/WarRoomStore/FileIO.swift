@@ -92,9 +92,11 @@ enum FileIO {
 
     static func closeFD(_ fd: Int32) { _ = close(fd) }
 
-    /// Writes all of `bytes` at the current offset (or the end, with O_APPEND), looping over partial writes and EINTR.
+    /// The store's one write loop: writes all of `bytes` at the current offset (or the end, with O_APPEND), or with
+    /// `at`, at that file offset (pwrite), looping over partial writes and EINTR.
     /// Returns how many bytes were written before an error, along with the error.
-    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String, faults: FaultPlan? = nil) -> (Int, SysError?) {
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: off_t? = nil, path: String,
+                         faults: FaultPlan? = nil) -> (Int, SysError?) {
         var done = 0
         if let faults, let code = faults.take(\.writeError) {
             if let partial = faults.writePartialBytes, partial > 0, let base = bytes.baseAddress {
@@ -105,7 +107,12 @@ enum FileIO {
         }
         while done < bytes.count {
             guard let base = bytes.baseAddress else { break }
-            let n = write(fd, base + done, bytes.count - done)
+            let n: Int
+            if let offset {
+                n = pwrite(fd, base + done, bytes.count - done, offset + off_t(done))
+            } else {
+                n = write(fd, base + done, bytes.count - done)
+            }
             if n < 0 {
                 if errno == EINTR { continue }
                 return (done, SysError(op: "write", path: path, code: errno))
@@ -117,19 +124,38 @@ enum FileIO {
     }
 
     static func pwriteAll(_ fd: Int32, _ bytes: [UInt8], at offset: off_t, path: String) throws(SysError) {
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { p -> Int in
-                guard let base = p.baseAddress else { return 0 }
-                return pwrite(fd, base + done, p.count - done, offset + off_t(done))
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SysError(op: "write", path: path, code: errno)
-            }
-            if n == 0 { throw SysError(op: "write", path: path, code: EIO) }
-            done += n
+        let (_, err) = bytes.withUnsafeBytes { writeAll(fd, $0, at: offset, path: path) }
+        if let err { throw err }
+    }
+
+    /// Replaces `path` with `bytes` so a reader sees the old content or the new, never a mix: a private temporary
+    /// file in the same directory (0600), written with `writeAll`, fsync'd, renamed over `path`; with `durable`
+    /// the directory is fsync'd too, so the new name survives a crash. The temporary file is removed on failure.
+    static func replaceAtomically(_ path: String, with bytes: [UInt8], durable: Bool) throws(SysError) {
+        let dir = parentPath(path)
+        var attempt = 0
+        var tmp: String
+        var fd: Int32
+        while true {
+            tmp = "\(path).tmp-\(getpid())-\(attempt)"
+            if let created = try createExclusive(tmp) { fd = created; break }
+            // Left by a crashed process with our pid (or a concurrent call): never write into another's file.
+            guard attempt < 100 else { throw SysError(op: "open", path: tmp, code: EEXIST) }
+            attempt += 1
         }
+        do throws(SysError) {
+            let (_, err) = bytes.withUnsafeBytes { writeAll(fd, $0, path: tmp) }
+            if let err { throw err }
+            try syncFile(fd, path: tmp)
+            closeFD(fd)
+            fd = -1
+            guard rename(tmp, path) == 0 else { throw SysError(op: "rename", path: path, code: errno) }
+        } catch {
+            if fd >= 0 { closeFD(fd) }
+            _ = unlink(tmp)
+            throw error
+        }
+        if durable { try fsyncDirectory(dir) }
     }
 
     static func syncFile(_ fd: Int32, path: String) throws(SysError) {
@@ -158,9 +184,14 @@ enum FileIO {
 
     /// Reads the whole file from offset 0.
     static func readAll(_ fd: Int32, path: String) throws(SysError) -> [UInt8] {
+        try readFrom(fd, offset: 0, path: path)
+    }
+
+    /// Reads from `offset` to the end of the file (with `pread`: the descriptor's own offset is not used).
+    static func readFrom(_ fd: Int32, offset: Int, path: String) throws(SysError) -> [UInt8] {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw SysError(op: "fstat", path: path, code: errno) }
-        var capacity = max(Int(st.st_size), 0) + 4096
+        var capacity = max(Int(st.st_size) - offset, 0) + 4096
         while true {
             var failure: Int32 = 0
             var complete = false
@@ -168,7 +199,7 @@ enum FileIO {
                 count = 0
                 guard let base = buffer.baseAddress else { return }
                 while count < capacity {
-                    let n = pread(fd, base + count, capacity - count, off_t(count))
+                    let n = pread(fd, base + count, capacity - count, off_t(offset + count))
                     if n < 0 {
                         if errno == EINTR { continue }
                         failure = errno

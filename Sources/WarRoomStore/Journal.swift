@@ -59,6 +59,49 @@ public enum Journal {
         return try verify(bytes, head: head, path: jpath).replay
     }
 
+    /// Reads the journal as far as it verifies, without the lock and without changing any file — for a report
+    /// on a damaged journal. `damage` is what `replay` would have thrown (nil for an intact journal: then the
+    /// result is exactly `replay`'s); `replay` holds the lines before the damaged one (every line when the damage
+    /// is in the head record or lines are missing at the end), with no torn tail and no warnings.
+    /// Throws only when nothing can be read: no journal, or a failed system call.
+    public static func readVerifiedPrefix(stateDir: String) throws(JournalError) -> (replay: Replay, damage: JournalError?) {
+        let jpath = path(in: stateDir)
+        var headDamage: JournalError? = nil
+        let head: HeadState
+        do throws(JournalError) {
+            head = try readHead(stateDir: stateDir, retries: 3)
+        } catch {
+            guard error.line != nil else { throw error }
+            // An unreadable head record: every journal line can still be checked, against no head.
+            headDamage = error
+            head = .missing
+        }
+        let file: [UInt8]?
+        do throws(SysError) { file = try FileIO.readFile(jpath) } catch { throw error.journalError() }
+        guard let bytes = file else {
+            throw JournalError(path: jpath, message: "no journal here (no run has started in \(stateDir))")
+        }
+        var (verified, damage) = verifyPrefix(bytes, head: head, path: jpath)
+        if damage == nil, let headDamage {
+            damage = headDamage
+            verified.replay.tornTail = nil
+            verified.replay.warnings = []
+        }
+        if let d = damage, d.path == jpath, let line = d.line, line <= verified.replay.lineCount {
+            // The head record disowns a line that verified on its own (replaced, or the journal rewritten):
+            // that line and the ones after it are not to be trusted either.
+            var end = 0
+            var count = 0
+            while count < line - 1, let nl = bytes[end...].firstIndex(of: 0x0A) {
+                end = nl + 1
+                count += 1
+            }
+            verified = verifyPrefix(Array(bytes[0..<end]), head: .missing, path: jpath).0
+            verified.replay.warnings = []
+        }
+        return (verified.replay, damage)
+    }
+
     static func join(_ dir: String, _ name: String) -> String {
         dir.hasSuffix("/") ? dir + name : dir + "/" + name
     }
@@ -119,138 +162,40 @@ public enum Journal {
 
     /// Verifies `bytes` (a whole journal file) line by line and replays it.
     static func verify(_ bytes: [UInt8], head: HeadState, path: String) throws(JournalError) -> Verified {
-        var state = RunState()
+        let (verified, damage) = verifyPrefix(bytes, head: head, path: path)
+        if let damage { throw damage }
+        return verified
+    }
+
+    /// Verifies `bytes` (a whole journal file) line by line and replays it as far as it verifies: every line
+    /// and no damage, or the lines before the first damaged one and the damage. Damage to the head record (or
+    /// lines missing at the end) leaves every line verified. Without damage the result has the torn tail and the
+    /// warnings; with damage neither (only the damage is worth telling).
+    static func verifyPrefix(_ bytes: [UInt8], head: HeadState, path: String) -> (Verified, JournalError?) {
+        var chain = ChainVerifier(path: path)
+        if case .at(let h) = head { chain.watchSeq = h.seq }
         var events: [JournalEvent] = []
-        var lineNo = 0
+        let consumed = bytes.withUnsafeBufferPointer { buf in
+            Result { () throws(JournalError) -> Int in try chain.consume(buf, fileOffset: 0, events: &events) }
+        }
+        var damage: JournalError? = nil
         var validLength = 0
-        var lastHashStart: Int? = nil
-        var firstHash: String? = nil
-        var headSeq = 0
-        if case .at(let h) = head { headSeq = h.seq }
-        var headLineHash: String? = nil
-
-        let result: Result<Void, JournalError> = bytes.withUnsafeBufferPointer { buf in
-            let n = buf.count
-            var start = 0
-            var digest = [UInt8](repeating: 0, count: 64)
-            while start < n {
-                guard let nl = nextNewline(buf, from: start) else { break } // torn tail
-                lineNo += 1
-                func fail(_ m: String) -> Result<Void, JournalError> { .failure(JournalError(path: path, line: lineNo, message: m)) }
-                if nl == start { return fail("empty line") }
-
-                let env: LineCodec.Envelope
-                do throws(JSONFailure) {
-                    env = try LineCodec.parseEnvelope(buf, start, nl)
-                } catch {
-                    return fail(LineCodec.diagnose(slice(buf, start, nl), scannerFailure: error))
-                }
-
-                // The line's own hash: of its bytes without the hash member.
-                var hasher = SHA256()
-                hasher.update(bufferPointer: UnsafeRawBufferPointer(slice(buf, start, env.hashMember)))
-                hasher.update(data: closingBrace)
-                let d = hasher.finalize()
-                digest.withUnsafeMutableBufferPointer { out in
-                    d.withUnsafeBytes { raw in
-                        for (k, b) in raw.enumerated() {
-                            out[2 * k] = hexDigits[Int(b >> 4)]
-                            out[2 * k + 1] = hexDigits[Int(b & 0xF)]
-                        }
-                    }
-                }
-                if !equal(buf, env.hashStart, digest) {
-                    if !LineCodec.isLowerHex(buf, env.hashStart, 64) { return fail("hash is not 64 lowercase hex digits") }
-                    return fail("hash mismatch (line was edited?)")
-                }
-
-                if env.seq != lineNo {
-                    if env.seq > lineNo {
-                        return fail("expected seq \(lineNo), found \(env.seq) (line deleted or lines reordered?)")
-                    }
-                    return fail("expected seq \(lineNo), found \(env.seq) (line duplicated or lines reordered?)")
-                }
-                let prevOK: Bool
-                if let p = lastHashStart {
-                    prevOK = equal(buf, env.prevStart, buf, p)
-                } else {
-                    prevOK = equal(buf, env.prevStart, LineCodec.zeroHash)
-                }
-                if !prevOK {
-                    if !LineCodec.isLowerHex(buf, env.prevStart, 64) { return fail("prev is not 64 lowercase hex digits") }
-                    return fail(lineNo == 1 ? "prev of the first line is not 64 zeros (lines deleted from the start?)"
-                                            : "prev does not match the hash of line \(lineNo - 1) (line deleted, replaced or reordered?)")
-                }
-
-                guard let time = Timestamp.parse(env.time) else { return fail("invalid time \"\(env.time)\"") }
-                let body: EventBody
-                do throws(LineCodec.BodyFailure) {
-                    body = try LineCodec.decodeBody(buf, env)
-                } catch {
-                    switch error {
-                    case .unknownType(let t): return fail("unknown event type \"\(t)\"")
-                    case .badPayload(let m):
-                        let t = String(decoding: slice(buf, env.typeRange.lowerBound, env.typeRange.upperBound), as: UTF8.self)
-                        return fail("invalid \(t) payload: \(m)")
-                    }
-                }
-                let event = JournalEvent(seq: env.seq, time: time, actor: env.actor, body: body)
-                do throws(ReduceError) {
-                    try state.apply(event)
-                } catch {
-                    return fail("rejected by the reducer: \(error.message)")
-                }
-                events.append(event)
-                if lineNo == 1 {
-                    let h = String(decoding: slice(buf, env.hashStart, env.hashStart + 64), as: UTF8.self)
-                    firstHash = h
-                }
-                if lineNo == headSeq {
-                    headLineHash = String(decoding: slice(buf, env.hashStart, env.hashStart + 64), as: UTF8.self)
-                }
-                lastHashStart = env.hashStart
-                validLength = nl + 1
-                start = nl + 1
-            }
-            return .success(())
-        }
-        if case .failure(let e) = result { throw e }
-
-        let lastHash = lastHashStart.map {
-            String(decoding: bytes[$0..<($0 + 64)], as: UTF8.self)
-        }
-        if let firstHash { state.runID = String(firstHash.prefix(8)) }
-
         var torn: TornTail? = nil
-        if validLength < bytes.count {
-            torn = TornTail(line: lineNo + 1, bytes: bytes.count - validLength, savedTo: nil)
-        }
-
         var warnings: [String] = []
-        switch head {
-        case .missing:
-            if lineNo > 0 {
-                warnings.append("\(join(FileIO.parentPath(path), headName)) is missing: deleted trailing lines cannot be detected")
-            }
-        case .empty:
-            if lineNo > 0 {
-                warnings.append("\(join(FileIO.parentPath(path), headName)) is empty although the journal has \(lineNo) lines: deleted trailing lines cannot be detected")
-            }
-        case .at(let h):
-            if h.seq > lineNo {
-                let missing = h.seq == lineNo + 1 ? "line \(h.seq) deleted" : "lines \(lineNo + 1)–\(h.seq) deleted"
-                throw JournalError(path: path, line: lineNo + 1,
-                                   message: "journal ends at seq \(lineNo) but seq \(h.seq) was acknowledged: \(missing)")
-            }
-            // The acknowledged line must still be the one that was acknowledged.
-            if headLineHash != h.hash {
-                throw JournalError(path: path, line: h.seq,
-                                   message: "hash differs from the acknowledged head record for seq \(h.seq) (line replaced or journal rewritten?)")
-            }
+        switch consumed {
+        case .failure(let e):
+            damage = e
+        case .success(let n):
+            validLength = n
+            do throws(JournalError) { warnings = try chain.checkHead(head) } catch { damage = error }
         }
-
-        let replay = Replay(state: state, events: events, lastHash: lastHash, tornTail: torn, lineCount: lineNo, warnings: warnings)
-        return Verified(replay: replay, validLength: validLength)
+        if damage == nil, validLength < bytes.count {
+            torn = TornTail(line: chain.lineCount + 1, bytes: bytes.count - validLength, savedTo: nil)
+        }
+        if damage != nil { warnings = [] }
+        let replay = Replay(state: chain.state, events: events, lastHash: chain.lastHashString, tornTail: torn,
+                            lineCount: chain.lineCount, warnings: warnings)
+        return (Verified(replay: replay, validLength: validLength), damage)
     }
 
     static let closingBrace: [UInt8] = [UInt8(ascii: "}")]

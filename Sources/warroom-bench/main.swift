@@ -152,3 +152,81 @@ let initTimes = time(20) {
 line("console state for 10,000 items (first screen)", "median \(ms(percentile(initTimes, 0.5)))", goal: "")
 let contactTimes = time(20) { _ = parsed.contacts }
 line("  of which: contacts", "median \(ms(percentile(contactTimes, 0.5)))", goal: "")
+
+// 5. A follower after one appended entry on a 100,000-event journal: the incremental tail reader vs a full replay.
+func benchFollowerTail(base: String, items: [Item]) {
+    do {
+        let dir = base + "/tail"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var out = ""
+        out.reserveCapacity(30_000_000)
+        var prev: String?
+        for seq in 1...100_000 {
+            let time = Timestamp.iso8601(1_795_424_400_000 + Int64(seq) * 250)
+            let (type, payload): (String, String)
+            if seq == 1 {
+                (type, payload) = ("run.started", #"{"checklist":"big.md","checklistSHA256":"00","host":"bench","items":10000,"pid":1}"#)
+            } else {
+                (type, payload) = ("item.set", #"{"id":"\#(items[seq % items.count].id)","status":"\#(seq % 2 == 0 ? "done" : "open")"}"#)
+            }
+            let sealed = JournalTestSupport.sealedLine(seq: seq, time: time, actor: "dana", type: type, payload: payload, prev: prev)
+            out += sealed.line
+            prev = sealed.hash
+        }
+        try out.write(toFile: Journal.path(in: dir), atomically: false, encoding: .utf8)
+        let writer = try JournalWriter.open(stateDir: dir, actor: "bench", now: 0)
+        defer { writer.close() }
+        let (tail, _) = try JournalTail.open(stateDir: dir)
+        var next = 100_001
+        func appendOne() throws {
+            let id = items[next % items.count].id
+            let status: ItemStatus = writer.state.record(id)?.status == .done ? .open : .done
+            try writer.append(.itemSet(ItemSet(id: id, status: status)), actor: "bench", time: 1_795_424_400_000 + Int64(next) * 250)
+            next += 1
+        }
+        // As `warroom follow` uses it: the console keeps the state it was handed, so the next event's reducer step
+        // copies the shared RunState (O(events)).
+        var tailTimes: [UInt64] = []
+        var held = tail.state
+        for _ in 0..<50 {
+            try appendOne()
+            let t = nowNS()
+            let new = try tail.poll()
+            held = tail.state
+            tailTimes.append(nowNS() - t)
+            precondition(new.count == 1 && held.lastSeq == next - 1, "tail missed an append")
+        }
+        held = RunState()
+        // The reader alone (nobody else holds its state): what the tail itself costs.
+        var soloTimes: [UInt64] = []
+        for _ in 0..<50 {
+            try appendOne()
+            let t = nowNS()
+            let new = try tail.poll()
+            soloTimes.append(nowNS() - t)
+            precondition(new.count == 1 && tail.lineCount == next - 1, "tail missed an append")
+        }
+        var idleTimes: [UInt64] = []
+        for _ in 0..<50 {
+            let t = nowNS()
+            let new = try tail.poll()
+            idleTimes.append(nowNS() - t)
+            precondition(new.isEmpty, "nothing was appended")
+        }
+        var fullTimes: [UInt64] = []
+        for _ in 0..<5 {
+            try appendOne()
+            let t = nowNS()
+            let r = try Journal.replay(stateDir: dir)
+            fullTimes.append(nowNS() - t)
+            precondition(r.state.lastSeq == next - 1, "replay missed an append")
+        }
+        line("follower, 1 append on 100,000 events: tail", "median \(ms(percentile(tailTimes, 0.5))), max \(ms(tailTimes.max()!))", goal: "goal ≤ 5 ms")
+        line("  of which the tail alone (state not shared)", "median \(ms(percentile(soloTimes, 0.5))), max \(ms(soloTimes.max()!))", goal: "")
+        line("  a look with nothing appended", "median \(ms(percentile(idleTimes, 0.5))), max \(ms(idleTimes.max()!))", goal: "")
+        line("  same, full replay (what follow did before)", "median \(ms(percentile(fullTimes, 0.5))), max \(ms(fullTimes.max()!))", goal: "")
+    } catch {
+        print("follower tail benchmark failed: \(error)")
+    }
+}
+benchFollowerTail(base: base, items: parsed.items)
