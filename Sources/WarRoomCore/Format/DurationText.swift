@@ -72,3 +72,33 @@ extension DurationText {
         return "\(t / 3600)h\((t % 3600) / 60 < 10 ? "0" : "")\((t % 3600) / 60)m"
     }
 }
+
+extension DurationText {
+    /// `0 s`, `42 s`, `10 min`, `4 min 12 s`, `2 h`, `1 h 5 min`: floored, in words' units; negatives show as `0 s`.
+    public static func spoken(_ ms: Millis) -> String {
+        let total = max(0, ms) / 1000
+        if total < 60 { return "\(total) s" }
+        if total < 3600 {
+            let m = total / 60, s = total % 60
+            return s == 0 ? "\(m) min" : "\(m) min \(s) s"
+        }
+        let h = total / 3600, m = (total % 3600) / 60
+        return m == 0 ? "\(h) h" : "\(h) h \(m) min"
+    }
+
+    /// `2 h`, `90 min`, `30 s`, `250 ms`: exact, in the largest unit that divides it (thresholds as configured).
+    public static func exactUnit(_ ms: Millis) -> String {
+        if ms % 3_600_000 == 0 { return "\(ms / 3_600_000) h" }
+        if ms % 60_000 == 0 { return "\(ms / 60_000) min" }
+        if ms % 1000 == 0 { return "\(ms / 1000) s" }
+        return "\(ms) ms"
+    }
+
+    /// `2 s`, `0.5 s`, `1.3 s` (to the tenth, rounded), `40 ms` below 0.05 s: timeouts and intervals in messages.
+    public static func seconds(_ ms: Millis) -> String {
+        if ms % 1_000 == 0 { return "\(ms / 1_000) s" }
+        let tenths = (ms + 50) / 100
+        if tenths == 0 { return "\(ms) ms" }
+        return "\(tenths / 10).\(tenths % 10) s"
+    }
+}

@@ -9,6 +9,21 @@ public enum Timestamp {
         return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(hh, 2)):\(pad(mm, 2)):\(pad(ss, 2)).\(pad(milli, 3))Z"
     }
 
+    /// `09:00:00`: the time of day, UTC (for table cells and "at …" in messages).
+    public static func hms(_ ms: Millis) -> String {
+        let secOfDay = floorDivMod(floorDivMod(ms, 1000).0, 86_400).1
+        return "\(pad(secOfDay / 3600, 2)):\(pad((secOfDay % 3600) / 60, 2)):\(pad(secOfDay % 60, 2))"
+    }
+
+    /// `09:00`: the time of day to the minute, UTC.
+    public static func hm(_ ms: Millis) -> String { String(hms(ms).prefix(5)) }
+
+    /// `2026-11-23 09:00:00 UTC`: a date and time for people.
+    public static func long(_ ms: Millis) -> String {
+        let iso = iso8601(ms)
+        return "\(iso.prefix(10)) \(hms(ms)) UTC"
+    }
+
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)`. Returns nil for anything else.
     public static func parse(_ text: String) -> Millis? {
         let s = Array(text.utf8)
