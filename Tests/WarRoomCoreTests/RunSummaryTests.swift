@@ -147,6 +147,10 @@ import Testing
         #expect(s.orphans.map(\.id) == ["T9"] && s.orphans.first?.record?.actor == "lee")
         #expect(s.changes.map(\.item) == ["T9", "T3", "T3"] && s.changes.last?.undo == true)
         #expect(s.items[2].status == .open && s.items[2].record == nil)
+        // Equatable, so a console can redraw only when the summary changed.
+        #expect(summary(e.state) == s)
+        try e.add(.itemSet(ItemSet(id: "T2", status: .done)), at: Self.t0 + 2)
+        #expect(summary(e.state) != s)
     }
 
     @Test func unreadSLOs() {

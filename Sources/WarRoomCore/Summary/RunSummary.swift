@@ -5,7 +5,7 @@
 ///
 /// What a header needs is in `header` (driver, ramp percent and step, the gate's one-line verdict, checklist
 /// progress); the rest is the detail the status and report commands lay out.
-public struct RunSummary: Sendable {
+public struct RunSummary: Sendable, Equatable {
     // MARK: The run
 
     /// The service the config names.
