@@ -260,6 +260,30 @@ import WarRoomStore
         #expect((criteria["verdictChanges"] as? [Any])?.count == 3)
     }
 
+    /// `status` renders the same run summary as `report`: the ramp line, what is still tripped, every decision.
+    @Test func statusOfARolledBackRun() throws {
+        let run = try recordRollback()
+        let text = try warroom(["status", "--config", run.config, "--state", run.state])
+        #expect(text.status == 0, "\(text.err)")
+        let lines = text.out.split(separator: "\n").map(String.init)
+        #expect(lines.contains("Ramp 0 % · BLOCKED · rolled back · tracker only"))
+        #expect(lines.contains("  - Security incident tripped"))
+        #expect(lines.contains("TRIPPED: Security incident since 2026-11-23T09:45:30.000Z by sun-hee — WAF flags a card-testing burst on /v2/tender"))
+        #expect(lines.contains("  2026-11-23T09:27:00.000Z  dana         GO        10 → 25 %  READY · hook ok (exit 0) — clean window at 10 %"))
+        #expect(lines.contains("  2026-11-23T09:47:00.000Z  dana         ROLLBACK  25 → 0 %  BLOCKED · hook ok (exit 0) — error-rate breach and a live WAF alert"))
+        #expect(lines.contains("  2026-11-23T10:02:30.000Z  sun-hee      VERIFIED  0 → 0 %  BLOCKED — canary at 0 rps; error rate back to baseline"))
+
+        let json = try warroom(["status", "--config", run.config, "--state", run.state, "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any])
+        let ramp = try #require(object["ramp"] as? [String: Any])
+        #expect(ramp["verdict"] as? String == "BLOCKED" && ramp["rolledBack"] as? Bool == true && ramp["step"] == nil)
+        #expect(ramp["unmet"] as? [String] == ["Security incident tripped"])
+        let decisions = try #require(object["decisions"] as? [[String: Any]])
+        #expect(decisions.map { $0["kind"] as? String } == ["go", "go", "rollback", "verified"])
+        #expect(decisions.map { $0["hook"] as? String } == ["ok (exit 0)", "ok (exit 0)", "ok (exit 0)", nil])
+        #expect((object["tripped"] as? [[String: Any]])?.map { $0["name"] as? String } == ["Security incident"])
+    }
+
     @Test func overrideListsWhatItOverrode() throws {
         let run = try recordOverride()
         // No config: the plan and targets come from the checklist, and times count from the run's start.

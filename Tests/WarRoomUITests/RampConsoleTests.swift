@@ -176,6 +176,17 @@ func merge(_ s: inout ConsoleState, _ body: EventBody, actor: String = "dana") t
         #expect(s.mode == .normal, "an automatic decision asks nobody for a reason")
     }
 
+    @Test func aLateAcknowledgementNeverWipesARefusalTypedAfterIt() throws {
+        var s = rampState(apply: false)
+        let go = press(&s, .char("g"))       // asked for, not yet saved
+        #expect(press(&s, .char("g")).isEmpty)
+        #expect(s.message?.text.contains("still being saved") == true)
+        try journal(&s, go)                  // the first GO's acknowledgement arrives
+        #expect(s.message?.text.contains("still being saved") == true, "the refusal stays up")
+        try merge(&s, .itemSet(ItemSet(id: "T10", status: .done)), actor: "lee")
+        #expect(s.message?.text.hasPrefix("lee: saved: T10 done") == true, "another writer's news always shows")
+    }
+
     @Test func followerKeysAnswerWhoIsDriving() {
         var s = rampState(driving: false)
         #expect(press(&s, .char("g")).isEmpty)

@@ -178,19 +178,19 @@ public struct ConsoleState: Sendable {
         let commands = engine.reduce(action)
         recomputeProgress()
         var effects: [ConsoleEffect] = []
-        var fromKey = false
-        if case .intent = action { fromKey = true }
+        var acknowledgement = false
+        if case .appended = action { acknowledgement = true }
         for c in commands {
-            if case .show(let n) = c { show(n, arriving: !fromKey) } else { effects.append(.command(c)) }
+            if case .show(let n) = c { show(n, acknowledging: acknowledgement) } else { effects.append(.command(c)) }
         }
         return effects
     }
 
-    /// `arriving`: the notice comes from something that arrived (an acknowledgement, a merge), not from a key.
-    mutating func show(_ n: Notice, arriving: Bool = false) {
-        // An acknowledgement arrives after the keys typed meanwhile: its "saved" must not wipe the warning a later key
-        // just raised (a refusal), which still has seconds to live.
-        if arriving, n.level == .info, let m = message, m.level != .info, let until = m.until, until > now { return }
+    /// `acknowledging`: the notice answers one of our own appends.
+    mutating func show(_ n: Notice, acknowledging: Bool = false) {
+        // The journal's acknowledgement arrives after the keys typed meanwhile: its "saved" must not wipe the warning a
+        // later key just raised (a refusal), which still has seconds to live. Other writers' news always shows.
+        if acknowledging, n.level == .info, let m = message, m.level != .info, let until = m.until, until > now { return }
         message = Message(text: n.text, level: n.level,
                           until: n.sticky ? nil : now + (n.level == .info ? 5_000 : 8_000))
     }

@@ -1,0 +1,309 @@
+import Foundation
+import WarRoomCore
+
+/// `warroom report`: the run summary as GitHub Markdown (summary, decisions, criteria, rollback timings, checklist,
+/// sign-offs, journal).
+struct ReportMarkdown {
+    let s: RunSummary
+    private var out: [String] = []
+
+    static func render(_ s: RunSummary) -> String {
+        var r = ReportMarkdown(s: s)
+        r.header()
+        r.summaryTable()
+        r.decisions()
+        r.criteria()
+        r.rollback()
+        r.checklist()
+        r.signOffs()
+        r.journal()
+        while r.out.last == "" { r.out.removeLast() }
+        return r.out.joined(separator: "\n") + "\n"
+    }
+
+    private init(s: RunSummary) { self.s = s }
+
+    private mutating func add(_ lines: String...) { out.append(contentsOf: lines) }
+
+    /// `T+00:12:30` on the run's mission clock.
+    private func t(_ ms: Millis) -> String { s.missionTime(ms) }
+
+    private mutating func header() {
+        add("# Go-live report: \(inline(s.service))", "")
+        if let d = s.journal.damage {
+            add("> [!CAUTION]",
+                "> **The journal is damaged** — \(inline(d.message)) (line \(d.line.map(String.init) ?? "?")).",
+                "> This report shows only the \(entries) before the damage; nothing after it could be read.",
+                "")
+        }
+    }
+
+    private var entries: String { NumberText.counted(s.journal.lines, "entry", "entries") }
+
+    private mutating func summaryTable() {
+        var rows: [(String, String)] = [("Service", cell(s.service))]
+        if let start = s.start, let id = start.id { rows.append(("Run", "`\(id)`, started by \(cell(start.by))")) }
+        if let t0 = s.t0 { rows.append(("T0", Timestamp.long(t0))) }
+        if let start = s.start { rows.append(("Start", "\(Timestamp.long(start.at)) (\(t(start.at)))")) }
+        if let e = s.lastEntry { rows.append(("Last entry", "\(Timestamp.long(e)) (\(t(e)))")) }
+        if let d = s.durationMs { rows.append(("Duration", DurationText.clockish(d))) }
+        let steps = s.ramp.steps
+        let plan = steps.isEmpty ? "no ramp plan" : "plan " + steps.map(String.init).joined(separator: " → ") + " %"
+        let step = s.ramp.step.map { "step \($0)/\(steps.count), " } ?? ""
+        rows.append(("Ramp", "\(s.ramp.percent) % (\(step)\(plan))"))
+        rows.append(("Outcome", Self.outcomeIcon(s.outcome) + " **\(cell(s.outcome.text))**"
+                     + s.outcome.notes.map { "<br>⚠ " + cell($0) }.joined()))
+        if !s.decisions.isEmpty {
+            let kinds = DecisionKind.allCases.compactMap { k in s.decisionCounts[k].map { "\($0) \(k.label)" } }
+            rows.append(("Decisions", kinds.joined(separator: ", ")))
+        }
+        let names = s.criterionEvents.filter(\.trip).map(\.change.name).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        if !names.isEmpty {
+            rows.append(("Tripped", names.map { "⚠ " + cell($0) }.joined(separator: "<br>")
+                         + (s.tripped.isEmpty ? "" : "<br>still tripped: " + s.tripped.map { cell($0.name) }.joined(separator: ", "))))
+        }
+        rows.append(("Checklist", "\(s.total.complete)/\(s.total.items) complete: " + Self.counts(s.total)))
+        rows.append(("Journal", journalLine(short: true)))
+        add("| | |", "|---|---|")
+        for (k, v) in rows { add("| **\(k)** | \(v) |") }
+        let clockNote = s.t0 != nil ? "T0" : "the run's start (no t0 configured)"
+        add("", "Times (T) are relative to \(clockNote), in UTC.", "")
+    }
+
+    private mutating func decisions() {
+        add("## Decisions", "")
+        guard !s.decisions.isEmpty else { return add("No ramp decision was taken.", "") }
+        add("| T | Time | By | Decision | Ramp | Gate | Hook | Reason | Snapshot |",
+            "|---|---|---|---|---|---|---|---|---|")
+        for d in s.decisions {
+            let kind = d.kind == .override || d.kind == .rollback ? "**\(d.kind.label)**" : d.kind.label
+            let ramp: String
+            switch d.kind {
+            case .nogo: ramp = "hold \(d.from) %"
+            case .verified: ramp = "\(d.to) %"
+            default: ramp = "\(d.from) → \(d.to) %"
+            }
+            var gate = cell(d.verdict)
+            if !d.unmet.isEmpty {
+                let label = d.kind == .override ? "**overrode:**" : "unmet:"
+                gate += "<br>\(label)" + d.unmet.map { "<br>• " + cell($0) }.joined()
+            }
+            var hook = "—"
+            if let h = d.hook {
+                let took = h.durationMs.map { " · \(DurationText.clockish($0))" } ?? ""
+                switch h.status {
+                case .ok: hook = "✓ \(cell(h.summary ?? "ok"))\(took)"
+                case .failed: hook = "✗ **\(cell(h.summary ?? "failed"))**\(took)"
+                case .running: hook = "⏳ running"
+                }
+            }
+            if !d.applied, d.hook?.status == .failed { hook += "<br>not applied" }
+            add("| \(t(d.time)) | \(Timestamp.hms(d.time)) | \(cell(d.actor)) | \(kind) | \(ramp) | \(gate) | \(hook) | "
+                + "\(d.reason.map(MarkdownText.cell) ?? "—") | \(Self.snapshot(d.gauges, d.lights)) |")
+        }
+        add("")
+    }
+
+    private mutating func criteria() {
+        add("## Rollback criteria", "")
+        if s.criterionEvents.isEmpty {
+            add(s.criteria.isEmpty ? "No rollback criteria configured; none tripped."
+                : "None of the \(s.criteria.count) criteria tripped: " + s.criteria.map(MarkdownText.inline).joined(separator: ", ") + ".", "")
+        } else {
+            add("| T | Time | Event | Criterion | By | Reason | Detail |", "|---|---|---|---|---|---|---|")
+            for e in s.criterionEvents {
+                let ev = e.trip ? "⚠ **TRIPPED**" : "cleared"
+                add("| \(t(e.time)) | \(Timestamp.hms(e.time)) | \(ev) | \(cell(e.change.name)) | \(cell(e.actor)) | "
+                    + "\(e.change.reason.map(MarkdownText.cell) ?? "—") | \(e.change.detail.map(MarkdownText.cell) ?? "—") |")
+            }
+            add("")
+            if !s.tripped.isEmpty {
+                add("Still tripped at the last entry: " + s.tripped.map { "**\(inline($0.name))**" }.joined(separator: ", ") + ".", "")
+            }
+        }
+        guard !s.verdictChanges.isEmpty else { return }
+        add("**Telemetry verdict changes** (\(s.verdictChanges.count)):", "")
+        add("| Signal | Changes |", "|---|---|")
+        var order: [String] = []
+        var byName: [String: [RunSummary.VerdictEvent]] = [:]
+        for v in s.verdictChanges {
+            let key = v.change.subject + "\u{0}" + v.change.name
+            if byName[key] == nil { order.append(key) }
+            byName[key, default: []].append(v)
+        }
+        for key in order {
+            let list = byName[key] ?? []
+            guard let first = list.first?.change else { continue }
+            let what = first.subject == "slo" ? "SLO" : first.subject == "light" ? "criterion" : first.subject
+            let path = "`\(code(first.from))`" + list.map { " → `\(code($0.change.to))` \(t($0.time))" }.joined()
+            add("| \(cell(first.name)) (\(cell(what))) | \(path) |")
+        }
+        add("")
+    }
+
+    private mutating func rollback() {
+        add("## Rollback", "")
+        guard let r = s.rollback else { return add("No rollback in this run.", "") }
+        var steps: [String] = []
+        if let tripped = r.trippedAt { steps.append("First trip \(t(tripped))") }
+        steps.append((steps.isEmpty ? "Decided" : "decided") + " \(t(r.decidedAt)) by \(inline(r.actor))" + (r.reason.map { " (“\(inline($0))”)" } ?? ""))
+        if let e = r.executedAt { steps.append("traffic at 0 % \(t(e))") }
+        if let f = r.failed { steps.append("**hook failed: \(inline(f))**") }
+        steps.append(r.verifiedAt.map { "verified \(t($0)) by \(inline(r.verifiedBy ?? "?"))" } ?? "not verified")
+        add(steps.joined(separator: " · "), "")
+        add("| Phase | Took | Target | Result |", "|---|---|---|---|")
+        for p in r.phases {
+            let label: String
+            switch p.name {
+            case .decide: label = "Decide (first trip → ROLLBACK)"
+            case .execute: label = "Execute (ROLLBACK → 0 %)"
+            case .verify: label = "Verify (0 % → VERIFIED)"
+            }
+            let result: String
+            switch p.result {
+            case .within: result = "✓ within"
+            case .over: result = "✗ **over** by \(DurationText.clockish((p.ms ?? 0) - (p.targetMs ?? 0)))"
+            case .noTarget: result = "no target"
+            case .notMeasured: result = "— not measured"
+            }
+            add("| \(label) | \(p.ms.map(DurationText.clockish) ?? "—") | \(p.targetMs.map(DurationText.format) ?? "—") | \(result) |")
+        }
+        add("")
+    }
+
+    private mutating func checklist() {
+        add("## Checklist", "")
+        var head = "**\(s.total.complete)/\(s.total.items) complete** — \(Self.counts(s.total))."
+        if s.checklistChanged { head += " ⚠ The checklist file changed since the run started." }
+        add(head, "")
+        add("| Section | Done | Skipped | Blocked | Open | Complete |", "|---|--:|--:|--:|--:|--:|")
+        for part in s.parts {
+            let p = part.progress
+            add("| \(cell(part.title)) | \(p.done) | \(p.skipped) | \(p.blocked) | \(p.open) | \(p.complete)/\(p.items) |")
+        }
+        add("")
+        let held = s.items.filter { $0.status == .skipped || $0.status == .blocked }
+        if !held.isEmpty {
+            add("**Skipped and blocked:**", "")
+            add("| Item | Status | Reason | By | T |", "|---|---|---|---|---|")
+            for i in held {
+                add("| \(label(i)) | \(i.status == .blocked ? "**blocked**" : "skipped") | "
+                    + "\(i.record?.reason.map(MarkdownText.cell) ?? "—") | \(i.record.map { cell($0.actor) } ?? "—") | \(i.record.map { t($0.time) } ?? "—") |")
+            }
+            add("")
+        }
+        for part in s.parts {
+            let done = part.items.map { s.items[$0] }.filter { $0.status != .open }
+            let open = part.items.map { s.items[$0] }.filter { $0.status == .open }
+            guard !done.isEmpty || !open.isEmpty else { continue }
+            add("<details><summary><b>\(MarkdownText.html(part.title))</b>: \(part.progress.complete)/\(part.progress.items) complete</summary>", "")
+            if !done.isEmpty {
+                add("| Item | Status | By | T |", "|---|---|---|---|")
+                for i in done {
+                    let status: String
+                    switch i.status {
+                    case .done: status = "✓ done"
+                    case .skipped: status = "skipped"
+                    case .blocked: status = "**blocked**"
+                    case .open: status = "open"
+                    }
+                    let by = i.asWritten ? "checked in the file" : (i.record.map { cell($0.actor) } ?? "—")
+                    add("| \(label(i)) | \(status) | \(by) | \(i.record.map { t($0.time) } ?? "—") |")
+                }
+                add("")
+            }
+            if !open.isEmpty { add("Open: " + open.map { "`\(code($0.taskID ?? $0.id))`" }.joined(separator: ", "), "") }
+            add("</details>", "")
+        }
+        if !s.orphans.isEmpty {
+            add("State recorded for items no longer in the checklist: " + s.orphans.map { "`\(code($0.id))`" }.joined(separator: ", ") + ".", "")
+        }
+    }
+
+    private mutating func signOffs() {
+        add("## Sign-offs", "")
+        guard !s.signOffs.isEmpty else { return add("The checklist has no sign-off or approval items.", "") }
+        add("| Sign-off | Status |", "|---|---|")
+        for i in s.signOffs.map({ s.items[$0] }) {
+            let actor = cell(i.record?.actor ?? "?")
+            let reason = i.record?.reason.map { ": " + cell($0) } ?? ""
+            let status: String
+            switch i.status {
+            case .done where i.asWritten: status = "✓ checked in the checklist file (no journal record)"
+            case .done: status = "✓ signed by \(actor), \(i.record.map { "\(Timestamp.long($0.time)) (\(t($0.time)))" } ?? "")"
+            case .skipped: status = "skipped by \(actor)" + reason
+            case .blocked: status = "**blocked** by \(actor)" + reason
+            case .open: status = "**not signed**"
+            }
+            add("| \(label(i)) | \(status) |")
+        }
+        add("")
+    }
+
+    private mutating func journal() {
+        add("## Journal", "")
+        add(journalLine(short: false), "")
+        if let torn = s.journal.tornTail { add("A torn last line (line \(torn), never acknowledged) was ignored.", "") }
+        for w in s.journal.warnings { add("⚠ " + inline(w), "") }
+    }
+
+    private func journalLine(short: Bool) -> String {
+        let j = s.journal
+        if let d = j.damage {
+            let at = "`\(code((d.file as NSString).lastPathComponent))` line \(d.line.map(String.init) ?? "?")"
+            if short { return "✗ **damaged** at \(at): \(cell(d.message))" }
+            return "✗ **Damaged** at \(at): \(inline(d.message)). The \(entries) before it verified"
+                + (j.lastHash.map { " (last good hash `\($0.prefix(12))`)" } ?? "")
+                + "; this report stops there. `warroom verify` reports the same line."
+        }
+        let head = j.lastHash.map { ", head `\($0.prefix(12))`" } ?? ""
+        if short { return "✓ chain intact: \(j.lines) entries\(head)" }
+        return "✓ Chain intact: \(j.lines) entries" + (s.start?.id.map { ", run `\($0)`" } ?? "") + head
+            + " (`\(code(j.path))`, checked as `warroom verify` does)."
+    }
+
+    // MARK: Pieces
+
+    static func outcomeIcon(_ o: RunSummary.Outcome) -> String {
+        switch o.state {
+        case .completed: "✅"
+        case .rolledBack: o.verified == true ? "⏪" : "⚠️"
+        case .inProgress: "🚧"
+        case .notStarted: "⏸"
+        }
+    }
+
+    static func counts(_ p: ChecklistProgress) -> String {
+        "\(p.done) done, \(p.skipped) skipped, \(p.blocked) blocked, \(p.open) open"
+    }
+
+    /// A decision's snapshot: what was not OK, each with its detail, then how many were.
+    static func snapshot(_ gauges: [SnapshotEntry], _ lights: [SnapshotEntry]) -> String {
+        if gauges.isEmpty, lights.isEmpty { return "—" }
+        let cell = MarkdownText.cell
+        var lines: [String] = []
+        var okGauges = 0, okLights = 0
+        for g in gauges {
+            if g.state == "ok" || g.state == "unbound" { okGauges += 1; continue }
+            lines.append("**\(cell(g.name))** \(cell(g.state.uppercased()))" + (g.detail.map { " (\(cell($0)))" } ?? ""))
+        }
+        for l in lights {
+            if l.state == "ok" { okLights += 1; continue }
+            let detail = l.detail.map { " (\(cell($0)))" } ?? ""
+            lines.append(l.state == "tripped" ? "⚠ **\(cell(l.name)) tripped**\(detail)" : "\(cell(l.name)): \(cell(l.state))\(detail)")
+        }
+        var ok: [String] = []
+        if okGauges > 0 { ok.append(NumberText.counted(okGauges, "SLO", "SLOs")) }
+        if okLights > 0 { ok.append(NumberText.counted(okLights, "criterion", "criteria")) }
+        if !ok.isEmpty { lines.append("✓ \(ok.joined(separator: ", ")) ok") }
+        return lines.joined(separator: "<br>")
+    }
+
+    private func label(_ i: RunSummary.ItemSummary) -> String {
+        (i.taskID.map { "`\(code($0))` " } ?? "") + cell(i.displayTitle)
+    }
+
+    private func cell(_ t: String) -> String { MarkdownText.cell(t) }
+    private func inline(_ t: String) -> String { MarkdownText.inline(t) }
+    private func code(_ t: String) -> String { MarkdownText.code(t) }
+}
