@@ -150,7 +150,7 @@ struct Painter {
         let strong = Style(.title, [.reverse, .bold])
         buffer.fill(rect, Cell(" ", bar))
         let sep = glyphs.separator
-        let wall = String(Timestamp.iso8601(s.now).dropFirst(11).prefix(8)) + " UTC"
+        let wall = Timestamp.hms(s.now) + " UTC"
         let mission: String
         if let t0 = s.config.t0 {
             mission = Timestamp.clock(s.now - t0, signed: true)
@@ -160,7 +160,7 @@ struct Painter {
             mission = "no run yet"
         }
         let badge = s.config.driving ? (s.config.demo ? " DEMO · DRIVING " : " DRIVING ", Style(.ok, [.reverse, .bold]))
-            : (" READ-ONLY\(s.config.driver.map { " · \($0) drives" } ?? "") ", Style(.warn, [.reverse, .bold]))
+            : (" READ-ONLY\(s.engine.driver.map { " · \($0) drives" } ?? "") ", Style(.warn, [.reverse, .bold]))
         var viewText = ""
         var viewStyle = bar
         if !s.config.driving, s.config.badge == nil {
@@ -504,7 +504,7 @@ struct Painter {
             guard y < inner.maxY else { break }
             let when: String
             if let t0 = s.config.t0 { when = Timestamp.clock(d.time - t0, signed: true) } else {
-                when = String(Timestamp.iso8601(d.time).dropFirst(11).prefix(8))
+                when = Timestamp.hms(d.time)
             }
             let kindStyle: Style = {
                 switch d.kind {
@@ -556,7 +556,7 @@ struct Painter {
     mutating func checklist(_ s: ConsoleState, _ layout: Layout) {
         let rect = layout.checklist
         let total = s.total
-        let pct = total.items == 0 ? 0 : total.complete * 100 / total.items
+        let pct = NumberText.percent(total.complete, of: total.items)
         var right = "\(total.complete)/\(total.items) \(pct)%"
         if total.blocked > 0 { right += " · \(total.blocked) blocked" }
         let position = s.rows.isEmpty ? nil : "\(s.cursor + 1)/\(s.rows.count)"
@@ -598,7 +598,7 @@ struct Painter {
                 x += put(glyph + " ", x: x, y: y, max: inner.maxX - x, style: gstyle)
                 var who = ""
                 if wide, let rec = s.run.record(item.id) {
-                    who = "\(rec.actor) \(Timestamp.iso8601(rec.time).dropFirst(11).prefix(5))"
+                    who = "\(rec.actor) \(Timestamp.hm(rec.time))"
                 }
                 let ww = who.isEmpty ? 0 : DisplayWidth.of(who) + 2
                 if let t = item.taskID { x += put(t + " ", x: x, y: y, max: inner.maxX - x - ww, style: Style(.muted)) }
@@ -634,7 +634,7 @@ struct Painter {
             var first = "\(item.id) · line \(item.line)"
             if let g = item.group { first += " · \(g)" }
             if let rec = s.run.record(item.id) {
-                first += " · \(rec.status.rawValue) by \(rec.actor) at \(Timestamp.iso8601(rec.time).dropFirst(11).prefix(8))Z"
+                first += " · \(rec.status.rawValue) by \(rec.actor) at \(Timestamp.hms(rec.time))Z"
             } else {
                 first += item.checked ? " · done as written in the checklist" : " · open"
             }

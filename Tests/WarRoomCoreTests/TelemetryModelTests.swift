@@ -525,7 +525,7 @@ private func formatNumberWidth(_ v: Double) -> Int { formatValue(v, unit: nil).c
         (7_200_000, "2 h"), (3_900_000, "1 h 5 min"), (-5, "0 s"),
     ])
     func durations(ms: Int64, expected: String) {
-        #expect(formatDuration(ms) == expected)
+        #expect(DurationText.spoken(ms) == expected)
     }
 
     @Test func snapshotsAndChangesEncode() throws {

@@ -3,6 +3,14 @@
 extension Engine {
     public var hasRamp: Bool { !config.plan.steps.isEmpty }
 
+    /// Who drives the run, as the run summary reads it from the journal; for a follower, the driver named at start
+    /// when the journal names none yet.
+    public var driver: String? {
+        if let d = RunSummary.driver(of: run) { return d }
+        if case .follower(let d) = session.role { return d }
+        return nil
+    }
+
     // MARK: Signals and the gate
 
     /// Rollback criteria as the gates see them: tripped in the journal (manual, or latched by telemetry), or
@@ -63,7 +71,7 @@ extension Engine {
     public func refusal(_ kind: IntentKind) -> Notice? {
         switch session.role {
         case .driver: break
-        case .follower(let driver): return Notice("read-only — \(driver ?? "another console") is driving", .warn)
+        case .follower: return Notice("read-only — \(driver ?? "another console") is driving", .warn)
         case .replay(let badge): return Notice("\(badge): read-only", .warn)
         }
         if kind != .write, !hasRamp {

@@ -105,7 +105,7 @@ public struct TelemetryView: Sendable, Equatable, Codable {
     /// decision: nothing (the panes say unknown / waiting).
     public static func recorded(in run: RunState) -> TelemetryView {
         guard let d = run.decisions.last else { return TelemetryView() }
-        let when = "as recorded with \(d.kind.label) (seq \(d.seq), \(Timestamp.iso8601(d.time).dropFirst(11).prefix(8)))"
+        let when = "as recorded with \(d.kind.label) (seq \(d.seq), \(Timestamp.hms(d.time)))"
         let gauges = d.decision.gauges.map { g in
             Gauge(name: g.name, status: SignalState(rawValue: g.state) ?? .unknown, value: g.detail ?? "", objective: "",
                   detail: "\(g.detail.map { "\($0) " } ?? "")\(when)", history: [])

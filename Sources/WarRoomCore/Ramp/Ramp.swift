@@ -313,7 +313,7 @@ public enum Gates {
         if run.percent > 0, let start = run.windowStart {
             let end = start + plan.hold(at: run.percent)
             if now < end {
-                waits.append("observation window at \(run.percent) % ends \(Timestamp.iso8601(end).dropFirst(11).prefix(8))Z")
+                waits.append("observation window at \(run.percent) % ends \(Timestamp.hms(end))Z")
                 until = end
             }
         }

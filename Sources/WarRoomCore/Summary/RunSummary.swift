@@ -83,6 +83,14 @@ public struct RunSummary: Sendable, Equatable {
     ///   - checklistSHA256: the SHA-256 (hex) of the checklist's bytes, to tell whether it changed since the start.
     ///   - journal: facts about the journal file (`JournalFacts.none` when there is none).
     ///   - slos: the SLOs as the gate should see them; `unread(_:detail:)` for a caller that does not poll.
+    /// Who drives `run` (see `driver`): the rule the follower's header uses too.
+    public static func driver(of run: RunState) -> String? {
+        let lastDriverEvent = max(run.decisions.last?.seq ?? 0, run.lightHistory.last?.seq ?? 0)
+        if lastDriverEvent == 0 { return run.startedBy }
+        if run.decisions.last?.seq == lastDriverEvent { return run.decisions.last?.actor }
+        return run.lightHistory.last?.actor
+    }
+
     public init(config: RunConfig, checklist c: Checklist, checklistSHA256: String, run: RunState, journal: JournalFacts,
                 slos: [GateSignal], now: Millis) {
         self.now = now
@@ -116,14 +124,7 @@ public struct RunSummary: Sendable, Equatable {
         }
         verdictChanges = run.verdictChanges.map { VerdictEvent(seq: $0.seq, time: $0.time, change: $0.change) }
         rollback = run.rollback.map { Rollback($0, run: run, targets: config.plan.targets) }
-        let lastDriverEvent = max(run.decisions.last?.seq ?? 0, run.lightHistory.last?.seq ?? 0)
-        if lastDriverEvent == 0 {
-            driver = run.startedBy
-        } else if run.decisions.last?.seq == lastDriverEvent {
-            driver = run.decisions.last?.actor
-        } else {
-            driver = run.lightHistory.last?.actor
-        }
+        driver = Self.driver(of: run)
 
         checklistPath = c.path
         checklistTitle = c.title

@@ -311,7 +311,7 @@ public struct Gauge: Sendable {
         let v = formatValue(last, unit: spec.unit)
         let age = telemetrySub(now, at)
         if age > graceMs {
-            return "stale \(formatDuration(age)) (last \(v)\(problem.map { "; \($0)" } ?? ""))"
+            return "stale \(DurationText.spoken(age)) (last \(v)\(problem.map { "; \($0)" } ?? ""))"
         }
         if let problem { return "\(v) (\(problem))" }
         return v
@@ -524,7 +524,7 @@ public struct LightMonitor: Sendable {
                     if trip == nil, held >= max(0, forMs) {
                         let cond = condition.description(unit: spec.unit)
                         let detail = forMs > 0
-                            ? "\(formatValue(x, unit: spec.unit)) (\(cond) for \(formatDuration(held)))"
+                            ? "\(formatValue(x, unit: spec.unit)) (\(cond) for \(DurationText.spoken(held)))"
                             : "\(formatValue(x, unit: spec.unit)) (\(cond))"
                         trip = Trip(since: at, detail: detail)
                     }
@@ -638,7 +638,7 @@ public struct LightMonitor: Sendable {
             let value = lastValue.map { formatValue($0, unit: spec.unit) } ?? "?"
             var cond = ""
             if case .metric(let c, _) = spec.kind { cond = " (\(c.description(unit: spec.unit)))" }
-            detail = left > 0 ? "\(value)\(cond), trips in \(formatDuration(left))" : "\(value)\(cond), trips on the next reading that holds"
+            detail = left > 0 ? "\(value)\(cond), trips in \(DurationText.spoken(left))" : "\(value)\(cond), trips on the next reading that holds"
         case .tripped(let start, let d):
             since = start
             if let blind = blindReason(now: now) { detail = "\(d); now blind: \(blind)" } else { detail = d }
@@ -654,7 +654,7 @@ public struct LightMonitor: Sendable {
         if let problem { return .blind(since: problem.since, reason: problem.reason) }
         guard let last = lastObservedAt else { return .blind(since: startedAt ?? now, reason: "no reading yet") }
         if telemetrySub(now, last) > graceMs {
-            return .blind(since: telemetryAdd(last, graceMs), reason: "no reading for over \(formatDuration(graceMs))")
+            return .blind(since: telemetryAdd(last, graceMs), reason: "no reading for over \(DurationText.spoken(graceMs))")
         }
         if case .metric = spec.kind, let windowStart { return .watch(since: windowStart) }
         return .ok
@@ -695,8 +695,8 @@ public struct LightMonitor: Sendable {
             var cond = "", left = ""
             if case .metric(let c, let forMs) = spec.kind {
                 cond = " (\(c.description(unit: spec.unit)))"
-                left = ", trips after \(formatDuration(max(0, forMs)))"
-                if let ms = countdownMs(now: at) { left = ", trips in \(formatDuration(ms))" }
+                left = ", trips after \(DurationText.spoken(max(0, forMs)))"
+                if let ms = countdownMs(now: at) { left = ", trips in \(DurationText.spoken(ms))" }
             }
             detail = "\(value)\(cond)\(left)"
         case .tripped(_, let d): detail = d
@@ -721,18 +721,6 @@ public func formatValue(_ v: Double, unit: String?) -> String {
     let n = formatNumber(v)
     guard v.isFinite, let unit, !unit.isEmpty else { return n }
     return "\(n) \(unit)"
-}
-
-/// A duration, floored: `0 s`, `42 s`, `10 min`, `4 min 12 s`, `2 h`, `1 h 5 min`. Negative durations show as `0 s`.
-public func formatDuration(_ ms: Int64) -> String {
-    let total = max(0, ms) / 1000
-    if total < 60 { return "\(total) s" }
-    if total < 3600 {
-        let m = total / 60, s = total % 60
-        return s == 0 ? "\(m) min" : "\(m) min \(s) s"
-    }
-    let h = total / 3600, m = (total % 3600) / 60
-    return m == 0 ? "\(h) h" : "\(h) h \(m) min"
 }
 
 private func formatNumber(_ v: Double) -> String {
