@@ -50,6 +50,12 @@ struct Check: ParsableCommand {
             writeStderr("warroom: warning: \(Journal.path(in: state)):\(torn.line): cut off a torn last line (\(torn.bytes) bytes, never acknowledged)\(torn.savedTo.map { "; saved to \($0)" } ?? "")")
         }
         do {
+            // The run keeps the checklist's exact bytes: `status`, `report` and `replay` need only the state directory.
+            if writer.state.started == nil || writer.state.started?.checklistSHA256 == loaded.sha256 {
+                do { try ChecklistCopies.keep(loaded.bytes, stateDir: state) } catch {
+                    throw Failure("cannot keep a copy of the checklist in the state directory: \(error)")
+                }
+            }
             if writer.state.started == nil {
                 try writer.append(.runStarted(RunStarted(checklist: checklist, checklistSHA256: loaded.sha256,
                                                          items: c.items.count, host: hostName(),

@@ -1,6 +1,7 @@
 import Foundation
 import WarRoomConfig
 import WarRoomCore
+import WarRoomStore
 
 /// Where a console's configuration comes from: a config file, or the checklist alone (derived).
 struct LoadedRun {
@@ -23,3 +24,21 @@ func loadRunConfig(_ path: String) throws(Failure) -> LoadedRun {
     return LoadedRun(config: config, checklist: loaded, notes: [])
 }
 
+
+/// The run as its state directory recorded it: the effective config journaled at run start (`run.config`) and the
+/// checklist's exact bytes kept beside the journal, so `status`, `report`, `replay` and `follow` show the run as it
+/// was from any directory, after the config and checklist files moved or were deleted. A run started by
+/// `warroom check` (no config) gets the derivation from its kept checklist. Nil when the directory kept no copy
+/// (a run from before copies were kept); a copy that does not match its hash is an error.
+func recordedRun(stateDir: String, run: RunState) throws(Failure) -> LoadedRun? {
+    guard let started = run.started else { return nil }
+    let sha = run.config?.checklistSHA256 ?? started.checklistSHA256
+    let kept: [UInt8]?
+    do { kept = try ChecklistCopies.read(sha256: sha, stateDir: stateDir) } catch { throw Failure("\(error)") }
+    guard let bytes = kept else { return nil }
+    let path = run.config?.config.checklist ?? started.checklist
+    let loaded = LoadedChecklist(checklist: ChecklistParser.parse(bytes, path: path), sha256: sha, bytes: bytes)
+    if let record = run.config { return LoadedRun(config: record.config, checklist: loaded, notes: []) }
+    let d = loaded.checklist.derive()
+    return LoadedRun(config: RunConfig.derived(d, checklist: loaded.checklist, path: path), checklist: loaded, notes: d.notes)
+}

@@ -44,6 +44,7 @@ struct Follow: ParsableCommand {
         let replay = opened.replay
         let setup: LoadedRun
         if let config { setup = try loadRunConfig(config) } else if let checklist { setup = try deriveRunConfig(checklistPath: checklist) }
+        else if let recorded = try recordedRun(stateDir: state, run: replay.state) { setup = recorded }
         else if let c = published?.config { setup = try loadRunConfig(c) }
         else if let c = published?.checklist ?? replay.state.started?.checklist { setup = try deriveRunConfig(checklistPath: c) }
         else { throw Failure("give --config or --checklist: the journal names no checklist") }

@@ -47,6 +47,7 @@ struct ReplayCommand: ParsableCommand {
         guard !replay.events.isEmpty else { throw Failure("\(state): the journal is empty: nothing to replay") }
         let setup: LoadedRun
         if let config { setup = try loadRunConfig(config) } else if let checklist { setup = try deriveRunConfig(checklistPath: checklist) }
+        else if let recorded = try recordedRun(stateDir: state, run: replay.state) { setup = recorded }
         else if let c = replay.state.started?.checklist { setup = try deriveRunConfig(checklistPath: c) }
         else { throw Failure("give --config or --checklist: the journal names no checklist") }
         let startTheme: Theme

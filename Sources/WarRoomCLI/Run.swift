@@ -85,7 +85,7 @@ func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: 
         }
 
         for n in setup.notes { log("derivation: \(n)") }
-        try recordConfig(setup, writer: writer, actor: who)
+        try recordConfig(setup, writer: writer, stateDir: stateDir, actor: who)
         let console = Console(writer: writer, setup: setup, stateDir: stateDir, actor: who, theme: startTheme,
                               forceASCII: ascii, demo: demo)
         let exit = try console.run()
@@ -121,8 +121,11 @@ func log(_ line: String) {
 
 /// Journals the effective config when it is new to the run (at its start, or changed since the last console), so the
 /// state directory describes its own run.
-func recordConfig(_ setup: LoadedRun, writer: JournalWriter, actor: String) throws {
+func recordConfig(_ setup: LoadedRun, writer: JournalWriter, stateDir: String, actor: String) throws {
     let record = RunConfigRecord(config: setup.config, checklistSHA256: setup.checklist.sha256)
+    do { try ChecklistCopies.keep(setup.checklist.bytes, stateDir: stateDir) } catch {
+        throw Failure("cannot keep a copy of the checklist in the state directory: \(error)")
+    }
     guard writer.state.config != record else { return }
     do { try writer.append(.runConfig(record), actor: actor, time: Clock.now()) } catch {
         throw Failure("cannot record the run's config: \(error)")

@@ -9,6 +9,8 @@ typealias WarRoomCoreTimestamp = Timestamp
 struct LoadedChecklist {
     var checklist: Checklist
     var sha256: String
+    /// The file's exact bytes (kept in the state directory when a run starts on them).
+    var bytes: [UInt8]
 }
 
 func readFile(_ path: String) throws(Failure) -> [UInt8] {
@@ -29,7 +31,7 @@ func sha256Hex(_ bytes: [UInt8]) -> String {
 
 func loadChecklist(_ path: String) throws(Failure) -> LoadedChecklist {
     let bytes = try readFile(path)
-    return LoadedChecklist(checklist: ChecklistParser.parse(bytes, path: path), sha256: sha256Hex(bytes))
+    return LoadedChecklist(checklist: ChecklistParser.parse(bytes, path: path), sha256: sha256Hex(bytes), bytes: bytes)
 }
 
 /// Prints a checklist's errors and warnings to standard error; fails if it has errors.

@@ -158,12 +158,15 @@ func checkGolden(_ name: String, _ text: String, replacing: [String: String] = [
         #expect(verify.status == 0, "\(verify.err)")
         #expect(verify.out.contains("chain intact, 6 entries"))
 
-        // Permissions: directory 0700, files 0600.
+        // Permissions: directories 0700 (the state directory and its kept checklists), files 0600.
         let attrs = try FileManager.default.attributesOfItem(atPath: state)
         #expect((attrs[.posixPermissions] as? Int) == 0o700)
-        for f in try FileManager.default.contentsOfDirectory(atPath: state) {
+        let files = try #require(FileManager.default.subpaths(atPath: state))
+        #expect(files.contains { $0.hasPrefix("checklists/") }, "the run keeps its checklist")
+        for f in files {
             let a = try FileManager.default.attributesOfItem(atPath: state + "/" + f)
-            #expect((a[.posixPermissions] as? Int) == 0o600, "\(f)")
+            let dir = (a[.type] as? FileAttributeType) == .typeDirectory
+            #expect((a[.posixPermissions] as? Int) == (dir ? 0o700 : 0o600), "\(f)")
         }
     }
 

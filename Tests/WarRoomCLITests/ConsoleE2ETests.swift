@@ -234,6 +234,13 @@ struct ConsoleEndToEnd {
         let state = tempDir("e2e") + "/state"
         // A 3 KiB file-size limit (`ulimit -f` counts 512-byte blocks in sh): after the run.config line (about 1.8 KiB)
         // and a few more the journal's writes fail (EFBIG), as on a full disk.
+        // The run starts without the limit (its config line and checklist copy are written), then the console
+        // reopens under it.
+        let first = try TmuxConsole(command: consoleCommand(state: state))
+        first.waitFor(text: "CHECKLIST")
+        try first.send("q")
+        try first.send("y")
+        #expect(first.waitForExit() == 0)
         let t = try TmuxConsole(command: "ulimit -f 6; " + consoleCommand(state: state))
         t.waitFor(text: "CHECKLIST")
         var failed: String?

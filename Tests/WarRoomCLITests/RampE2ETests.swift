@@ -142,3 +142,63 @@ struct RampEndToEnd {
         #expect(journal.contains("503 Service Unavailable"))
     }
 }
+
+/// A state directory describes its own run: with the config and the checklist moved away, `status`, `report`,
+/// `replay` and `follow` given `--state` alone, from another directory, show the run as it was.
+@Suite(.serialized, .enabled(if: tmuxAvailable, "tmux is not installed (scripts/test installs it)"))
+struct SelfContainedState {
+    @Test func theStateDirectoryAloneShowsTheRun() throws {
+        let (dir, config) = try RampEndToEnd().makeRun(hold: "1h")
+        let state = tempDir("self-contained") + "/state"
+        let t = try TmuxConsole(command: "\(shellQuote(warroomBinary)) run \(shellQuote(config)) --state \(shellQuote(state))")
+        t.waitFor(text: "READY")
+        try t.send("g")
+        t.waitFor(text: "reason for GO")
+        try t.send("Escape")
+        t.waitFor(text: "10 %  step 1/2")
+        try t.checkItem("T102")
+        try t.send("q")
+        try t.send("y")
+        #expect(t.waitForExit() == 0)
+        // The config and the checklist go away; the commands run from an unrelated directory.
+        try FileManager.default.removeItem(atPath: dir)
+        let elsewhere = tempDir("elsewhere")
+
+        let status = try warroom(["status", "--state", state, "--json"], cwd: elsewhere)
+        #expect(status.status == 0, "\(status.err)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(status.out.utf8)) as? [String: Any])
+        let ramp = try #require(json["ramp"] as? [String: Any])
+        #expect(ramp["steps"] as? [Int] == [10, 50], "the recorded plan, not one derived from the checklist")
+        #expect(ramp["percent"] as? Int == 10 && ramp["tracker"] as? Bool == false)
+        let items = json["items"] as? [[String: Any]] ?? []
+        #expect(items.first { $0["id"] as? String == "T102" }?["status"] as? String == "done")
+
+        let report = try warroom(["report", "--state", state], cwd: elsewhere)
+        #expect(report.status == 0, "\(report.err)")
+        #expect(report.out.contains("checkout-api"))
+        #expect(report.out.contains("Data corruption detected"), "the recorded criteria")
+
+        let replay = try TmuxConsole(command: "cd \(shellQuote(elsewhere)) && \(shellQuote(warroomBinary)) replay --state \(shellQuote(state)) --speed 3600")
+        replay.waitFor(text: "checkout-api")
+        replay.waitFor(text: "Data corruption detected")
+        try replay.send("q")
+        try replay.send("y")
+        #expect(replay.waitForExit() == 0)
+
+        let follow = try TmuxConsole(command: "cd \(shellQuote(elsewhere)) && \(shellQuote(warroomBinary)) follow --state \(shellQuote(state))")
+        follow.waitFor(text: "checkout-api")
+        follow.waitFor(text: "[10] → 50")
+        try follow.send("q")
+        try follow.send("y")
+        #expect(follow.waitForExit() == 0)
+
+        // A kept checklist that no longer matches its hash is named, not used.
+        let copies = try FileManager.default.contentsOfDirectory(atPath: state + "/checklists")
+        let copy = state + "/checklists/" + (try #require(copies.first))
+        chmod(copy, 0o600)
+        try "- [ ] forged\n".write(toFile: copy, atomically: false, encoding: .utf8)
+        let tampered = try warroom(["status", "--state", state], cwd: elsewhere)
+        #expect(tampered.status == 1)
+        #expect(tampered.err.contains(copy) || tampered.err.contains("checklists/"), "\(tampered.err)")
+    }
+}

@@ -39,6 +39,8 @@ struct Report: ParsableCommand {
             setup = try loadRunConfig(config)
         } else if let checklist {
             setup = try deriveRunConfig(checklistPath: checklist)
+        } else if let recorded = try recordedRun(stateDir: state, run: journal.state) {
+            setup = recorded
         } else if let recorded = journal.state.started?.checklist, FileManager.default.fileExists(atPath: recorded) {
             setup = try deriveRunConfig(checklistPath: recorded)
         } else {

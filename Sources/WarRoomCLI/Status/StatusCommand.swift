@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import WarRoomConfig
 import WarRoomCore
 import WarRoomStore
@@ -6,22 +7,23 @@ import WarRoomStore
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show per-section and total progress, and who did what when.",
-        discussion: "Reads the journal without taking the writer's lock, so it works while a console is running."
+        discussion: """
+        Reads the journal without taking the writer's lock, so it works while a console is running. With --state \
+        alone it shows the run as its state directory recorded it (the config and checklist the run started with).
+        """
     )
 
-    @Option(help: "The checklist (Markdown), when there is no config.") var checklist: String?
-    @Option(help: "The run's warroom.yaml (its ramp and criteria give the gate verdict).") var config: String?
+    @Option(help: "The checklist (Markdown) instead of the one the run recorded.") var checklist: String?
+    @Option(help: "A warroom.yaml instead of the config the run recorded.") var config: String?
     @Option(help: "The run's state directory.") var state: String
     @Flag(help: "Print JSON.") var json = false
     @Option(help: "How many recent changes to list in text output (0 = all).") var recent = 20
 
     func validate() throws {
-        if (checklist == nil) == (config == nil) { throw ValidationError("give --config FILE or --checklist FILE") }
+        if checklist != nil, config != nil { throw ValidationError("give --config FILE or --checklist FILE, not both") }
     }
 
     func run() throws {
-        let setup: LoadedRun
-        if let config { setup = try loadRunConfig(config) } else { setup = try deriveRunConfig(checklistPath: checklist ?? "") }
         var run = RunState()
         var facts = JournalFacts.none
         if Journal.exists(in: state) {
@@ -34,6 +36,14 @@ struct Status: ParsableCommand {
             } catch {
                 throw Failure("\(error)")
             }
+        }
+        let setup: LoadedRun
+        if let config { setup = try loadRunConfig(config) } else if let checklist { setup = try deriveRunConfig(checklistPath: checklist) }
+        else if let recorded = try recordedRun(stateDir: state, run: run) { setup = recorded }
+        else if let path = run.started?.checklist, FileManager.default.fileExists(atPath: path) { setup = try deriveRunConfig(checklistPath: path) }
+        else {
+            throw Failure(run.started == nil ? "\(state): no run here yet — give --config FILE or --checklist FILE to see a checklist's progress"
+                                             : "give --config FILE or --checklist FILE (the run kept no copy of its checklist, and \(run.started!.checklist) is not here)")
         }
         let summary = RunSummary(config: setup.config, checklist: setup.checklist.checklist, checklistSHA256: setup.checklist.sha256,
                                  run: run, journal: facts, slos: Self.slos(setup.config), now: Clock.now())
