@@ -13,7 +13,8 @@ struct LoadedRun {
 
 /// Loads `warroom.yaml` (every diagnostic printed as file:line) and its checklist.
 func loadRunConfig(_ path: String) throws(Failure) -> LoadedRun {
-    let (config, diagnostics) = ConfigLoader.load(path: path)
+    // Absolute, so the journaled config is the same whichever directory the console was started from.
+    let (config, diagnostics) = ConfigLoader.load(path: absolutePath(path))
     for d in diagnostics where d.severity == .warning { writeStderr(d.formatted(path: path)) }
     let errors = diagnostics.filter { $0.severity == .error }
     guard errors.isEmpty, let config else {
@@ -29,12 +30,22 @@ func loadRunConfig(_ path: String) throws(Failure) -> LoadedRun {
 /// checklist's exact bytes kept beside the journal, so `status`, `report`, `replay` and `follow` show the run as it
 /// was from any directory, after the config and checklist files moved or were deleted. A run started by
 /// `warroom check` (no config) gets the derivation from its kept checklist. Nil when the directory kept no copy
-/// (a run from before copies were kept); a copy that does not match its hash is an error.
+/// (a run from before copies were kept, and without a journaled config); a copy that does not match its hash is an
+/// error, and so is a journaled config whose checklist is neither kept nor at its recorded path unchanged.
 func recordedRun(stateDir: String, run: RunState) throws(Failure) -> LoadedRun? {
     guard let started = run.started else { return nil }
     let sha = run.config?.checklistSHA256 ?? started.checklistSHA256
-    let kept: [UInt8]?
+    var kept: [UInt8]?
     do { kept = try ChecklistCopies.read(sha256: sha, stateDir: stateDir) } catch { throw Failure("\(error)") }
+    if kept == nil, let record = run.config {
+        // No copy (deleted): the recorded path will do only if it still holds exactly those bytes.
+        let copy = ChecklistCopies.path(sha256: sha, in: stateDir)
+        guard let bytes = FileManager.default.contents(atPath: record.config.checklist).map({ [UInt8]($0) }),
+              sha256Hex(bytes) == sha else {
+            throw Failure("\(copy): the run's checklist copy is missing, and \(record.config.checklist) is gone or has changed — give --config FILE or --checklist FILE")
+        }
+        kept = bytes
+    }
     guard let bytes = kept else { return nil }
     let path = run.config?.config.checklist ?? started.checklist
     let loaded = LoadedChecklist(checklist: ChecklistParser.parse(bytes, path: path), sha256: sha, bytes: bytes)

@@ -7,7 +7,7 @@ func deriveRunConfig(checklistPath: String) throws(Failure) -> LoadedRun {
     let loaded = try loadChecklist(checklistPath)
     try requireValid(loaded.checklist)
     let d = loaded.checklist.derive()
-    return LoadedRun(config: RunConfig.derived(d, checklist: loaded.checklist, path: checklistPath), checklist: loaded,
+    return LoadedRun(config: RunConfig.derived(d, checklist: loaded.checklist, path: absolutePath(checklistPath)), checklist: loaded,
                      notes: d.notes)
 }
 

@@ -4,10 +4,15 @@ import WarRoomStore
 import WarRoomTelemetry
 
 /// The one effect runner: carries out the engine's commands off the screen thread and answers with actions. Journal
-/// appends, view publishing and log lines run in order on one serial queue (the journal writer is only touched
-/// there); hooks run in their own process groups and answer when they end.
+/// appends run in order on one serial queue (the journal writer is only touched there); the view for followers and
+/// log lines on another, so a slow disk under the journal never stalls the view (or the reverse); hooks run in their
+/// own process groups and answer when they end.
 final class EffectRunner: @unchecked Sendable {
-    private let queue = DispatchQueue(label: "warroom.effects")
+    private let queue = DispatchQueue(label: "warroom.journal")
+    private let side = DispatchQueue(label: "warroom.view-and-log")
+    private let lock = NSLock()
+    /// The newest view waiting to be published: a publish still waiting is replaced, never queued behind.
+    private var nextView: TelemetryView?
     private let writer: JournalWriter
     private let actor: String
     private let publishView: @Sendable (TelemetryView, Millis) throws -> Void
@@ -42,9 +47,19 @@ final class EffectRunner: @unchecked Sendable {
                                                 durationMs: o.durationMs)))
             }
         case .publish(let view):
-            queue.async { [self] in
+            lock.lock()
+            let waiting = nextView != nil
+            nextView = view
+            lock.unlock()
+            guard !waiting else { return }
+            side.async { [self] in
+                lock.lock()
+                let latest = nextView
+                nextView = nil
+                lock.unlock()
+                guard let latest else { return }
                 do {
-                    try publishView(view, Clock.now())
+                    try publishView(latest, Clock.now())
                     if publishFailed { log("view for followers published again") }
                     publishFailed = false
                 } catch {
@@ -54,12 +69,15 @@ final class EffectRunner: @unchecked Sendable {
             }
         case .log(let line):
             let stamp = Clock.now()
-            queue.async { writeStderr("\(Timestamp.iso8601(stamp)) \(line)") }
+            side.async { writeStderr("\(Timestamp.iso8601(stamp)) \(line)") }
         case .show:
             break // the console's message line
         }
     }
 
-    /// Waits until every command handed over so far has been carried out.
-    func drain() { queue.sync {} }
+    /// Waits until every append, publish and log line handed over so far has been carried out.
+    func drain() {
+        queue.sync {}
+        side.sync {}
+    }
 }

@@ -76,6 +76,8 @@ final class Follower: ScreenSession {
     var tail: JournalTail?
     var journalStamp: FileStamp?
     var viewStamp: FileStamp?
+    /// The journal failed to verify: its damage is on screen until it reads again.
+    var damaged = false
 
     init(setup: LoadedRun, stateDir: String, run: RunState, driver: String?, tail: JournalTail? = nil) {
         self.stateDir = stateDir
@@ -95,7 +97,7 @@ final class Follower: ScreenSession {
         if vs != viewStamp {
             viewStamp = vs
             if let v = ViewFile.read(PublishedView.self, stateDir: stateDir) {
-                _ = state.update(.engine(.remoteView(v.telemetry, publishedAt: v.publishedAt)))
+                _ = state.update(.engine(.remoteView(v.telemetry, publishedAt: v.publishedAt, driver: v.driver)))
             }
         }
     }
@@ -110,10 +112,13 @@ final class Follower: ScreenSession {
                 if !new.isEmpty { _ = state.update(.engine(.merged(new))) }
                 return
             } catch {
+                // Read again only once the file changes after this: the damage stays on screen until then.
                 tail = nil
-                journalStamp = nil
+                journalStamp = FileStamp(Journal.path(in: stateDir))
+                damaged = true
                 _ = state.update(.engine(.notice(Notice("journal unreadable: \(error) — showing the last good state", .error,
                                                         sticky: true))))
+                return
             }
         }
         let js = FileStamp(Journal.path(in: stateDir))
@@ -121,7 +126,12 @@ final class Follower: ScreenSession {
         journalStamp = js
         if let opened = try? JournalTail.open(stateDir: stateDir) {
             tail = opened.tail
+            let before = state.run.lastSeq
             _ = state.update(.engine(.reset(opened.replay.state, latest: opened.replay.events.last)))
+            if damaged, opened.replay.state.lastSeq >= before {
+                _ = state.update(.engine(.notice(Notice("journal readable again (\(opened.replay.lineCount) entries)", .info))))
+            }
+            damaged = false
         }
     }
 

@@ -204,9 +204,25 @@ final class Console: ScreenSession {
         poller?.start()
         defer {
             poller?.stop()
-            runner.drain() // every append asked for is written (or has failed) before the journal closes
+            finish(inbox: inbox, runner: runner)
         }
         return try ScreenLoop.run(self, theme: theme, forceASCII: forceASCII, wakeup: wakeup)
+    }
+
+    /// Closing: every append asked for is written (or has failed) and its acknowledgement handled before the journal
+    /// closes; a decision acknowledged now starts no hook (the engine journals it as not run).
+    func finish(inbox: Inbox<Action>, runner: EffectRunner) {
+        _ = state.update(.engine(.stop))
+        for _ in 0..<16 {
+            runner.drain()
+            let actions = inbox.take()
+            if actions.isEmpty, !state.saving { break }
+            for action in actions {
+                if case .reading = action { continue }
+                for e in state.update(.engine(action)) { perform(e) }
+            }
+        }
+        runner.drain()
     }
 
     /// Followers read the driver's view from the state directory: the config and checklist it runs, absolute.

@@ -77,3 +77,9 @@ func column(_ s: String, _ width: Int) -> String {
     }
     return out + "…" + String(repeating: " ", count: max(0, width - 1 - used))
 }
+
+/// `path` made absolute against the working directory, `.` and `..` resolved (symlinks kept).
+func absolutePath(_ path: String) -> String {
+    let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    return (full as NSString).standardizingPath
+}

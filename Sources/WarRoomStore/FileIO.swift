@@ -12,8 +12,10 @@ struct SysError: Error {
     var op: String
     var path: String
     var code: Int32
+    /// Replaces the errno text when the problem is not a failed call (a FIFO where a file should be).
+    var note: String?
 
-    var message: String { "\(op) failed: \(String(cString: strerror(code))) (errno \(code))" }
+    var message: String { note ?? "\(op) failed: \(String(cString: strerror(code))) (errno \(code))" }
     func journalError(line: Int? = nil) -> JournalError { JournalError(path: path, line: line, message: message) }
 }
 
@@ -217,12 +219,18 @@ enum FileIO {
 
     /// Reads a whole file by path; nil if it does not exist.
     static func readFile(_ path: String) throws(SysError) -> [UInt8]? {
-        let fd = retrying { open(path, O_RDONLY | O_CLOEXEC) }
+        // Non-blocking open: a FIFO planted where a file should be must not hang the reader.
+        let fd = retrying { open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) }
         guard fd >= 0 else {
             if errno == ENOENT { return nil }
             throw SysError(op: "open", path: path, code: errno)
         }
         defer { closeFD(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw SysError(op: "fstat", path: path, code: errno) }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            throw SysError(op: "open", path: path, code: EINVAL, note: "not a regular file (a directory, FIFO or device)")
+        }
         return try readAll(fd, path: path)
     }
 

@@ -678,8 +678,13 @@ struct Painter {
             put(text + "▌", x: x, y: y, max: max(1, rect.width - x - hw), style: Style(.text, .bold))
             if x + hw + 4 < rect.width { put(hint, x: rect.width - hw, y: y, style: Style(.muted)) }
             return
-        case .decisionReason(let seq, let kind, let text):
-            prompt("reason for \(kind.label) (seq \(seq)): ", text, "  Enter saves · Esc leaves it empty", rect)
+        case .decisionReason(let ref, let kind, let text):
+            let which: String
+            switch ref {
+            case .saving: which = "saving…"
+            case .saved(let seq): which = "seq \(seq)"
+            }
+            prompt("reason for \(kind.label) (\(which)): ", text, "  Enter saves · Esc leaves it empty", rect)
             return
         case .overrideReason(let text):
             prompt("OVERRIDE — reason (required): ", text, "  Enter overrides · Esc cancels", rect)
@@ -692,7 +697,12 @@ struct Painter {
                 style: Style(.crit, [.bold, .reverse]))
             return
         case .confirmQuit:
-            put("Quit warroom? y quits, any other key stays", x: 0, y: y, style: Style(.warn, [.bold, .reverse]))
+            var ask = "Quit warroom? y quits, any other key stays"
+            if s.config.driving, let p = s.run.pendingDecision {
+                let d = s.run.decisions[p]
+                ask = "A hook is still \(d.kind == .rollback ? "rolling back" : "applying \(d.decision.to) %"): quitting leaves its outcome unknown. y quits anyway, any other key stays"
+            }
+            put(ask, x: 0, y: y, max: rect.width, style: Style(.warn, [.bold, .reverse]))
             return
         case .normal, .help:
             break
@@ -739,7 +749,7 @@ struct Painter {
 
     mutating func footer(_ s: ConsoleState, _ rect: Rect) {
         var x = 0
-        if s.banner != nil, s.message != nil, !Painter.isPrompt(s.mode) {
+        if s.banner != nil, s.message != nil || s.saving, !Painter.isPrompt(s.mode) {
             // The banner holds the message line; the message takes the footer's place.
             messageText(s, rect)
             return

@@ -200,5 +200,17 @@ struct SelfContainedState {
         let tampered = try warroom(["status", "--state", state], cwd: elsewhere)
         #expect(tampered.status == 1)
         #expect(tampered.err.contains(copy) || tampered.err.contains("checklists/"), "\(tampered.err)")
+
+        // A FIFO planted in its place is named at once, never waited on.
+        try FileManager.default.removeItem(atPath: copy)
+        #expect(mkfifo(copy, 0o600) == 0)
+        let fifo = try warroom(["status", "--state", state], cwd: elsewhere)
+        #expect(fifo.status == 1 && fifo.err.contains("not a regular file"), "\(fifo.err)")
+
+        // No copy at all, and a different checklist at the recorded name in the working directory: not used.
+        try FileManager.default.removeItem(atPath: copy)
+        try "# Decoy\n- [x] T1 something else\n".write(toFile: elsewhere + "/checklist.md", atomically: true, encoding: .utf8)
+        let missing = try warroom(["status", "--state", state], cwd: elsewhere)
+        #expect(missing.status == 1 && missing.err.contains("copy is missing"), "\(missing.err)")
     }
 }

@@ -171,12 +171,75 @@ struct EngineHarness {
         var h = EngineHarness(role: .follower(driver: "dana"))
         let view = TelemetryView(gauges: [.init(name: "P95", status: .ok, value: "1.2 s", objective: "<= 2 s", detail: "", history: [])],
                                  lights: [.init(name: "Errors", status: .ok, detail: "")])
-        h.send(.remoteView(view, publishedAt: EngineHarness.t0))
+        h.send(.remoteView(view, publishedAt: EngineHarness.t0, driver: "dana"))
         h.send(.tick(EngineHarness.t0 + 1_000))
         #expect(h.engine.telemetry == view && h.engine.viewAge == 1_000)
         h.send(.tick(EngineHarness.t0 + 4_000))
         #expect(h.engine.telemetry.gauges.first?.status == .stale && h.engine.telemetry.lights.first?.status == .blind)
         #expect(h.engine.sloSignals.first?.green == false, "nothing from a silent driver gates green")
+    }
+
+    @Test func aHookResultTheJournalRefusedIsRetriedSoTheRampNeverStaysBusy() throws {
+        var h = EngineHarness()
+        h.reading(.slo("P95"), 1.2, at: EngineHarness.t0)
+        h.send(.intent(.go))
+        let seq = h.journal.last!.seq
+        let asked = h.send(.hookFinished(HookResult(decision: seq, ok: true, summary: "exit 0", durationMs: 5)), hold: true)
+        guard case .append(let id, _)? = asked.first(where: { if case .append = $0 { true } else { false } }) else {
+            Issue.record("no append"); return
+        }
+        h.send(.appendFailed(id: id, "No space left on device"))
+        #expect(h.engine.run.pendingDecision != nil && h.shown.last?.text.contains("retrying") == true)
+        h.send(.tick(EngineHarness.t0 + 2_000)) // the disk has room again
+        #expect(h.engine.run.pendingDecision == nil && h.engine.run.percent == 10, "the real exit 0, not 'outcome unknown'")
+        h.send(.intent(.rollback))
+        #expect(h.engine.run.decisions.last?.kind == .rollback, "rollback is possible again")
+    }
+
+    @Test func anAutomaticRollbackAskedForDuringAHookFollowsWhenItSettles() throws {
+        var h = EngineHarness(apply: true, auto: true)
+        h.reading(.slo("P95"), 1.2, at: EngineHarness.t0)
+        h.send(.intent(.go))
+        let go = h.journal.last!.seq
+        h.reading(.light("Errors"), 9, at: EngineHarness.t0 + 1_000) // trips while the GO hook runs
+        #expect(h.engine.run.decisions.count == 1, "one decision at a time")
+        h.send(.hookFinished(HookResult(decision: go, ok: true, summary: "exit 0", durationMs: 5)))
+        let last = try #require(h.engine.run.decisions.last)
+        #expect(last.kind == .rollback && last.reason?.contains("while a decision was under way") == true)
+    }
+
+    @Test func closingStartsNoHookAndSaysSo() throws {
+        var h = EngineHarness()
+        h.reading(.slo("P95"), 1.2, at: EngineHarness.t0)
+        let asked = h.send(.intent(.go), hold: true)
+        h.send(.stop)
+        guard case .append(let id, let body)? = asked.first else { Issue.record("no append"); return }
+        let e = JournalEvent(seq: h.journal.count + 1, time: h.engine.now, actor: "dana", body: body)
+        h.journal.append(e)
+        h.send(.appended(id: id, e))
+        #expect(h.hooks.isEmpty)
+        #expect(h.engine.run.pendingDecision == nil)
+        #expect(h.engine.run.decisions.last?.hook?.summary == "not run: the console closed before the hook started")
+    }
+
+    @Test func theFollowerNamesWhoPublishesAndDistrustsAClockAhead() {
+        var h = EngineHarness(role: .follower(driver: "ic"))
+        h.send(.tick(EngineHarness.t0))
+        h.send(.remoteView(TelemetryView(), publishedAt: EngineHarness.t0 + 3_600_000, driver: "ic3"))
+        #expect(h.engine.driver == "ic3", "after a hand-over, the driver publishing now")
+        h.send(.tick(EngineHarness.t0 + 5_000))
+        #expect(h.engine.viewAge == 5_000, "a view dated an hour ahead ages from when it arrived")
+        #expect(h.engine.telemetry.gauges.isEmpty)
+    }
+
+    @Test func aFollowersRunNeverGoesBackQuietly() {
+        var h = EngineHarness(role: .follower(driver: "dana"))
+        h.send(.merged([JournalEvent(seq: 2, time: EngineHarness.t0, actor: "dana", body: .itemSet(ItemSet(id: "T1", status: .done)))]))
+        var shorter = RunState()
+        try? shorter.apply(h.journal[0])
+        h.send(.reset(shorter, latest: h.journal[0]))
+        #expect(h.shown.last?.text.hasPrefix("the journal went backwards: entries 2–2 are gone") == true)
+        #expect(h.shown.last?.level == .error)
     }
 
     @Test func theStaticReducerIsTheSameFunction() {

@@ -58,12 +58,13 @@ func merge(_ s: inout ConsoleState, _ body: EventBody, actor: String = "dana") t
         #expect(d.gauges == [SnapshotEntry(name: "P95 latency", state: "ok", detail: "1.2 s")])
         #expect(d.lights.map(\.state) == ["ok", "ok"])
         #expect(s.run.decisions.isEmpty && s.saving, "nothing decided until the journal says so")
+        guard case .decisionReason(.saving, .go, "") = s.mode else { Issue.record("the reason prompt opens at once: \(s.mode)"); return }
         #expect(s.verdict.state == .busy, "no second decision while the first is being saved")
         let (events, hooksAsked) = try journal(&s, effects)
         let e = try #require(events.first)
         #expect(hooksAsked.map(\.argv) == [["./set-weight", "10"]], "the hook runs once the decision is journaled")
         #expect(hooksAsked.first?.values["state_dir"] == ".warroom" && hooksAsked.first?.decision == e.seq)
-        #expect(s.mode == .decisionReason(seq: e.seq, kind: .go, text: ""))
+        #expect(s.mode == .decisionReason(.saved(seq: e.seq), kind: .go, text: ""))
         let reasonEffects = press(&s, typed("dashboards ok") + [.enter])
         #expect(appends(reasonEffects) == [.decisionReason(DecisionReason(decision: e.seq, reason: "dashboards ok"))])
         #expect(s.mode == .normal)
@@ -176,9 +177,52 @@ func merge(_ s: inout ConsoleState, _ body: EventBody, actor: String = "dana") t
         #expect(s.mode == .normal, "an automatic decision asks nobody for a reason")
     }
 
+    @Test func keysTypedWhileTheDecisionIsSavingAreItsReasonNotCommands() throws {
+        var s = rampState(apply: false)
+        press(&s, .down) // an item under the cursor: `s` there would skip it
+        let go = press(&s, .char("g"))
+        let typedEffects = press(&s, typed("ship it") + [.enter])
+        #expect(appends(typedEffects).isEmpty, "no skip, no other command: the text is the reason")
+        #expect(s.mode == .normal)
+        let (events, _) = try journal(&s, go)
+        #expect(events.map(\.body.type) == ["ramp.decision", "decision.reason"])
+        #expect(s.run.decisions.last?.reason == "ship it")
+    }
+
+    @Test func aDecisionThatIsNotSavedClosesItsPrompt() {
+        var s = rampState(apply: false)
+        let go = press(&s, .char("g"))
+        guard case .command(.append(let id, _))? = go.first else { Issue.record("no append"); return }
+        press(&s, typed("hal"))
+        _ = s.update(.engine(.appendFailed(id: id, "No space left on device")))
+        #expect(s.mode == .normal && s.message?.text.hasPrefix("NOT SAVED") == true)
+    }
+
+    @Test func undoWaitsForTheChangeStillBeingSaved() throws {
+        var s = rampState(apply: false)
+        press(&s, .down)
+        let toggle = press(&s, .char(" "))
+        #expect(appends(press(&s, .char("u"))).isEmpty, "u cannot yet see the change it should undo")
+        #expect(s.message?.level == .warn)
+        try journal(&s, toggle)
+        let undo = appends(press(&s, .char("u")))
+        #expect(undo == [.itemUndo(ItemUndo(id: "T10"))], "the newest change, now journaled")
+    }
+
+    @Test func aCriterionIsNotTrippedTwiceWhileSaving() {
+        var s = rampState(apply: false)
+        press(&s, .tab)
+        press(&s, .char("x"))
+        let first = press(&s, typed("a") + [.enter])
+        press(&s, .char("x"))
+        let second = press(&s, typed("b") + [.enter])
+        #expect(appends(first).count == 1 && appends(second).isEmpty)
+    }
+
     @Test func aLateAcknowledgementNeverWipesARefusalTypedAfterIt() throws {
         var s = rampState(apply: false)
         let go = press(&s, .char("g"))       // asked for, not yet saved
+        press(&s, .escape)                   // no reason
         #expect(press(&s, .char("g")).isEmpty)
         #expect(s.message?.text.contains("still being saved") == true)
         try journal(&s, go)                  // the first GO's acknowledgement arrives

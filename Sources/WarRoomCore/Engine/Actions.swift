@@ -40,8 +40,8 @@ public enum Intent: Sendable, Equatable {
     /// `G` with its mandatory reason.
     case override(reason: String)
     case verify
-    /// The reason typed after a decision.
-    case decisionReason(seq: Int, reason: String)
+    /// The reason typed after a decision: saved with it once the decision itself is journaled.
+    case decisionReason(DecisionRef, reason: String)
     /// Space on an item: done ↔ open, from the item's acknowledged state.
     case toggleItem(id: String)
     case setItem(id: String, status: ItemStatus, reason: String?)
@@ -49,6 +49,12 @@ public enum Intent: Sendable, Equatable {
     case undo
     case tripLight(name: String, reason: String)
     case clearLight(name: String, reason: String)
+}
+
+/// A decision the console has asked for: still on its way to the journal (its append's id), or journaled (its seq).
+public enum DecisionRef: Sendable, Equatable {
+    case saving(append: Int)
+    case saved(seq: Int)
 }
 
 /// The intents a console can refuse before asking anything (so the UI opens no prompt for a refused one).
@@ -93,8 +99,11 @@ public enum ProbeKey: Sendable, Hashable {
 }
 
 public enum Action: Sendable {
-    /// The console opened (driver: journal the config if it changed, settle a hook a previous console left running).
+    /// The console opened (driver: settle a hook a previous console left running, publish the view).
     case start(Millis)
+    /// The console is closing: acknowledgements still arriving start no hook (a hook that cannot be watched is not
+    /// started); each such decision is journaled as not run.
+    case stop
     case tick(Millis)
     case intent(Intent)
     case reading(ProbeReading)
@@ -108,8 +117,8 @@ public enum Action: Sendable {
     case merged([JournalEvent])
     /// The run replaced wholesale (a replay seeking, a follower re-reading a damaged journal).
     case reset(RunState, latest: JournalEvent?)
-    /// A follower's copy of the driver's published telemetry, and when the driver published it.
-    case remoteView(TelemetryView, publishedAt: Millis)
+    /// A follower's copy of the driver's published telemetry, when the driver says it published it, and who it is.
+    case remoteView(TelemetryView, publishedAt: Millis, driver: String?)
     /// A message from outside the engine (a fault injected in the demo).
     case notice(Notice)
 }

@@ -3,9 +3,10 @@
 extension Engine {
     public var hasRamp: Bool { !config.plan.steps.isEmpty }
 
-    /// Who drives the run, as the run summary reads it from the journal; for a follower, the driver named at start
-    /// when the journal names none yet.
+    /// Who drives the run: for a follower, whoever publishes the live view (after a hand-over, the new driver);
+    /// else as the run summary reads it from the journal; else the driver named when the follower started.
     public var driver: String? {
+        if let d = remote?.driver { return d }
         if let d = RunSummary.driver(of: run) { return d }
         if case .follower(let d) = session.role { return d }
         return nil
@@ -141,38 +142,67 @@ extension Engine {
         case .verify:
             if let r = refused(.verify) { return r }
             return [append(.rampDecision(decision(.verified, to: run.percent)))]
-        case .decisionReason(let seq, let reason):
+        case .decisionReason(let ref, let reason):
             if let r = refused(.write) { return r }
-            return [append(.decisionReason(DecisionReason(decision: seq, reason: reason)))]
+            switch ref {
+            case .saved(let seq):
+                return [append(.decisionReason(DecisionReason(decision: seq, reason: reason)))]
+            case .saving(let id):
+                guard saving.contains(where: { $0.id == id }) else {
+                    return [.show(Notice("the decision was not saved: its reason is not kept", .warn))]
+                }
+                pendingReasons[id] = reason // journaled right after the decision's acknowledgement
+                return []
+            }
         case .toggleItem(let id):
             if let r = refused(.write) { return r }
             guard let item = checklist.item(id: id) else { return [] }
-            if itemSaving(id) { return [.show(Notice("still saving the last change to \(id)…", .info))] }
+            if itemSaving(id) { return [.show(stillSaving(id))] }
             return [append(.itemSet(ItemSet(id: id, status: run.status(of: item) == .done ? .open : .done)))]
         case .setItem(let id, let status, let reason):
             if let r = refused(.write) { return r }
-            if itemSaving(id) { return [.show(Notice("still saving the last change to \(id)…", .info))] }
+            if itemSaving(id) { return [.show(stillSaving(id))] }
             return [append(.itemSet(ItemSet(id: id, status: status, reason: reason)))]
         case .undo:
             if let r = refused(.write) { return r }
+            // What `u` takes back must be journaled first: undoing an older change while the newest is saving would
+            // undo the wrong one.
+            if itemSaving(nil) { return [.show(Notice("still saving your last change — press u again in a moment", .warn))] }
             guard let id = run.lastUndoable(by: session.actor) else { return [.show(Notice("nothing of yours to undo", .info))] }
-            if itemSaving(id) { return [.show(Notice("still saving the last change to \(id)…", .info))] }
             return [append(.itemUndo(ItemUndo(id: id)))]
         case .tripLight(let name, let reason):
             if let r = refused(.write) { return r }
+            if lightSaving(name) { return [.show(stillSaving(name))] }
+            guard run.tripped[name] == nil else { return [.show(Notice("“\(name)” is already tripped", .info))] }
             return [append(.lightTrip(LightChange(name: name, reason: reason, detail: "manual")))]
         case .clearLight(let name, let reason):
             if let r = refused(.write) { return r }
+            if lightSaving(name) { return [.show(stillSaving(name))] }
             guard run.tripped[name] != nil else { return [.show(Notice("“\(name)” is not tripped", .info))] }
             return [append(.lightClear(LightChange(name: name, reason: reason)))]
         }
     }
 
-    func itemSaving(_ id: String) -> Bool {
+    /// A warning, so the acknowledgement's "saved" that follows does not hide that this press did nothing.
+    func stillSaving(_ what: String) -> Notice {
+        Notice("still saving the last change to \(what) — this press did nothing", .warn)
+    }
+
+    /// Whether a change to item `id` (any item: nil) is on its way to the journal.
+    func itemSaving(_ id: String?) -> Bool {
         saving.contains { entry in
             switch entry.body {
-            case .itemSet(let s): s.id == id
-            case .itemUndo(let u): u.id == id
+            case .itemSet(let s): id == nil || s.id == id
+            case .itemUndo(let u): id == nil || u.id == id
+            default: false
+            }
+        }
+    }
+
+    func lightSaving(_ name: String) -> Bool {
+        saving.contains { entry in
+            switch entry.body {
+            case .lightTrip(let l), .lightClear(let l): l.name == name
             default: false
             }
         }

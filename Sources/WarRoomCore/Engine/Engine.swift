@@ -19,7 +19,17 @@ public struct Engine: Sendable {
     public private(set) var live: LiveTelemetry
     /// Followers: how old the driver's published view is (nil: none yet).
     public private(set) var viewAge: Millis?
-    var remote: (view: TelemetryView, publishedAt: Millis)?
+    /// Followers: the driver's view, stamped no later than when it arrived (a driver's clock ahead of ours must not
+    /// keep a dead view fresh), and who published it.
+    var remote: (view: TelemetryView, publishedAt: Millis, driver: String?)?
+    /// Reasons typed while their decision was still being saved, by the decision's append id.
+    var pendingReasons: [Int: String] = [:]
+    /// A hook result the journal could not take: retried every tick, since the ramp stays BUSY until it is saved.
+    var unsavedHookResult: HookResult?
+    /// A criterion with `auto: true` tripped while a decision was under way: the rollback follows once it settles.
+    var autoRollbackWanted: String?
+    /// Closing: acknowledged decisions start no hook.
+    var stopping = false
     /// Appends asked for and not yet acknowledged, in order.
     public private(set) var saving: [(id: Int, body: EventBody)] = []
     var nextAppend = 1
@@ -54,6 +64,9 @@ public struct Engine: Sendable {
         case .start(let t):
             now = t
             return start()
+        case .stop:
+            stopping = true
+            return []
         case .tick(let t):
             now = t
             return tick()
@@ -70,23 +83,43 @@ public struct Engine: Sendable {
             return out
         case .appended(let id, let event):
             saving.removeAll { $0.id == id }
-            return acknowledged(event, own: true)
+            var out = acknowledged(event, own: true)
+            if let reason = pendingReasons.removeValue(forKey: id) {
+                out.append(append(.decisionReason(DecisionReason(decision: event.seq, reason: reason))))
+            }
+            return out + followUp()
         case .appendFailed(let id, let error):
             let body = saving.first { $0.id == id }?.body
             saving.removeAll { $0.id == id }
-            return [.log("NOT SAVED \(body?.type ?? "event"): \(error)"), .show(Notice("NOT SAVED: \(error)", .error, sticky: true))]
+            pendingReasons[id] = nil
+            var out: [Command] = [.log("NOT SAVED \(body?.type ?? "event"): \(error)")]
+            if case .hookResult(let h)? = body, run.pendingDecision.map({ run.decisions[$0].seq }) == h.decision {
+                // The ramp stays BUSY until the hook's result is journaled: keep it and try again every tick.
+                unsavedHookResult = h
+                out.append(.show(Notice("NOT SAVED: the hook's result (\(h.summary)) — retrying every second: \(error)", .error,
+                                        sticky: true)))
+            } else {
+                out.append(.show(Notice("NOT SAVED: \(error)", .error, sticky: true)))
+            }
+            return out
         case .merged(let events):
             var out: [Command] = []
             for e in events where e.seq == run.lastSeq + 1 { out += acknowledged(e, own: false) }
-            return out
+            return out + followUp()
         case .reset(let state, let latest):
-            let grew = state.lastSeq != run.lastSeq
+            let before = run.lastSeq
             run = state
-            if case .replay = session.role { telemetry = .recorded(in: run) }
-            guard grew, let e = latest else { return [] }
+            if case .replay = session.role {
+                telemetry = .recorded(in: run)
+            } else if state.lastSeq < before {
+                // Outside a replay the run never goes backwards: the journal was cut or rewritten under us.
+                return [.show(Notice("the journal went backwards: entries \(state.lastSeq + 1)–\(before) are gone — run warroom verify",
+                                     .error, sticky: true))]
+            }
+            guard state.lastSeq != before, let e = latest else { return [] }
             return [.show(Notice("\(e.actor): " + describe(e), .info))]
-        case .remoteView(let view, let at):
-            remote = (view, at)
+        case .remoteView(let view, let at, let driver):
+            remote = (view, min(at, now), driver)
             return []
         case .notice(let n):
             return [.show(n)]
@@ -115,6 +148,10 @@ public struct Engine: Sendable {
         switch session.role {
         case .driver:
             var out = settle(live.tick(now: now))
+            if let h = unsavedHookResult, !saving.contains(where: { if case .hookResult = $0.body { true } else { false } }) {
+                unsavedHookResult = nil
+                out.append(append(.hookResult(h)))
+            }
             telemetry = live.view(now: now)
             if lastPublished.map({ now - $0 >= Self.publishEveryMs }) ?? true {
                 lastPublished = now
@@ -143,11 +180,26 @@ public struct Engine: Sendable {
             out.append(append(e))
         }
         for name in outcome.autoRollback {
-            guard let d = automaticRollback(reason: "automatic: “\(name)” tripped (auto: true)") else { continue }
+            guard let d = automaticRollback(reason: "automatic: “\(name)” tripped (auto: true)") else {
+                if run.pendingDecision != nil || decisionInFlight {
+                    autoRollbackWanted = name
+                    out.append(.log("automatic rollback for \(name) waits for the decision under way"))
+                }
+                continue
+            }
             out.append(.log("automatic rollback: \(name) tripped"))
             out.append(append(.rampDecision(d)))
         }
         return out
+    }
+
+    /// What waits for a decision to settle: an automatic rollback asked for while one was under way.
+    mutating func followUp() -> [Command] {
+        guard session.driving, let name = autoRollbackWanted, run.pendingDecision == nil, !decisionInFlight else { return [] }
+        autoRollbackWanted = nil
+        guard run.tripped[name] != nil,
+              let d = automaticRollback(reason: "automatic: “\(name)” tripped (auto: true) while a decision was under way") else { return [] }
+        return [.log("automatic rollback: \(name) tripped"), append(.rampDecision(d))]
     }
 
     // MARK: Journal
@@ -174,8 +226,16 @@ public struct Engine: Sendable {
             live.acknowledge(l.name, at: event.time, reason: l.reason ?? "")
         }
         if own, session.driving, case .rampDecision(let d) = event.body, let argv = d.hook {
-            out.append(.log("hook for seq \(event.seq) (\(d.kind.rawValue) \(d.from) → \(d.to) %): \(argv)"))
-            out.append(.runHook(hookRequest(d, seq: event.seq)))
+            if stopping {
+                // Closing: a hook nobody would watch is not started; the journal says so, not "outcome unknown".
+                out.append(.log("hook for seq \(event.seq) not started: the console is closing"))
+                out.append(append(.hookResult(HookResult(decision: event.seq, ok: false,
+                                                         summary: "not run: the console closed before the hook started",
+                                                         durationMs: 0))))
+            } else {
+                out.append(.log("hook for seq \(event.seq) (\(d.kind.rawValue) \(d.from) → \(d.to) %): \(argv)"))
+                out.append(.runHook(hookRequest(d, seq: event.seq)))
+            }
         }
         switch event.body {
         case .verdictChange, .runConfig: break

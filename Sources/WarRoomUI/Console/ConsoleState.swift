@@ -162,10 +162,13 @@ public struct ConsoleState: Sendable {
             return [.redraw]
         case .engine(let a):
             let effects = send(a)
-            // A decision of ours saved without a reason: the reason prompt opens now, after the fact.
-            if case .appended(_, let event) = a, case .rampDecision(let d) = event.body, event.actor == config.actor,
-               config.driving, [.go, .nogo, .rollback].contains(d.kind), d.reason == nil, mode == .normal {
-                mode = .decisionReason(seq: event.seq, kind: d.kind, text: "")
+            // The reason prompt of a decision still being saved learns its seq, or closes if it was not saved.
+            if case .decisionReason(.saving(let pending), let kind, let text) = mode {
+                if case .appended(pending, let event) = a {
+                    mode = .decisionReason(.saved(seq: event.seq), kind: kind, text: text)
+                } else if case .appendFailed(pending, _) = a {
+                    mode = .normal
+                }
             }
             return effects
         case .key(let key):

@@ -97,8 +97,9 @@ public enum Mode: Sendable, Equatable {
     case normal
     case search(String)
     case reason(ReasonKind, item: String, text: String)
-    /// After a decision: an optional reason (Enter saves, Esc leaves it empty).
-    case decisionReason(seq: Int, kind: DecisionKind, text: String)
+    /// After a decision: an optional reason (Enter saves, Esc leaves it empty). It opens the moment the decision is
+    /// asked for, so what is typed next is the reason, never commands; the reason is saved once the decision is.
+    case decisionReason(DecisionRef, kind: DecisionKind, text: String)
     /// `G`: the reason is mandatory, and the override happens on Enter.
     case overrideReason(text: String)
     case confirmRollback

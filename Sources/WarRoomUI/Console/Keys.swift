@@ -22,10 +22,10 @@ extension ConsoleState {
                               cancelled: "\(kind == .skip ? "skip" : "block") cancelled") { s, reason in
                 s.send(.intent(.setItem(id: item, status: kind == .skip ? .skipped : .blocked, reason: reason)))
             }
-        case .decisionReason(let seq, let kind, let text):
-            return editPrompt(text, key, update: { .decisionReason(seq: seq, kind: kind, text: $0) }, required: nil,
+        case .decisionReason(let ref, let kind, let text):
+            return editPrompt(text, key, update: { .decisionReason(ref, kind: kind, text: $0) }, required: nil,
                               cancelled: "\(kind.label) saved without a reason") { s, reason in
-                s.send(.intent(.decisionReason(seq: seq, reason: reason)))
+                s.send(.intent(.decisionReason(ref, reason: reason)))
             }
         case .overrideReason(let text):
             return editPrompt(text, key, update: { .overrideReason(text: $0) }, required: "an override needs a reason",
@@ -34,7 +34,7 @@ extension ConsoleState {
             }
         case .confirmRollback:
             mode = .normal
-            if key == .char("y") || key == .char("Y") { return send(.intent(.rollback)) }
+            if key == .char("y") || key == .char("Y") { return decide(.rollback) }
             say("rollback cancelled", .info)
             return []
         case .lightReason(let name, let trip, let text):
@@ -92,6 +92,16 @@ extension ConsoleState {
         }
     }
 
+    /// A decision key: the engine decides; if it asks to journal the decision, the reason prompt opens at once, so
+    /// the keys typed next are the reason even while the decision is still being saved.
+    mutating func decide(_ intent: Intent) -> [ConsoleEffect] {
+        let effects = send(.intent(intent))
+        for case .command(.append(let id, .rampDecision(let d))) in effects where d.reason == nil && mode == .normal {
+            mode = .decisionReason(.saving(append: id), kind: d.kind, text: "")
+        }
+        return effects
+    }
+
     /// Asks the engine first; opens `prompt` only when the intent is allowed now.
     mutating func prompt(_ kind: IntentKind, _ prompt: Mode) {
         if let no = engine.refusal(kind) { show(no) } else { mode = prompt }
@@ -108,8 +118,8 @@ extension ConsoleState {
         case .bottom: move(by: rows.count + paneLength())
         case .nextPane: cycleFocus(by: 1)
         case .previousPane: cycleFocus(by: Pane.allCases.count - 1)
-        case .go: return send(.intent(.go))
-        case .nogo: return send(.intent(.nogo))
+        case .go: return decide(.go)
+        case .nogo: return decide(.nogo)
         case .rollback: prompt(.rollback, .confirmRollback)
         case .override: prompt(.override, .overrideReason(text: ""))
         case .verify: return send(.intent(.verify))
@@ -155,7 +165,12 @@ extension ConsoleState {
         case .previousMatch: jumpToMatch(lastQuery, forward: false, includeCurrent: false)
         case .cycleTheme: return [.cycleTheme]
         case .help: mode = .help
-        case .quit: mode = .confirmQuit
+        case .quit:
+            if saving {
+                show(Notice("still saving — press q again in a moment", .warn))
+            } else {
+                mode = .confirmQuit
+            }
         case .redraw: return [.redraw]
         case .replayPause, .replayStep, .replayStepBack, .replayForward, .replayBack, .replayFaster, .replaySlower, .replayRestart:
             break // the replay session takes these first; the console has no replay to steer
