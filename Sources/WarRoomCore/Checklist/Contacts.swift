@@ -104,32 +104,3 @@ extension Checklist {
         return digits >= 3
     }
 }
-
-/// Whether `haystack` contains the lower-case ASCII `needle`, ignoring ASCII case; no allocation.
-func containsASCIIInsensitive(_ haystack: String, _ needle: String) -> Bool {
-    let h = Array(haystack.utf8), n = Array(needle.utf8)
-    guard n.count <= h.count, !n.isEmpty else { return n.isEmpty }
-    outer: for start in 0...(h.count - n.count) {
-        for k in 0..<n.count {
-            var c = h[start + k]
-            if c >= 0x41, c <= 0x5A { c |= 0x20 }
-            if c != n[k] { continue outer }
-        }
-        return true
-    }
-    return false
-}
-
-extension String {
-    func components(separatedBy sep: String) -> [String] {
-        guard !sep.isEmpty else { return [self] }
-        var out: [String] = []
-        var rest = Substring(self)
-        while let r = rest.firstRange(of: sep) {
-            out.append(String(rest[..<r.lowerBound]))
-            rest = rest[r.upperBound...]
-        }
-        out.append(String(rest))
-        return out
-    }
-}
