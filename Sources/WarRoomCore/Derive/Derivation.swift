@@ -110,7 +110,6 @@ public struct Derivation: Sendable, Equatable {
 extension Checklist {
     /// Reads the ramp, rollback triggers, SLOs, rollback time targets and contacts out of the checklist's text.
     public func derive() -> Derivation {
-        var d = Deriver(self)
-        return d.run()
+        Deriver(self).run()
     }
 }

@@ -16,6 +16,9 @@ struct DLine {
     var quietParent = false
     /// The enclosing item or bullet is about SLOs.
     var sloParent = false
+    /// Whether the line names a rollback ("roll back", "revert", …); and that or "back to".
+    var rollbackWord = false
+    var rollbackLineWord = false
     var cells: [String] = []
     var percentCol: Int?
     var holdCol: Int?

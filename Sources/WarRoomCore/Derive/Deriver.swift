@@ -2,24 +2,31 @@
 
 struct Deriver {
     let c: Checklist
-    var lines: [DLine] = []
     var rollbackCtx: [Bool] = []
     var criteriaSec: [Bool] = []
     var sloSec: [Bool] = []
     var quietSec: [Bool] = []
-    var notes: [String] = []
 
     init(_ c: Checklist) {
         self.c = c
         sectionContexts()
-        buildLines()
     }
 
-    mutating func run() -> Derivation {
-        let steps = deriveSteps()
-        let criteria = deriveCriteria()
-        let slos = deriveSLOs()
-        let targets = deriveTargets()
+    /// One pass over the lines, each part reading every line as it comes (no line is kept).
+    func run() -> Derivation {
+        var stepReader = RampStepReader(), criteriaReader = CriteriaReader()
+        var sloReader = SLOReader(), targetReader = TargetReader()
+        forEachLine { d in
+            stepReader.read(d, self)
+            criteriaReader.read(d, self)
+            sloReader.read(d, self)
+            targetReader.read(d, self)
+        }
+        var notes: [String] = []
+        let steps = stepReader.finish(notes: &notes)
+        let criteria = criteriaReader.finish(notes: &notes)
+        let slos = sloReader.finish(notes: &notes)
+        let targets = targetReader.finish(notes: &notes)
         let contacts = c.contacts
         if contacts.isEmpty { notes.append("no contacts found: the contacts are left for you to fill in") }
         return Derivation(steps: steps, criteria: criteria, slos: slos, targets: targets, contacts: contacts, notes: notes)
@@ -52,7 +59,7 @@ struct Deriver {
 
     // MARK: Lines in document order
 
-    mutating func buildLines() {
+    func forEachLine(_ body: (DLine) -> Void) {
         // Context flags of each item's own title, so children look them up instead of re-reading long texts.
         var itemQuiet = Array(repeating: false, count: c.items.count)
         var itemSLO = itemQuiet
@@ -61,7 +68,6 @@ struct Deriver {
             itemQuiet[i] = hasAny(t, quietSLOWords)
             itemSLO[i] = hasAny(t, sloTitleWords, whole: true)
         }
-        lines.reserveCapacity(c.items.count + 16)
         for sec in c.sections {
             let its = sec.items
             let blocks = sec.blocks
@@ -89,7 +95,7 @@ struct Deriver {
                         d.quietParent = d.quietParent || hasAny(t, quietSLOWords)
                         d.sloParent = d.sloParent || hasAny(t, sloTitleWords, whole: true)
                     }
-                    lines.append(d)
+                    body(d)
                     continue
                 }
                 let block = blocks[bi]
@@ -105,10 +111,10 @@ struct Deriver {
                     let t = lowered(prefixBytes(d.plain, 200))
                     bulletFlags.append((d.quietParent || hasAny(t, quietSLOWords),
                                         d.sloParent || hasAny(t, sloTitleWords, whole: true)))
-                    lines.append(d)
+                    body(d)
                 case .text(let line, let text):
                     bulletFlags.removeAll()
-                    lines.append(makeLine(.text, line, sec.index, raw: text))
+                    body(makeLine(.text, line, sec.index, raw: text))
                 case .table(let line, let header, let rows):
                     bulletFlags.removeAll()
                     let hl = header.map { lowered(normalized(plainInline($0))) }
@@ -122,7 +128,7 @@ struct Deriver {
                         d.cells = cells
                         d.percentCol = percentCol
                         d.holdCol = holdCol == percentCol ? nil : holdCol
-                        lines.append(d)
+                        body(d)
                     }
                 }
             }
@@ -134,6 +140,8 @@ struct Deriver {
         let plain = withoutLeadingSymbols(plainInline(withoutIDs(raw)))
         let b = normalized(plain)
         var d = DLine(kind: kind, line: line, section: section, plain: plain, b: b, l: lowered(b))
+        d.rollbackWord = hasAny(d.l, rollbackWords)
+        d.rollbackLineWord = d.rollbackWord || hasAny(d.l, backToWords)
         if let detail = parsed.detail, kind != .row {
             d.lead = withoutLeadingSymbols(parsed.title)
             d.detail = detail

@@ -1,30 +1,33 @@
 // Ramp steps and their holds: sequences ("10% → 50% → 100%"), one step per line, ramp tables, observation windows.
-extension Deriver {
-    mutating func deriveSteps() -> [DerivedStep] {
-        var cands: [DerivedStep] = []
-        var windowSection: Int?
-        for d in lines {
-            if rollbackCtx[d.section] || criteriaSec[d.section] || hasAny(d.l, rollbackLineWords) {
-                if d.section != windowSection { windowSection = nil }
-                continue
-            }
-            let found = d.kind == .row && d.percentCol != nil ? Self.tableStep(d) : Self.stepsIn(d, after: cands.last?.percent)
-            if !found.isEmpty {
-                for f in found {
-                    if let last = cands.indices.last, cands[last].percent == f.percent {
-                        if cands[last].holdMs == nil { cands[last].holdMs = f.hold }
-                    } else {
-                        cands.append(DerivedStep(percent: f.percent, holdMs: f.hold, line: d.line, text: d.plain))
-                    }
-                }
-                windowSection = d.section
-                continue
-            }
-            guard d.section == windowSection else { windowSection = nil; continue }
-            if let last = cands.indices.last, cands[last].holdMs == nil, let ms = Self.observation(d) {
-                cands[last].holdMs = ms
-            }
+/// Ramp steps, read line by line in document order; then the first strictly increasing run is kept.
+struct RampStepReader {
+    var cands: [DerivedStep] = []
+    var windowSection: Int?
+
+    mutating func read(_ d: DLine, _ x: Deriver) {
+        if x.rollbackCtx[d.section] || x.criteriaSec[d.section] || d.rollbackLineWord {
+            if d.section != windowSection { windowSection = nil }
+            return
         }
+        let found = d.kind == .row && d.percentCol != nil ? Deriver.tableStep(d) : Deriver.stepsIn(d, after: cands.last?.percent)
+        if !found.isEmpty {
+            for f in found {
+                if let last = cands.indices.last, cands[last].percent == f.percent {
+                    if cands[last].holdMs == nil { cands[last].holdMs = f.hold }
+                } else {
+                    cands.append(DerivedStep(percent: f.percent, holdMs: f.hold, line: d.line, text: d.plain))
+                }
+            }
+            windowSection = d.section
+            return
+        }
+        guard d.section == windowSection else { windowSection = nil; return }
+        if let last = cands.indices.last, cands[last].holdMs == nil, let ms = Deriver.observation(d) {
+            cands[last].holdMs = ms
+        }
+    }
+
+    func finish(notes: inout [String]) -> [DerivedStep] {
         // The first strictly increasing run.
         var steps: [DerivedStep] = []
         for (k, s) in cands.enumerated() {
@@ -50,7 +53,9 @@ extension Deriver {
         }
         return steps
     }
+}
 
+extension Deriver {
     /// A percentage that is not a ramp step: after a comparison or "by"/"within", beside a metric's name, or "70%+".
     static func excludedPercent(_ a: Atom, _ d: DLine) -> Bool {
         let l = d.l

@@ -1,20 +1,23 @@
 // Rollback criteria: the lines under a triggers heading or a lead-in ("Roll back if:"), named for the light.
-extension Deriver {
-    mutating func deriveCriteria() -> [DerivedCriterion] {
-        var out: [DerivedCriterion] = []
-        var leadIn: Int? // a section where a line such as "Roll back immediately if:" opened a list of triggers
-        for d in lines {
-            if d.kind == .text {
-                let isLeadIn = d.b.last == COLON && hasAny(d.l, rollbackWords)
-                    && hasAny(d.l, leadInWords, whole: true)
-                    && !hasAny(d.l, procedureWords, whole: true)
-                leadIn = isLeadIn && !rollbackStepsSection(d.section) ? d.section : nil
-                continue
-            }
-            if leadIn != nil, leadIn != d.section { leadIn = nil }
-            guard criteriaSec[d.section] || leadIn == d.section else { continue }
-            if let cr = Self.criterion(d) { out.append(cr) }
+/// Rollback criteria, read line by line in document order.
+struct CriteriaReader {
+    var out: [DerivedCriterion] = []
+    var leadIn: Int? // a section where a line such as "Roll back immediately if:" opened a list of triggers
+
+    mutating func read(_ d: DLine, _ x: Deriver) {
+        if d.kind == .text {
+            let isLeadIn = d.b.last == COLON && d.rollbackWord
+                && hasAny(d.l, leadInWords, whole: true)
+                && !hasAny(d.l, procedureWords, whole: true)
+            leadIn = isLeadIn && !x.rollbackStepsSection(d.section) ? d.section : nil
+            return
         }
+        if leadIn != nil, leadIn != d.section { leadIn = nil }
+        guard x.criteriaSec[d.section] || leadIn == d.section else { return }
+        if let cr = Deriver.criterion(d) { out.append(cr) }
+    }
+
+    func finish(notes: inout [String]) -> [DerivedCriterion] {
         if out.isEmpty {
             notes.append("no rollback triggers found (a list under a heading such as \"Rollback Triggers\" or \"Rollback Criteria\"): the rollback lights are left for you to add")
         } else {
@@ -25,7 +28,10 @@ extension Deriver {
         }
         return out
     }
+}
 
+
+extension Deriver {
     func rollbackStepsSection(_ s: Int) -> Bool {
         hasAny(lowered(normalized(c.sections[s].title)), procedureWords, whole: true) && !criteriaSec[s]
     }

@@ -1,22 +1,22 @@
 // SLO objectives: "P95 latency < 2s" outside rollback and load-test sections.
-extension Deriver {
-    static let sloAfterStop: Set<String> = ["for", "over", "during", "in", "on", "at", "within", "across", "after",
-                                            "and", "or", "with", "when", "while", "from", "of", "per", "sustained"]
+/// SLO objectives, read line by line in document order; the same objective twice is listed once.
+struct SLOReader {
+    var out: [DerivedSLO] = []
+    var seen = Set<String>()
 
-    mutating func deriveSLOs() -> [DerivedSLO] {
-        var out: [DerivedSLO] = []
-        var seen = Set<String>()
-        for d in lines {
-            if criteriaSec[d.section] || rollbackCtx[d.section] || quietSec[d.section] || d.quietParent { continue }
-            guard d.b.contains(LT) || d.b.contains(GT) || d.b.contains(EQUALS) else { continue }
-            if hasAny(d.l, rollbackLineWords) { continue }
-            let anySubject = sloSec[d.section] || d.sloParent
-            for o in Self.objectives(d, anySubject: anySubject) {
-                let key = "\(o.name.lowercased())\u{1F}\(o.op)\u{1F}\(o.value)\u{1F}\(o.unit ?? "")"
-                guard seen.insert(key).inserted else { continue }
-                out.append(DerivedSLO(name: o.name, op: o.op, value: o.value, unit: o.unit, line: d.line, text: d.plain))
-            }
+    mutating func read(_ d: DLine, _ x: Deriver) {
+        if x.criteriaSec[d.section] || x.rollbackCtx[d.section] || x.quietSec[d.section] || d.quietParent { return }
+        guard d.b.contains(LT) || d.b.contains(GT) || d.b.contains(EQUALS) else { return }
+        if d.rollbackLineWord { return }
+        let anySubject = x.sloSec[d.section] || d.sloParent
+        for o in Deriver.objectives(d, anySubject: anySubject) {
+            let key = "\(o.name.lowercased())\u{1F}\(o.op)\u{1F}\(o.value)\u{1F}\(o.unit ?? "")"
+            guard seen.insert(key).inserted else { continue }
+            out.append(DerivedSLO(name: o.name, op: o.op, value: o.value, unit: o.unit, line: d.line, text: d.plain))
         }
+    }
+
+    func finish(notes: inout [String]) -> [DerivedSLO] {
         if out.isEmpty {
             notes.append("no SLO objectives found (lines such as \"P95 latency < 2s\"): the SLO gauges are left for you to add")
         } else {
@@ -24,6 +24,11 @@ extension Deriver {
         }
         return out
     }
+}
+
+extension Deriver {
+    static let sloAfterStop: Set<String> = ["for", "over", "during", "in", "on", "at", "within", "across", "after",
+                                            "and", "or", "with", "when", "while", "from", "of", "per", "sustained"]
 
     /// "P95 latency < 2s", "Error rate remains <0.1%", "All SLOs met (≥99.9% availability, P95 ≤2.0s latency)".
     static func objectives(_ d: DLine, anySubject: Bool) -> [(name: String, op: String, value: Double, unit: String?)] {

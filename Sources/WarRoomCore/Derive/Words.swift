@@ -86,7 +86,7 @@ func startsWithAny(_ l: [UInt8], at i: Int, _ ws: [[UInt8]], prefix: Bool = fals
 }
 
 let rollbackWords = words(["rollback", "roll back", "roll-back", "rolling back", "revert", "abort", "backout", "back out", "back-out"])
-let rollbackLineWords = rollbackWords + words(["back to"])
+let backToWords = words(["back to"])
 let triggerWords = words(["trigger", "criteria", "criterion", "condition", "when to", "signal"])
 /// Matched as whole words (with a plural s): "Planned Rollback" is not a plan.
 let procedureWords = words(["procedure", "step", "plan", "process", "execution", "action", "checklist", "runbook",

@@ -47,7 +47,8 @@ extension Parser {
             if let idx = containers[last].task {
                 owner = .task(idx)
                 markContent()
-                paragraphLines = [text]
+                paragraphLines.removeAll(keepingCapacity: true)
+                paragraphLines.append(text)
                 leaf = .paragraph(owner: owner, lines: 1)
                 return
             } else {
@@ -66,9 +67,14 @@ extension Parser {
             }
         }
         markContent()
-        paragraphLines = [text]
+        paragraphLines.removeAll(keepingCapacity: true)
+        paragraphLines.append(text)
         leaf = .paragraph(owner: owner, lines: 1)
     }
+
+    /// Stands in for a block while its payload is extended outside the array, so the payload is not shared (and
+    /// each appended line or row does not copy everything before it).
+    static let placeholder = Block.text(line: 0, text: "")
 
     mutating func appendParagraph(owner: Owner, text: String) {
         paragraphLines.append(text)
@@ -77,12 +83,18 @@ extension Parser {
         switch owner {
         case .task(let i): items[i].text += " " + add
         case .plain(let s, let b):
-            if case .bullet(let l, let d, let o, let t) = sections[s].blocks[b] {
-                sections[s].blocks[b] = .bullet(line: l, depth: d, ordered: o, text: t + " " + add)
+            if case .bullet(let l, let d, let o, var t) = sections[s].blocks[b] {
+                sections[s].blocks[b] = Self.placeholder // the text is now only in `t`: appending does not copy it
+                t += " "
+                t += add
+                sections[s].blocks[b] = .bullet(line: l, depth: d, ordered: o, text: t)
             }
         case .text(let s, let b):
-            if case .text(let l, let t) = sections[s].blocks[b] {
-                sections[s].blocks[b] = .text(line: l, text: t + " " + add)
+            if case .text(let l, var t) = sections[s].blocks[b] {
+                sections[s].blocks[b] = Self.placeholder
+                t += " "
+                t += add
+                sections[s].blocks[b] = .text(line: l, text: t)
             }
         case .heading, .none: break
         }
@@ -91,24 +103,33 @@ extension Parser {
     mutating func openTask(_ task: (checked: Bool, text: String), line: Int) {
         let idx = items.count
         let (parent, depth, group) = ancestry()
-        items.append(RawItem(line: line, section: current, parent: parent, depth: depth,
-                             text: task.text, checked: task.checked, group: group))
+        // ID, title, detail and [P] are read from the whole text (continuation lines too) by finish().
+        items.append(Item(id: "", taskID: nil, line: line, section: current, parent: parent, depth: depth,
+                          text: task.text, title: "", detail: nil, parallel: false, checked: task.checked, group: group))
         sections[current].items.append(idx)
         containers[containers.count - 1].task = idx
     }
 
     /// Parent task item, depth among task items, and the nearest plain list item's text.
-    func ancestry() -> (Int?, Int, String?) {
+    mutating func ancestry() -> (Int?, Int, String?) {
         var parent: Int?
         var depth = 0
         var group: String?
-        for c in containers.dropLast().reversed() where c.kind == .item {
-            if let t = c.task {
+        var ci = containers.count - 1
+        while ci > 0 {
+            ci -= 1
+            guard containers[ci].kind == .item else { continue }
+            if let t = containers[ci].task {
                 if parent == nil { parent = t }
                 depth += 1
-            } else if parent == nil, group == nil, let p = c.plain,
-                      case .bullet(_, _, _, let text) = sections[p.section].blocks[p.block] {
-                group = plainInline(text)
+            } else if parent == nil, group == nil, let p = containers[ci].plain {
+                if let g = groupCache, g.section == p.section, g.block == p.block {
+                    group = g.text
+                } else if case .bullet(_, _, _, let text) = sections[p.section].blocks[p.block] {
+                    let g = plainInline(text)
+                    groupCache = (p.section, p.block, g)
+                    group = g
+                }
             }
         }
         return (parent, depth, group)
@@ -162,6 +183,7 @@ extension Parser {
 
     mutating func appendTableRow(section: Int, block: Int, columns: Int, text: String) {
         guard case .table(let l, let h, var rows) = sections[section].blocks[block] else { return }
+        sections[section].blocks[block] = Self.placeholder // the rows are now only in `rows`: appending does not copy them
         var cells = splitCells(text)
         if cells.count > columns { cells.removeLast(cells.count - columns) }
         while cells.count < columns { cells.append("") }

@@ -52,22 +52,13 @@ enum Owner {
 
 enum HTMLEnd: Equatable { case tag([UInt8]), comment, processing, declaration, cdata, blank }
 
-struct RawItem {
-    var line: Int
-    var section: Int
-    var parent: Int?
-    var depth: Int
-    var text: String
-    var checked: Bool
-    var group: String?
-}
-
 struct Parser {
     let path: String
     var diagnostics: [Diagnostic] = []
     var sections: [Section] = [Section(index: 0, parent: nil, level: 0, title: "", line: 0, path: [])]
     var current = 0
-    var items: [RawItem] = []
+    /// Task items as they open; IDs and titles are filled in by `finish()`.
+    var items: [Item] = []
     var containers: [Container] = []
     var leaf: Leaf = .none
     var lineCount = 0
@@ -75,6 +66,9 @@ struct Parser {
     var mojibakeLines = 0
     var firstMojibakeLine = 0
     var paragraphLines: [String] = [] // pending paragraph text, for a possible setext heading
+    /// The last plain list item a task item was grouped under, and its text without inline Markdown: one string
+    /// shared by the items of a group. (A plain item's block is final once an item opens inside it.)
+    var groupCache: (section: Int, block: Int, text: String)?
 
     init(path: String) { self.path = path }
 
@@ -86,11 +80,15 @@ struct Parser {
         var lineNo = 0
         var i = start
         let n = input.count
+        // One buffer for every line: nothing keeps a line's bytes after `process`, so it is reused, not reallocated.
+        var buffer: [UInt8] = []
         while i < n {
             var j = i
             while j < n, input[j] != LF, input[j] != CR { j += 1 }
             lineNo += 1
-            process(decode(input[i..<j], line: lineNo), number: lineNo, bomBefore: lineNo == 1 && start == 3)
+            buffer.removeAll(keepingCapacity: true)
+            decode(input[i..<j], line: lineNo, into: &buffer)
+            process(buffer, number: lineNo, bomBefore: lineNo == 1 && start == 3)
             if j < n, input[j] == CR, j + 1 < n, input[j + 1] == LF { j += 1 }
             i = j + 1
         }

@@ -1,25 +1,26 @@
 /// What the bytes of a line are: UTF-8 kept as written, NUL and invalid UTF-8 replaced (with a warning), and
 /// double-encoded text (UTF-8 read as Windows-1252) noticed.
 extension Parser {
-    mutating func decode(_ raw: ArraySlice<UInt8>, line: Int) -> [UInt8] {
+    /// Appends the line's bytes to `out` as the parser reads them.
+    mutating func decode(_ raw: ArraySlice<UInt8>, line: Int, into out: inout [UInt8]) {
         var ascii = true
         var nul = false
         for c in raw where c >= 0x80 || c == 0 { if c == 0 { nul = true } else { ascii = false } }
         // NUL becomes U+FFFD, as cmark does.
-        if nul { return decode(ArraySlice(raw.flatMap { $0 == 0 ? [0xEF, 0xBF, 0xBD] : [$0] }), line: line) }
-        if ascii { return Array(raw) }
+        if nul { return decode(ArraySlice(raw.flatMap { $0 == 0 ? [0xEF, 0xBF, 0xBD] : [$0] }), line: line, into: &out) }
+        if ascii { return out.append(contentsOf: raw) }
         if let s = String(validating: raw, as: UTF8.self) {
             if looksDoubleEncoded(s) {
                 mojibakeLines += 1
                 if firstMojibakeLine == 0 { firstMojibakeLine = line }
             }
-            return Array(raw)
+            return out.append(contentsOf: raw)
         }
         invalidUTF8Lines += 1
         if invalidUTF8Lines <= 20 {
             diagnostics.append(Diagnostic(.warning, line: line, "invalid UTF-8 replaced with U+FFFD"))
         }
-        return Array(String(decoding: raw, as: UTF8.self).utf8)
+        out.append(contentsOf: String(decoding: raw, as: UTF8.self).utf8)
     }
 }
 

@@ -16,58 +16,60 @@ extension Parser {
             diagnostics.append(Diagnostic(.error, line: 1, "no checklist items: no `- [ ]` task item that GitHub would render"))
         }
 
-        var result: [Item] = []
-        result.reserveCapacity(items.count)
         // One map serves duplicate detection and becomes the checklist's ID index: ID → item index.
         var index: [String: Int] = [:]
         index.reserveCapacity(items.count)
         var sectionHashes: [UInt64?] = Array(repeating: nil, count: sections.count)
-        let texts = items.map { ItemText($0.text) }
-        // Derived IDs: section path + text. Items that share those (the same "Verify health" under two services)
-        // also hash their context — the parent item's text, or the plain list item they sit under — so removing
-        // one can never hand its state to the other. Only what is still identical falls back to an ordinal.
-        var base: [String?] = Array(repeating: nil, count: items.count)
+        // Titles, task IDs, [P] and bold leads, read in place; then derived IDs: section path + text. Items that
+        // share those (the same "Verify health" under two services) also hash their context — the parent item's
+        // text, or the plain list item they sit under — so removing one can never hand its state to the other.
+        // Only what is still identical falls back to an ordinal. A base is recomputed rather than kept per item.
         var baseCount: [String: Int] = [:]
-        for (k, raw) in items.enumerated() where texts[k].taskID == nil {
-            let sh = sectionHashes[raw.section] ?? sectionPathHash(sections[raw.section].path)
-            sectionHashes[raw.section] = sh
-            let b = derivedID(sectionHash: sh, text: raw.text, title: texts[k].title)
-            base[k] = b
-            baseCount[b, default: 0] += 1
+        for k in items.indices {
+            let parsed = ItemText(items[k].text)
+            items[k].taskID = parsed.taskID
+            items[k].title = parsed.title
+            items[k].detail = parsed.detail
+            items[k].parallel = parsed.parallel
+            guard parsed.taskID == nil else { continue }
+            let s = items[k].section
+            let sh = sectionHashes[s] ?? sectionPathHash(sections[s].path)
+            sectionHashes[s] = sh
+            baseCount[derivedID(sectionHash: sh, text: items[k].text, title: parsed.title), default: 0] += 1
         }
-        var firstLine: [String: Int] = [:]
-        var derivedCount: [String: Int] = [:]
-        for (k, raw) in items.enumerated() {
-            let parsed = texts[k]
+        // Derived ID → (items so far, line of the first).
+        var derived: [String: (count: Int, firstLine: Int)] = [:]
+        for k in items.indices {
+            let line = items[k].line
             var id: String
-            if let t = parsed.taskID {
+            if let t = items[k].taskID {
                 id = t
                 if let first = index[t] {
-                    diagnostics.append(Diagnostic(.error, line: raw.line, "duplicate task ID \(t) (first at line \(items[first].line))"))
+                    diagnostics.append(Diagnostic(.error, line: line, "duplicate task ID \(t) (first at line \(items[first].line))"))
                     var n = 2
                     while index["\(t)-\(n)"] != nil { n += 1 }
                     id = "\(t)-\(n)"
                 }
             } else {
-                var b = base[k] ?? "item"
-                if baseCount[b, default: 0] > 1, let context = raw.parent.map({ items[$0].text }) ?? raw.group {
-                    b = derivedID(sectionHash: sectionHashes[raw.section] ?? 0, text: raw.text, title: parsed.title, context: context)
+                let sh = sectionHashes[items[k].section] ?? 0
+                var b = derivedID(sectionHash: sh, text: items[k].text, title: items[k].title)
+                if baseCount[b, default: 0] > 1, let context = items[k].parent.map({ items[$0].text }) ?? items[k].group {
+                    b = derivedID(sectionHash: sh, text: items[k].text, title: items[k].title, context: context)
                 }
-                let n = (derivedCount[b] ?? 0) + 1
-                derivedCount[b] = n
+                let seen = derived[b]
+                let n = (seen?.count ?? 0) + 1
+                derived[b] = (n, seen?.firstLine ?? line)
                 id = n == 1 ? b : "\(b)-\(n)"
-                if n == 1 { firstLine[b] = raw.line } else {
-                    diagnostics.append(Diagnostic(.warning, line: raw.line,
-                        "same item as line \(firstLine[b] ?? 0) (same section and text): its ID \(id) depends on its position; give it a task ID or different text"))
+                if n > 1 {
+                    diagnostics.append(Diagnostic(.warning, line: line,
+                        "same item as line \(seen?.firstLine ?? 0) (same section and text): its ID \(id) depends on its position; give it a task ID or different text"))
                 }
             }
-            index[id] = result.count
-            result.append(Item(id: id, taskID: parsed.taskID, line: raw.line, section: raw.section, parent: raw.parent,
-                               depth: raw.depth, text: raw.text, title: parsed.title, detail: parsed.detail,
-                               parallel: parsed.parallel, checked: raw.checked, group: raw.group))
+            index[id] = k
+            items[k].id = id
         }
         diagnostics.sort { ($0.line, $0.severity == .error ? 0 : 1) < ($1.line, $1.severity == .error ? 0 : 1) }
-        return Checklist(path: path, sections: sections, items: result, diagnostics: diagnostics, lineCount: lineCount, index: index)
+        return Checklist(path: path, sections: sections, items: items, diagnostics: diagnostics, lineCount: lineCount, index: index)
     }
 }
 
