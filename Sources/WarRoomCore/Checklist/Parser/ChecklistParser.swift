@@ -80,6 +80,7 @@ struct Parser {
         var lineNo = 0
         var i = start
         let n = input.count
+        items.reserveCapacity(Self.checkboxCount(input, from: start))
         // One buffer for every line: nothing keeps a line's bytes after `process`, so it is reused, not reallocated.
         var buffer: [UInt8] = []
         while i < n {
@@ -94,6 +95,24 @@ struct Parser {
         }
         lineCount = lineNo
         closeAll()
+    }
+
+    /// `[ ]`, `[x]` and `[X]` in the input: at least one on every task item's line, so an upper bound on the items.
+    /// Reserving it spares the item array its growth copies (each briefly holding the old and the new array).
+    static func checkboxCount(_ input: [UInt8], from start: Int) -> Int {
+        var count = 0
+        var k = start
+        let n = input.count
+        while k + 2 < n {
+            if input[k] == LBR, input[k + 2] == RBR, input[k + 1] == SP || input[k + 1] | 0x20 == 0x78 {
+                count += 1
+                k += 3
+            } else {
+                k += 1
+            }
+        }
+        // A task item's line takes at least 7 bytes ("- [ ] " and its end): the bound for text full of boxes.
+        return min(count, n / 7 + 1)
     }
 
     // MARK: One line

@@ -37,18 +37,20 @@ extension Parser {
             sectionHashes[s] = sh
             baseCount[derivedID(sectionHash: sh, text: items[k].text, title: parsed.title), default: 0] += 1
         }
-        // Derived ID → (items so far, line of the first).
-        var derived: [String: (count: Int, firstLine: Int)] = [:]
+        // Each item's ID goes into the index as it is given; an ID already there is a duplicate, numbered on
+        // (`-2`, `-3`, …, found in the index: ordinals never collide with task IDs or derived bases). One hash
+        // per item in the usual case: the insert that also answers whether the ID was taken.
+        var ordinals: [String: Int] = [:]
         for k in items.indices {
             let line = items[k].line
-            var id: String
+            let id: String
             if let t = items[k].taskID {
                 id = t
-                if let first = index[t] {
+                if let first = index.updateValue(k, forKey: t) {
+                    index[t] = first
                     diagnostics.append(Diagnostic(.error, line: line, "duplicate task ID \(t) (first at line \(items[first].line))"))
-                    var n = 2
-                    while index["\(t)-\(n)"] != nil { n += 1 }
-                    id = "\(t)-\(n)"
+                    items[k].id = Self.ordinal(t, in: &index, next: &ordinals, for: k)
+                    continue
                 }
             } else {
                 let sh = sectionHashes[items[k].section] ?? 0
@@ -56,20 +58,31 @@ extension Parser {
                 if baseCount[b, default: 0] > 1, let context = items[k].parent.map({ items[$0].text }) ?? items[k].group {
                     b = derivedID(sectionHash: sh, text: items[k].text, title: items[k].title, context: context)
                 }
-                let seen = derived[b]
-                let n = (seen?.count ?? 0) + 1
-                derived[b] = (n, seen?.firstLine ?? line)
-                id = n == 1 ? b : "\(b)-\(n)"
-                if n > 1 {
+                id = b
+                if let first = index.updateValue(k, forKey: b) {
+                    index[b] = first
+                    let numbered = Self.ordinal(b, in: &index, next: &ordinals, for: k)
                     diagnostics.append(Diagnostic(.warning, line: line,
-                        "same item as line \(seen?.firstLine ?? 0) (same section and text): its ID \(id) depends on its position; give it a task ID or different text"))
+                        "same item as line \(items[first].line) (same section and text): its ID \(numbered) depends on its position; give it a task ID or different text"))
+                    items[k].id = numbered
+                    continue
                 }
             }
-            index[id] = k
             items[k].id = id
         }
         diagnostics.sort { ($0.line, $0.severity == .error ? 0 : 1) < ($1.line, $1.severity == .error ? 0 : 1) }
         return Checklist(path: path, sections: sections, items: items, diagnostics: diagnostics, lineCount: lineCount, index: index)
+    }
+
+    /// `id-2`, `id-3`, …: the first not yet in the index, entered for item `k`. `next` remembers where each
+    /// duplicated ID's numbering stands, so a thousand copies of one line do not probe a thousand times each.
+    static func ordinal(_ id: String, in index: inout [String: Int], next: inout [String: Int], for k: Int) -> String {
+        var n = next[id] ?? 2
+        while index["\(id)-\(n)"] != nil { n += 1 }
+        next[id] = n + 1
+        let numbered = "\(id)-\(n)"
+        index[numbered] = k
+        return numbered
     }
 }
 
