@@ -44,7 +44,13 @@ extension Checklist {
 
     static func contacts(header: [String], rows: [[String]], line: Int, force: Bool) -> [Contact] {
         func col(_ words: [String]) -> Int? {
-            header.firstIndex { h in let l = h.lowercased(); return words.contains { l.contains($0) } }
+            header.firstIndex { h in
+                // An ASCII header (nearly all) is searched byte by byte: the same answer as below, without the
+                // generic string search that made every table in a large checklist cost microseconds.
+                if h.utf8.allSatisfy({ $0 < 0x80 }) { return words.contains { containsASCIIInsensitive(h, $0) } }
+                let l = h.lowercased()
+                return words.contains { l.contains($0) }
+            }
         }
         let role = col(["role", "position", "function", "team"])
         let name = col(["name", "person", "owner", "who"])

@@ -85,7 +85,7 @@ struct Deriver {
                     let idx = its[ii]
                     ii += 1
                     let item = c.items[idx]
-                    var d = makeLine(.item, item.line, sec.index, raw: item.text)
+                    var d = makeLine(.item, item.line, sec.index, raw: item.text, read: (item.title, item.detail))
                     if let p = item.parent {
                         d.quietParent = itemQuiet[p]
                         d.sloParent = itemSLO[p]
@@ -135,16 +135,20 @@ struct Deriver {
         }
     }
 
-    func makeLine(_ kind: DLine.Kind, _ line: Int, _ section: Int, raw: String) -> DLine {
-        let parsed = ItemText(raw)
+    /// `read`: the text's title and detail when already known (an item's, as the parser read them from its text).
+    func makeLine(_ kind: DLine.Kind, _ line: Int, _ section: Int, raw: String,
+                  read: (title: String, detail: String?)? = nil) -> DLine {
         let plain = withoutLeadingSymbols(plainInline(withoutIDs(raw)))
         let b = normalized(plain)
         var d = DLine(kind: kind, line: line, section: section, plain: plain, b: b, l: lowered(b))
         d.rollbackWord = hasAny(d.l, rollbackWords)
         d.rollbackLineWord = d.rollbackWord || hasAny(d.l, backToWords)
-        if let detail = parsed.detail, kind != .row {
-            d.lead = withoutLeadingSymbols(parsed.title)
-            d.detail = detail
+        if kind != .row {
+            let parsed = read ?? { let t = ItemText(raw); return (t.title, t.detail) }()
+            if let detail = parsed.detail {
+                d.lead = withoutLeadingSymbols(parsed.title)
+                d.detail = detail
+            }
         }
         return d
     }

@@ -207,6 +207,13 @@ func htmlEnds(_ line: Line, from i: Int, _ end: HTMLEnd) -> Bool {
 
 /// A GFM table delimiter row (`| --- | :-: |`): returns its column count.
 func delimiterRow(_ line: Line, from i: Int) -> Int? {
+    // Only pipes, colons, dashes and spaces can make one (asked of nearly every line after an item's first).
+    var k = i
+    while k < line.b.count {
+        let c = line.b[k]
+        guard c == PIPE || c == COLON || c == DASH || c == SP || c == TAB else { return nil }
+        k += 1
+    }
     let cells = splitCells(line.text(i))
     guard !cells.isEmpty else { return nil }
     let text = line.text(i)
