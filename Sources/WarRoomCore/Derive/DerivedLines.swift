@@ -39,11 +39,12 @@ func withoutIDs(_ raw: String) -> String {
         a += 3
         while a < b, u[a] == SP { a += 1 }
     }
-    return str(u[a..<b])
+    return a == 0 ? raw : str(u[a..<b])
 }
 
 /// Drops a leading emoji or mojibake run ("✅ ", "âœ… ") before the words.
 func withoutLeadingSymbols(_ s: String) -> String {
+    guard let f = s.utf8.first, f >= 0x80 else { return s }
     let u = Array(s.utf8)
     var i = 0
     while i < u.count, u[i] >= 0x80 { i += 1 }

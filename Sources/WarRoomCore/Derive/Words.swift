@@ -5,7 +5,10 @@
 @inline(__always) func isAlnumB(_ c: UInt8) -> Bool { isDigitB(c) || isLetterB(c) }
 @inline(__always) func isWordB(_ c: UInt8) -> Bool { isAlnumB(c) || c >= 0x80 }
 
-func lowered(_ b: [UInt8]) -> [UInt8] { b.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 } }
+func lowered(_ b: [UInt8]) -> [UInt8] {
+    guard b.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return b } // shared, not copied
+    return b.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+}
 func str(_ b: ArraySlice<UInt8>) -> String { String(decoding: b, as: UTF8.self) }
 func words(_ list: [String]) -> [[UInt8]] { list.map { Array($0.utf8) } }
 
@@ -28,6 +31,8 @@ let replacements: [([UInt8], [UInt8])] = [
 
 func normalized(_ s: String) -> [UInt8] {
     let u = Array(s.utf8)
+    // Nothing to replace below 0xC2 (plain ASCII, most lines): the bytes as they are.
+    guard u.contains(where: { $0 >= 0xC2 }) else { return u }
     var out: [UInt8] = []
     out.reserveCapacity(u.count)
     var i = 0
@@ -71,8 +76,44 @@ func find(_ l: [UInt8], _ w: [UInt8], from: Int = 0, whole: Bool = false) -> Int
     return nil
 }
 
+/// Whether any of `ws` is in `l` as `find` finds it. One pass over `l`, trying only the words that start with the
+/// byte at hand (every line is asked this many times over; a pass per word cost the derivation a third of its time).
 func hasAny(_ l: [UInt8], _ ws: [[UInt8]], whole: Bool = false) -> Bool {
-    ws.contains { find(l, $0, whole: whole) != nil }
+    var firsts: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    for w in ws {
+        guard let c = w.first else { continue }
+        let bit = UInt64(1) << UInt64(c & 63)
+        switch c >> 6 {
+        case 0: firsts.0 |= bit
+        case 1: firsts.1 |= bit
+        case 2: firsts.2 |= bit
+        default: firsts.3 |= bit
+        }
+    }
+    var i = 0
+    while i < l.count {
+        let c = l[i]
+        let set: UInt64
+        switch c >> 6 {
+        case 0: set = firsts.0
+        case 1: set = firsts.1
+        case 2: set = firsts.2
+        default: set = firsts.3
+        }
+        if set & (UInt64(1) << UInt64(c & 63)) != 0 {
+            for w in ws where w.first == c && i + w.count <= l.count && (i == 0 || !isWordB(l[i - 1]) || !isWordB(c)) {
+                var k = 1
+                while k < w.count, l[i + k] == w[k] { k += 1 }
+                guard k == w.count else { continue }
+                if !whole { return true }
+                var e = i + k
+                if e < l.count, l[e] == 0x73 { e += 1 }
+                if e >= l.count || !isWordB(l[e]) { return true }
+            }
+        }
+        i += 1
+    }
+    return false
 }
 
 /// The word in `ws` at `i`: whole words, or (with `prefix`) words starting so ("improv" for "improvement").

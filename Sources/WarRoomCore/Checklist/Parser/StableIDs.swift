@@ -23,8 +23,9 @@ extension Parser {
         // Titles, task IDs, [P] and bold leads, read in place; then derived IDs: section path + text. Items that
         // share those (the same "Verify health" under two services) also hash their context — the parent item's
         // text, or the plain list item they sit under — so removing one can never hand its state to the other.
-        // Only what is still identical falls back to an ordinal. A base is recomputed rather than kept per item.
-        var baseCount: [String: Int] = [:]
+        // Only what is still identical falls back to an ordinal. The bases, in item order, become most items' IDs
+        // (and their index keys) as they are: one string each.
+        var bases: [String] = []
         for k in items.indices {
             let parsed = ItemText(items[k].text)
             items[k].taskID = parsed.taskID
@@ -35,8 +36,12 @@ extension Parser {
             let s = items[k].section
             let sh = sectionHashes[s] ?? sectionPathHash(sections[s].path)
             sectionHashes[s] = sh
-            baseCount[derivedID(sectionHash: sh, text: items[k].text, title: parsed.title), default: 0] += 1
+            bases.append(derivedID(sectionHash: sh, text: items[k].text, title: parsed.title))
         }
+        var baseCount: [String: Int] = [:]
+        baseCount.reserveCapacity(bases.count)
+        for b in bases { baseCount[b, default: 0] += 1 }
+        var nextBase = 0
         // Each item's ID goes into the index as it is given; an ID already there is a duplicate, numbered on
         // (`-2`, `-3`, …, found in the index: ordinals never collide with task IDs or derived bases). One hash
         // per item in the usual case: the insert that also answers whether the ID was taken.
@@ -54,7 +59,8 @@ extension Parser {
                 }
             } else {
                 let sh = sectionHashes[items[k].section] ?? 0
-                var b = derivedID(sectionHash: sh, text: items[k].text, title: items[k].title)
+                var b = bases[nextBase]
+                nextBase += 1
                 if baseCount[b, default: 0] > 1, let context = items[k].parent.map({ items[$0].text }) ?? items[k].group {
                     b = derivedID(sectionHash: sh, text: items[k].text, title: items[k].title, context: context)
                 }
