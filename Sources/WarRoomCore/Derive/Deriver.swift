@@ -63,8 +63,8 @@ struct Deriver {
         // Context flags of each item's own title, so children look them up instead of re-reading long texts.
         var itemQuiet = Array(repeating: false, count: c.items.count)
         var itemSLO = itemQuiet
-        for (i, item) in c.items.enumerated() {
-            let t = lowered(prefixBytes(item.title, 200))
+        for i in c.items.indices {
+            let t = lowered(prefixBytes(c.items[i].title, 200))
             itemQuiet[i] = hasAny(t, quietSLOWords)
             itemSLO[i] = hasAny(t, sloTitleWords, whole: true)
         }
@@ -84,13 +84,14 @@ struct Deriver {
                 if il <= bl {
                     let idx = its[ii]
                     ii += 1
-                    let item = c.items[idx]
-                    var d = makeLine(.item, item.line, sec.index, raw: item.text, read: (item.title, item.detail))
-                    if let p = item.parent {
+                    // Field by field: a copy of the whole item would retain and release every one of its strings.
+                    var d = makeLine(.item, c.items[idx].line, sec.index, raw: c.items[idx].text,
+                                     read: (c.items[idx].title, c.items[idx].detail))
+                    if let p = c.items[idx].parent {
                         d.quietParent = itemQuiet[p]
                         d.sloParent = itemSLO[p]
                     }
-                    if let g = item.group {
+                    if let g = c.items[idx].group {
                         let t = lowered(prefixBytes(g, 200))
                         d.quietParent = d.quietParent || hasAny(t, quietSLOWords)
                         d.sloParent = d.sloParent || hasAny(t, sloTitleWords, whole: true)

@@ -100,8 +100,9 @@ func hasAny(_ l: [UInt8], _ ws: [[UInt8]], whole: Bool = false) -> Bool {
         case 2: set = firsts.2
         default: set = firsts.3
         }
-        if set & (UInt64(1) << UInt64(c & 63)) != 0 {
-            for w in ws where w.first == c && i + w.count <= l.count && (i == 0 || !isWordB(l[i - 1]) || !isWordB(c)) {
+        // A word starting with a word character matches only where a word starts.
+        if set & (UInt64(1) << UInt64(c & 63)) != 0, i == 0 || !isWordB(l[i - 1]) || !isWordB(c) {
+            for w in ws where w.first == c && i + w.count <= l.count {
                 var k = 1
                 while k < w.count, l[i + k] == w[k] { k += 1 }
                 guard k == w.count else { continue }
