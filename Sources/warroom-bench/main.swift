@@ -55,6 +55,12 @@ func bigChecklist(items: Int) -> String {
     return s
 }
 
+// `warroom-bench lint|init FILE`: section 5's figures, each in a process of its own so its peak RSS is its own.
+if CommandLine.arguments.count == 3 {
+    bigChild(CommandLine.arguments[1], path: CommandLine.arguments[2])
+    exit(0)
+}
+
 print("warroom benchmarks (release build, \(ProcessInfo.processInfo.activeProcessorCount) cores)")
 print(String(repeating: "-", count: 100))
 
@@ -230,3 +236,130 @@ func benchFollowerTail(base: String, items: [Item]) {
     }
 }
 benchFollowerTail(base: base, items: parsed.items)
+// 6. A 50 MB checklist (≈1.1 M items): what `warroom lint` and `warroom init --from` do with it, each in a child
+// process (this one's peak RSS includes the benchmarks above).
+func maxRSSMiB() -> Double {
+    var u = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
+    return Double(u.ru_maxrss) / 1024 // KiB on Linux
+}
+
+/// A go-live checklist of about `bytes` bytes (`warroom lint`/`init` figures): the global parts once (contacts
+/// table, ramp table and steps, rollback triggers, SLOs, rollback targets), then one section per service repeated
+/// until the size is reached: headings with T-offsets, task items with and without task IDs (`T…`, `CHK…`), `[P]`,
+/// bold leads, sub-items, a continuation line, a plain group list, a table, a paragraph and a code fence holding
+/// item-like lines. Every task ID and item text is unique, so the checklist lints clean.
+func bigChecklist(bytes target: Int) -> [UInt8] {
+    var out: [UInt8] = []
+    out.reserveCapacity(target + 4096)
+    func put(_ s: String) { out.append(contentsOf: s.utf8) }
+    put("""
+    # Synthetic platform go-live
+
+    One section per service; generated for the benchmark.
+
+    ## Contacts
+
+    | Role | Name | Phone | Slack |
+    |---|---|---|---|
+    | Incident Commander | Dana Ortiz | +1 555 0100 | @dana |
+    | Database | Lee Chen | +1 555 0101 | @lee |
+
+    ## Ramp (T-0 to T+60 min)
+
+    | Step | Traffic | Hold |
+    |---|---|---|
+    | 1 | 5% | 10 min |
+    | 2 | 25% | 15 min |
+    | 3 | 100% | 30 min |
+
+    ## Rollback Triggers
+
+    - Error rate > 2% for 5 minutes
+    - **P99 latency:** > 1.5s sustained for 10 minutes
+    - Any data corruption report
+
+    ## Rollback Procedure
+
+    - [ ] Decision: < 5 minutes
+    - [ ] Execute the rollback within 10 minutes
+    - [ ] Verify health within 15 minutes
+
+    ## SLOs
+
+    - P95 latency < 300ms
+    - Availability ≥ 99.9%
+
+
+    """)
+    var id = 0
+    var p = 0
+    let services = ["checkout", "payments", "search", "ledger", "profile", "gateway", "inventory", "billing"]
+    while out.count < target {
+        p += 1
+        let svc = services[p % services.count] + "-\(p)"
+        put("## \(svc) (T+\(p % 60) min)\n\nOwner: team \(p % 97); runbook \(svc).\n\n### Checks\n\n")
+        for k in 0..<32 {
+            id += 1
+            let tid = id % 2 == 0 ? "T\(id / 2) " : (id % 3 == 0 ? "CHK\(id / 3) " : "")
+            switch k % 8 {
+            case 0: put("- [ ] \(tid)Confirm ticket CHG-\(id) approved\n")
+            case 1: put("- [x] \(tid)[P] **Backup:** db-\(id) taken\n  - [ ] size of snapshot \(id)\n  - [x] copy \(id) to b\n")
+            case 2: put("- [ ] \(tid)Check `\(svc)` board \(id)\n  and the pager\n")
+            case 3: put("- [ ] \(tid)Warm cache \(id) on \(svc)\n")
+            case 4: put("- [ ] \(tid)Scale pods \(id) to 3\n")
+            case 5: put("- [ ] \(tid)Smoke test \(id) passed\n")
+            case 6: put("* [ ] \(tid)Tail logs \(id) for errors\n")
+            default: put("- [ ] Notify #ops-\(p): \(id) ok\n")
+            }
+        }
+        put("\n1. Immediate (\(p))\n   - [ ] page on-call \(svc)\n   - [ ] freeze \(svc)\n\n")
+        put("| Check | Expected |\n|---|---|\n| pods \(p) | 3 |\n\n```bash\nkubectl rollout status deploy/\(svc)\n- [ ] in a fence\n```\n\n")
+    }
+    return out
+}
+
+/// Reads the file as `warroom lint` and `warroom init` do, parses it, and (for init) derives; prints the figures as
+/// `key=value` for the parent.
+func bigChild(_ mode: String, path: String) {
+    let t0 = nowNS()
+    guard let data = FileManager.default.contents(atPath: path) else { print("error=unreadable"); return }
+    let bytes = [UInt8](data)
+    let c = ChecklistParser.parse(bytes, path: path)
+    let t1 = nowNS()
+    var report = "items=\(c.items.count) errors=\(c.errors.count) warnings=\(c.warnings.count) done=\(c.checkedInFile) parse=\(Double(t1 - t0) / 1e9)"
+    if mode == "init" {
+        let d = c.derive()
+        report += " derive=\(Double(nowNS() - t1) / 1e9) steps=\(d.steps.count) criteria=\(d.criteria.count) slos=\(d.slos.count)"
+    }
+    print(report + " rss=\(maxRSSMiB())")
+}
+
+do {
+    let path = base + "/big-50mb.md"
+    let big = bigChecklist(bytes: 50 * 1_048_576)
+    try? FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+    _ = FileManager.default.createFile(atPath: path, contents: Data(big))
+    func child(_ mode: String) -> [String: String] {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/proc/self/exe")
+        p.arguments = [mode, path]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try? p.run()
+        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        var kv: [String: String] = [:]
+        for f in out.split(whereSeparator: { $0 == " " || $0 == "\n" }) {
+            let parts = f.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { kv[String(parts[0])] = String(parts[1]) }
+        }
+        return kv
+    }
+    func s(_ v: String?) -> String { String(format: "%.2f s", Double(v ?? "") ?? .nan) }
+    func mib(_ v: String?) -> String { String(format: "%.0f MiB", Double(v ?? "") ?? .nan) }
+    let lint = child("lint")
+    line("lint-equivalent parse, 50 MB (\(lint["items"] ?? "?") items)", "\(s(lint["parse"])), peak RSS \(mib(lint["rss"]))", goal: "goal ≤ 2 s, ≤ 300 MB")
+    let initFigures = child("init")
+    line("derive of 50 MB (after its parse)", "\(s(initFigures["derive"])), peak RSS \(mib(initFigures["rss"]))", goal: "init --from goal ≤ 4 s")
+}

@@ -44,7 +44,13 @@ extension Checklist {
 
     static func contacts(header: [String], rows: [[String]], line: Int, force: Bool) -> [Contact] {
         func col(_ words: [String]) -> Int? {
-            header.firstIndex { h in let l = h.lowercased(); return words.contains { l.contains($0) } }
+            header.firstIndex { h in
+                // An ASCII header (nearly all) is searched byte by byte: the same answer as below, without the
+                // generic string search that made every table in a large checklist cost microseconds.
+                if h.utf8.allSatisfy({ $0 < 0x80 }) { return words.contains { containsASCIIInsensitive(h, $0) } }
+                let l = h.lowercased()
+                return words.contains { l.contains($0) }
+            }
         }
         let role = col(["role", "position", "function", "team"])
         let name = col(["name", "person", "owner", "who"])
@@ -102,34 +108,5 @@ extension Checklist {
             else if !" +-().xX".unicodeScalars.contains(ch) { return false }
         }
         return digits >= 3
-    }
-}
-
-/// Whether `haystack` contains the lower-case ASCII `needle`, ignoring ASCII case; no allocation.
-func containsASCIIInsensitive(_ haystack: String, _ needle: String) -> Bool {
-    let h = Array(haystack.utf8), n = Array(needle.utf8)
-    guard n.count <= h.count, !n.isEmpty else { return n.isEmpty }
-    outer: for start in 0...(h.count - n.count) {
-        for k in 0..<n.count {
-            var c = h[start + k]
-            if c >= 0x41, c <= 0x5A { c |= 0x20 }
-            if c != n[k] { continue outer }
-        }
-        return true
-    }
-    return false
-}
-
-extension String {
-    func components(separatedBy sep: String) -> [String] {
-        guard !sep.isEmpty else { return [self] }
-        var out: [String] = []
-        var rest = Substring(self)
-        while let r = rest.firstRange(of: sep) {
-            out.append(String(rest[..<r.lowerBound]))
-            rest = rest[r.upperBound...]
-        }
-        out.append(String(rest))
-        return out
     }
 }
