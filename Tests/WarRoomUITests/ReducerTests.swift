@@ -26,11 +26,17 @@ import Testing
         #expect(appends(effects) == [.itemSet(ItemSet(id: item.id, status: .done))])
         #expect(s.run.status(of: item) == .blocked, "not shown as done before the journal saved it")
         #expect(s.saving, "saving… until the journal answers")
-        #expect(appends(press(&s, .char(" "))).isEmpty, "a second press waits for the first to be saved")
         try journal(&s, effects)
         #expect(!s.saving)
         #expect(s.run.status(of: item) == .done)
         #expect(s.message?.text.hasPrefix("saved: \(item.id) done") == true)
+        // A second press while the first is saving does nothing, and says so past the acknowledgement.
+        let again = press(&s, .char(" "))
+        #expect(appends(press(&s, .char(" "))).isEmpty, "a press while the last change to it is saving waits")
+        #expect(s.message?.level == .warn && s.message?.text.contains("this press did nothing") == true)
+        try journal(&s, again)
+        #expect(s.message?.text.contains("this press did nothing") == true, "the acknowledgement does not hide it")
+        #expect(s.run.status(of: item) == .open)
     }
 
     @Test func notSavedLeavesStateAlone() {
