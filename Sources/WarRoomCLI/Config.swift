@@ -14,13 +14,17 @@ struct LoadedRun {
 /// Loads `warroom.yaml` (every diagnostic printed as file:line) and its checklist.
 func loadRunConfig(_ path: String) throws(Failure) -> LoadedRun {
     // Absolute, so the journaled config is the same whichever directory the console was started from.
-    let (config, diagnostics) = ConfigLoader.load(path: absolutePath(path))
+    let (config, diagnostics, file) = ConfigLoader.loadWithChecklist(path: absolutePath(path))
     for d in diagnostics where d.severity == .warning { writeStderr(d.formatted(path: path)) }
     let errors = diagnostics.filter { $0.severity == .error }
     guard errors.isEmpty, let config else {
         throw Failure(errors.map { $0.formatted(path: path) }.joined(separator: "\n"))
     }
-    let loaded = try loadChecklist(config.checklist)
+    // The loader read and parsed the checklist to check the config: not parsed a second time.
+    let loaded: LoadedChecklist
+    if let file { loaded = LoadedChecklist(checklist: file.checklist, sha256: sha256Hex(file.bytes), bytes: file.bytes) } else {
+        loaded = try loadChecklist(config.checklist)
+    }
     try requireValid(loaded.checklist)
     return LoadedRun(config: config, checklist: loaded, notes: [])
 }

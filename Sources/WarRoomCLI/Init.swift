@@ -36,7 +36,9 @@ struct Init: ParsableCommand {
             throw Failure("\(output): cannot be written")
         }
         // What was written must load: the derivation and the loader agree.
-        let (_, diagnostics) = ConfigLoader.load(path: output, checkFiles: true)
+        // The checklist was parsed once already: the loader checks against that parse instead of a second one.
+        let known = ConfigLoader.ChecklistFile(path: absolutePath(from), bytes: loaded.bytes, checklist: loaded.checklist)
+        let (_, diagnostics, _) = ConfigLoader.loadWithChecklist(path: absolutePath(output), checkFiles: true, known: known)
         for e in diagnostics where e.severity == .error { writeStderr("warroom: the written config has a problem: \(e.formatted(path: output))") }
         print("wrote \(output): \(d.steps.count) ramp steps, \(d.criteria.count) rollback criteria, \(d.slos.count) SLOs, \(d.contacts.count) contacts")
         for n in d.notes { print("  note: \(n)") }

@@ -26,21 +26,44 @@ public enum ConfigLoader {
     /// Loads and validates a config file. `checkFiles` also checks that the checklist and hook programs exist.
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment,
                             checkFiles: Bool = true) -> (config: RunConfig?, diagnostics: [Diagnostic]) {
+        let r = loadWithChecklist(path: path, environment: environment, checkFiles: checkFiles)
+        return (r.config, r.diagnostics)
+    }
+
+    /// A checklist already read (bytes and parse), so loading a config that names it does not parse it again.
+    public struct ChecklistFile: Sendable {
+        public var path: String
+        public var bytes: [UInt8]
+        public var checklist: Checklist
+
+        public init(path: String, bytes: [UInt8], checklist: Checklist) {
+            self.path = path
+            self.bytes = bytes
+            self.checklist = checklist
+        }
+    }
+
+    /// `load`, also handing back the checklist it read and parsed to check it (nil without `checkFiles` or when it
+    /// could not be read). `known` is used instead of reading and parsing again when it is the checklist named.
+    public static func loadWithChecklist(path: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+                                         checkFiles: Bool = true, known: ChecklistFile? = nil)
+        -> (config: RunConfig?, diagnostics: [Diagnostic], checklist: ChecklistFile?) {
         guard let data = FileManager.default.contents(atPath: path) else {
-            return (nil, [Diagnostic(.error, line: 1, "cannot read the file")])
+            return (nil, [Diagnostic(.error, line: 1, "cannot read the file")], nil)
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            return (nil, [Diagnostic(.error, line: 1, "not UTF-8 text")])
+            return (nil, [Diagnostic(.error, line: 1, "not UTF-8 text")], nil)
         }
-        return parse(text, path: path, environment: environment, checkFiles: checkFiles)
+        var p = ConfigParser(src: YAMLSource(text: text, path: path), environment: environment, checkFiles: checkFiles, known: known)
+        let config = p.run()
+        return (p.src.hasErrors ? nil : config, p.sortedDiagnostics, p.checklistFile)
     }
 
     public static func parse(_ text: String, path: String, environment: [String: String] = [:],
                              checkFiles: Bool = true) -> (config: RunConfig?, diagnostics: [Diagnostic]) {
         var p = ConfigParser(src: YAMLSource(text: text, path: path), environment: environment, checkFiles: checkFiles)
         let config = p.run()
-        let diags = p.src.diagnostics.sorted { ($0.line, $0.severity == .error ? 0 : 1) < ($1.line, $1.severity == .error ? 0 : 1) }
-        return (p.src.hasErrors ? nil : config, diags)
+        return (p.src.hasErrors ? nil : config, p.sortedDiagnostics)
     }
 }
 
@@ -48,6 +71,13 @@ struct ConfigParser {
     var src: YAMLSource
     let environment: [String: String]
     let checkFiles: Bool
+    var known: ConfigLoader.ChecklistFile? = nil
+    /// The checklist read and parsed to check it.
+    var checklistFile: ConfigLoader.ChecklistFile?
+
+    var sortedDiagnostics: [Diagnostic] {
+        src.diagnostics.sorted { ($0.line, $0.severity == .error ? 0 : 1) < ($1.line, $1.severity == .error ? 0 : 1) }
+    }
 
     var directory: String {
         let d = (src.path as NSString).deletingLastPathComponent
@@ -102,8 +132,14 @@ struct ConfigParser {
         if let c = checklist {
             resolvedChecklist = c.hasPrefix("/") ? c : (directory as NSString).appendingPathComponent(c)
             if checkFiles {
-                if let data = FileManager.default.contents(atPath: resolvedChecklist) {
-                    let parsed = ChecklistParser.parse(Array(data), path: resolvedChecklist)
+                if let known, (known.path as NSString).standardizingPath == (resolvedChecklist as NSString).standardizingPath {
+                    checklistFile = known
+                } else if let data = FileManager.default.contents(atPath: resolvedChecklist) {
+                    let bytes = [UInt8](data)
+                    checklistFile = ConfigLoader.ChecklistFile(path: resolvedChecklist, bytes: bytes,
+                                                               checklist: ChecklistParser.parse(bytes, path: resolvedChecklist))
+                }
+                if let parsed = checklistFile?.checklist {
                     if parsed.hasErrors {
                         src.error(checklistLine, "checklist \(c) has errors (run warroom lint \(resolvedChecklist))")
                     }
