@@ -1,3 +1,5 @@
+import WarRoomJSON
+
 /// Prometheus HTTP API, instant queries (`GET /api/v1/query`). Also fits Thanos, Mimir, Cortex and
 /// VictoriaMetrics, which serve the same API.
 public enum PrometheusDecoder {
@@ -38,7 +40,7 @@ public enum PrometheusDecoder {
     /// `decode`, also returning the response's `warnings`.
     public static func decodeResult(status: Int, contentType: String?, body: [UInt8], pick: [String: String]?) -> Result {
         let ok = (200..<300).contains(status)
-        let json: TelemetryJSON
+        let json: JSONValue
         switch HTTPText.parseJSONBody(status: status, contentType: contentType, body: body) {
         case .failure(let error): return Result(reading: .failure(error.message))
         case .success(let value): json = value
@@ -53,14 +55,14 @@ public enum PrometheusDecoder {
         guard ok else {
             return Result(reading: .failure(HTTPText.statusFailure(status: status, json: json)))
         }
-        guard json["status"]?.string == "success", let data = json["data"]?.object else {
+        guard json["status"]?.string == "success", let data = json["data"], data.members != nil else {
             return Result(reading: .failure("not a Prometheus query response (no \"status\":\"success\" with \"data\")"))
         }
         let warnings = (json["warnings"]?.array ?? []).compactMap { $0.string.map { TelemetryText.oneLine($0) } }
         return Result(reading: decodeData(data, pick: pick), warnings: warnings)
     }
 
-    static func decodeData(_ data: [String: TelemetryJSON], pick: [String: String]?) -> Reading {
+    static func decodeData(_ data: JSONValue, pick: [String: String]?) -> Reading {
         let resultType = data["resultType"]?.string ?? "(missing)"
         let result = data["result"]
         switch resultType {
@@ -74,8 +76,8 @@ public enum PrometheusDecoder {
             var chosen = series
             if let pick, !pick.isEmpty {
                 chosen = series.filter { item in
-                    let metric = item["metric"]?.object ?? [:]
-                    return pick.allSatisfy { metric[$0.key]?.string == $0.value }
+                    let metric = item["metric"]
+                    return pick.allSatisfy { metric?[$0.key]?.string == $0.value }
                 }
                 if chosen.isEmpty { return .noData }
                 if chosen.count > 1 {
@@ -99,7 +101,7 @@ public enum PrometheusDecoder {
     }
 
     /// `[<unix seconds>, "<value>"]` → `.value`.
-    static func sampleValue(_ pair: TelemetryJSON?) -> Reading {
+    static func sampleValue(_ pair: JSONValue?) -> Reading {
         guard let items = pair?.array, items.count == 2 else {
             return .failure("malformed sample (expected [timestamp, \"value\"])")
         }
@@ -107,6 +109,7 @@ public enum PrometheusDecoder {
         switch items[1] {
         case .string(let s): raw = s
         case .number(let x): return .value(x)
+        case .int(let n): return .value(Double(n))
         default: return .failure("malformed sample value (\(items[1].kindName))")
         }
         guard let x = TelemetryText.number(raw) else {
@@ -181,13 +184,13 @@ enum HTTPText {
     }
 
     /// A non-2xx JSON body: its error text if it has one (`error`, `message`, `msg`, or a bare JSON string).
-    static func statusFailure(status: Int, json: TelemetryJSON) -> String {
+    static func statusFailure(status: Int, json: JSONValue) -> String {
         var detail: String?
         switch json {
         case .string(let s): detail = s
-        case .object(let o):
+        case .object:
             for key in ["error", "message", "msg", "detail", "title"] {
-                if let s = o[key]?.string, !s.isEmpty {
+                if let s = json[key]?.string, !s.isEmpty {
                     detail = s
                     break
                 }
@@ -200,7 +203,7 @@ enum HTTPText {
     /// Parses a body expected to be JSON. `.failure` carries the whole readable message:
     /// `HTTP 502: not JSON (text/html): 502 Bad Gateway`, `HTTP 200: malformed JSON: unexpected end of data at byte 42`,
     /// `HTTP 204: empty body`.
-    static func parseJSONBody(status: Int, contentType: String?, body: [UInt8]) -> Swift.Result<TelemetryJSON, JSONBodyError> {
+    static func parseJSONBody(status: Int, contentType: String?, body: [UInt8]) -> Swift.Result<JSONValue, JSONBodyError> {
         let ok = (200..<300).contains(status)
         var first = 0
         while first < body.count, body[first] == 0x20 || body[first] == 0x0A || body[first] == 0x0D || body[first] == 0x09 {
@@ -221,7 +224,7 @@ enum HTTPText {
             let what = mediaType.map { "not JSON (\($0))" } ?? "not JSON"
             return .failure(JSONBodyError("HTTP \(status): \(what): \(textSnippet(body, contentType: mediaType))"))
         }
-        switch TelemetryJSON.parse(body) {
+        switch JSONValue.parse(body) {
         case .success(let json): return .success(json)
         case .failure(let error):
             let what = error.truncated ? "truncated JSON" : "malformed JSON"
