@@ -41,9 +41,11 @@ let package = Package(
         // Sources, the Dispatch-scheduled poller and the hook runner: everything that waits on the outside world.
         // Results return to the console as events.
         .target(name: "WarRoomTelemetry", dependencies: [
-            "WarRoomCore", "WarRoomJSON",
+            "WarRoomCore", "WarRoomJSON", "COpenSSL",
             .product(name: "Subprocess", package: "swift-subprocess"),
         ]),
+        // The system OpenSSL (libssl-dev) for https sources and the loopback server's TLS, with its macros as inline C.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         // ncurses (wide-character build) with the macros Swift cannot import, as inline C functions.
         .systemLibrary(name: "CNCurses", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
         // The only code that calls curses: one thread, writes only changed cells.
