@@ -231,6 +231,7 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     }
 
     private func serve(_ fd: Int32) {
+        SocketHTTPSys.blockSIGPIPEOnThisThread()
         defer {
             lock.lock()
             openConnections -= 1

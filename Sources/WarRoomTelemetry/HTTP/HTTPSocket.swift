@@ -79,6 +79,16 @@ enum SocketHTTPSys {
         _ = write(fd, &byte, 1)
     }
 
+    /// For threads that write to sockets through OpenSSL (which writes without MSG_NOSIGNAL): a peer that went away
+    /// makes the write fail with EPIPE instead of killing the process with SIGPIPE (the signal stays pending for this
+    /// thread, never delivered). The console ignores SIGPIPE anyway; other hosts (tests) may not.
+    static func blockSIGPIPEOnThisThread() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
+
     /// Non-blocking, close-on-exec, no SIGPIPE.
     static func prepare(_ fd: Int32) {
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)

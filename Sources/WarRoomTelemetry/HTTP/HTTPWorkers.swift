@@ -38,6 +38,7 @@ final class SocketHTTPWorkers: @unchecked Sendable {
     }
 
     private func work() {
+        SocketHTTPSys.blockSIGPIPEOnThisThread()
         condition.lock()
         while true {
             if head < jobs.count {

@@ -123,7 +123,9 @@ final class TLSSession {
         ERR_clear_error()
         let r = SSL_do_handshake(ssl)
         if r == 1 { return .done(0) }
-        return try step(r, during: "handshake")
+        let next = try step(r, during: "handshake")
+        if case .done = next { throw .closed }  // the peer went away before the handshake ended
+        return next
     }
 
     /// Up to `count` bytes of application data: `.done(0)` at the end of the stream.
