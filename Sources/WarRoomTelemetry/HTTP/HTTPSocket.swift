@@ -249,8 +249,9 @@ final class HTTPConnection {
     /// handshake: those are read here and do not count.
     func isStillUsable() -> Bool {
         var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        guard poll(&pfd, 1, 0) > 0 else { return !(tls?.pending ?? false) }
-        guard let tls else { return false }
+        let ready = poll(&pfd, 1, 0)
+        if ready == 0 { return !(tls?.pending ?? false) }
+        guard ready > 0, let tls else { return false }
         var byte: UInt8 = 0
         guard let step = try? tls.read(&byte, 1), case .wantRead = step else { return false }
         var again = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
