@@ -183,6 +183,24 @@ struct SocketHTTPTests {
         #expect(await eventually(timeoutMs: 2_000) { server.openConnections == 0 })
     }
 
+    /// The loopback server keeping connections alive, over both schemes: one connection carries every request (for
+    /// https one TLS session; the server's post-handshake session tickets are read, not mistaken for a close).
+    @Test(arguments: Scheme.allCases) func keepAliveOverBothSchemes(scheme: Scheme) async throws {
+        let files = scheme == .https ? try await TestTLS.loopback().files : nil
+        let server = try LoopbackHTTPServer(tls: files, keepAlive: true) { _ in .text("again") }
+        defer { server.stop() }
+        let client = try await scheme.client()
+        defer { client.invalidate() }
+        for _ in 0..<3 {
+            #expect(await fetch(client, server.baseURL + "/k") == .response(
+                HTTPResponse(status: 200, contentType: "text/plain; charset=utf-8", body: Array("again".utf8))))
+            try await Task.sleep(nanoseconds: 50_000_000)  // idle in the pool a moment
+        }
+        #expect(server.received.count == 3)
+        #expect(server.connections == 1)
+        #expect(client.pool.idleCount == 1)
+    }
+
     @Test func staleKeptAliveConnectionsAreReplaced() async throws {
         // The server closes each connection right after its answer, without saying so: the pooled connection is
         // found closed when taken.

@@ -8,7 +8,8 @@ import Darwin
 #endif
 
 /// The one small HTTP/1.1 server: `warroom demo`'s simulated service and the tests' servers. 127.0.0.1 only, an
-/// ephemeral port, a thread per connection, one request per connection (`Connection: close` on every answer),
+/// ephemeral port, a thread per connection, one request per connection (`Connection: close` on every answer;
+/// `keepAlive` answers more),
 /// optionally TLS (a certificate and key in PEM files, the same OpenSSL code as the client).
 ///
 /// The handler decides per request: an answer (optionally after a delay), or never answering at all (the
@@ -70,6 +71,7 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     private let lock = NSLock()
     private var handler: Handler
     private let keepRequests: Bool
+    private let keepAlive: Bool
     private var requests: [Request] = []
     private var connectionCount = 0
     private var openConnections = 0
@@ -82,10 +84,13 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     private let acceptDone = DispatchSemaphore(value: 0)
 
     /// Binds 127.0.0.1 on an ephemeral port and starts accepting. `keepRequests`: remember every request for
-    /// `received` (tests); a long-running server passes false.
-    public init(tls files: TLSFiles? = nil, keepRequests: Bool = true, handler: @escaping Handler) throws(Failure) {
+    /// `received` (tests); a long-running server passes false. `keepAlive`: answer further requests on a
+    /// connection (HTTP/1.1 keep-alive) instead of closing it after the first.
+    public init(tls files: TLSFiles? = nil, keepRequests: Bool = true, keepAlive: Bool = false,
+                handler: @escaping Handler) throws(Failure) {
         self.handler = handler
         self.keepRequests = keepRequests
+        self.keepAlive = keepAlive
         do {
             tls = try files.map { files throws(SocketHTTPFailure) in
                 try TLSContext.server(certificateFile: files.certificate, keyFile: files.key)
@@ -248,37 +253,51 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         }
         defer { connection.close() }
         var chunk = [UInt8](repeating: 0, count: 16 << 10)
+        var deadline = requestDeadline
+        // One request, or with `keepAlive` each request in turn until the client closes (or idles too long).
+        while let another = answerOne(connection, &chunk, deadlineNs: deadline), another {
+            deadline = DispatchTime.now().uptimeNanoseconds + Self.requestTimeoutMs * 1_000_000
+        }
+    }
+
+    /// Reads and answers one request. True when the connection stays open for another (`keepAlive`); false or nil
+    /// when it is done.
+    private func answerOne(_ connection: HTTPConnection, _ chunk: inout [UInt8], deadlineNs: UInt64) -> Bool? {
         let request: Request?
         do {
-            request = try readRequest(connection, &chunk, deadlineNs: requestDeadline)
+            request = try readRequest(connection, &chunk, deadlineNs: deadlineNs)
         } catch {
-            return  // the client went away, or too slow or too large
+            return nil  // the client went away, or too slow or too large
         }
         lock.lock()
         if keepRequests, let request { requests.append(request) }
         let handler = self.handler
         lock.unlock()
         let forever = DispatchTime.now().uptimeNanoseconds + 24 * 3_600 * 1_000_000_000  // until the client goes or stop()
-        guard let answer = request.map(handler) else {
+        guard let request else {
             try? write(connection, status: 400, contentType: "text/plain; charset=utf-8", body: Array("bad request\n".utf8),
-                       extraHeaders: [], head: false)
-            return
+                       extraHeaders: [], head: false, close: true)
+            return false
         }
-        switch answer {
+        switch handler(request) {
         case .hang:
             // Hold the connection open, unanswered, until the client goes away or stop().
             while let n = try? connection.receive(&chunk, wake: wakeRead, deadlineNs: forever), n > 0 {}
+            return false
         case .respond(let status, let contentType, let body, let extraHeaders, let delayMs):
             if delayMs > 0 {
                 var wake = pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)
-                if poll(&wake, 1, Int32(clamping: delayMs)) != 0 { return }  // stopped meanwhile
+                if poll(&wake, 1, Int32(clamping: delayMs)) != 0 { return false }  // stopped meanwhile
             }
+            let close = !keepAlive || request.headers["connection"]?.lowercased() == "close"
             guard (try? write(connection, status: status, contentType: contentType, body: body,
-                              extraHeaders: extraHeaders, head: request?.method == "HEAD")) != nil
-            else { return }
+                              extraHeaders: extraHeaders, head: request.method == "HEAD", close: close)) != nil
+            else { return false }
+            if !close { return true }
             // Read on until the client closes (at most a second), so closing does not reset the connection.
             let drainUntil = DispatchTime.now().uptimeNanoseconds + 1_000_000_000
             while let n = try? connection.receive(&chunk, wake: wakeRead, deadlineNs: drainUntil), n > 0 {}
+            return false
         }
     }
 
@@ -315,16 +334,16 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     }
 
     private func write(_ connection: HTTPConnection, status: Int, contentType: String?, body: [UInt8],
-                       extraHeaders: [(String, String)], head: Bool) throws {
+                       extraHeaders: [(String, String)], head: Bool, close: Bool) throws {
         var text = "HTTP/1.1 \(status) \(Self.reason(status))\r\n"
         if let contentType { text += "Content-Type: \(contentType)\r\n" }
         for (name, value) in extraHeaders { text += "\(name): \(value)\r\n" }
-        text += "Content-Length: \(body.count)\r\nConnection: close\r\n\r\n"
+        text += "Content-Length: \(body.count)\r\n" + (close ? "Connection: close\r\n\r\n" : "\r\n")
         var bytes = Array(text.utf8)
         if !head { bytes += body }
         let deadline = DispatchTime.now().uptimeNanoseconds + Self.requestTimeoutMs * 1_000_000
         try connection.send(bytes, wake: wakeRead, deadlineNs: deadline)
-        connection.finishWriting()
+        if close { connection.finishWriting() }
     }
 
     /// The index of the first CRLF CRLF at or after `from`.
