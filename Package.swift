@@ -18,9 +18,11 @@ let package = Package(
         .target(name: "WarRoomCore"),
         // The run journal: append-only, hash-chained JSON Lines; replay; the writer's lock.
         .target(name: "WarRoomStore", dependencies: [
-            "WarRoomCore",
+            "WarRoomCore", "WarRoomJSON",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // The one JSON reader (journal lines, telemetry bodies): strict, byte-level, pure Swift, no dependencies.
+        .target(name: "WarRoomJSON"),
         // Render is a pure function (state, theme, size) -> cell buffer; widgets, layout, themes, the key table.
         .target(name: "WarRoomUI", dependencies: [
             "WarRoomCore", "WarRoomYAML",
@@ -39,9 +41,11 @@ let package = Package(
         // Sources, the Dispatch-scheduled poller and the hook runner: everything that waits on the outside world.
         // Results return to the console as events.
         .target(name: "WarRoomTelemetry", dependencies: [
-            "WarRoomCore",
+            "WarRoomCore", "WarRoomJSON", "COpenSSL",
             .product(name: "Subprocess", package: "swift-subprocess"),
         ]),
+        // The system OpenSSL (libssl-dev) for https sources and the loopback server's TLS, with its macros as inline C.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         // ncurses (wide-character build) with the macros Swift cannot import, as inline C functions.
         .systemLibrary(name: "CNCurses", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
         // The only code that calls curses: one thread, writes only changed cells.
@@ -60,6 +64,6 @@ let package = Package(
         .testTarget(name: "WarRoomCLITests", dependencies: ["WarRoomCLI", "WarRoomStore", "WarRoomCore"]),
         .testTarget(name: "WarRoomTerminalTests", dependencies: ["WarRoomTerminal", "WarRoomUI"]),
         .testTarget(name: "WarRoomConfigTests", dependencies: ["WarRoomConfig", "WarRoomCore"]),
-        .testTarget(name: "WarRoomTelemetryTests", dependencies: ["WarRoomTelemetry", "WarRoomCore"]),
+        .testTarget(name: "WarRoomTelemetryTests", dependencies: ["WarRoomTelemetry", "WarRoomCore", "WarRoomJSON"]),
     ]
 )

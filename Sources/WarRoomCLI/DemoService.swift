@@ -1,5 +1,6 @@
 import Foundation
 import WarRoomCore
+import WarRoomTelemetry
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -23,8 +24,8 @@ import Darwin
 ///   fires `CheckoutDown` and the alert light trips.
 ///
 /// Metrics: `demo:latency_p95_seconds`, `demo:error_rate_percent`, `demo:availability_percent`,
-/// `demo:canary_weight_percent`. Any other query is an empty vector (no data). One request per connection
-/// (`Connection: close`), each handled off the accept thread.
+/// `demo:canary_weight_percent`. Any other query is an empty vector (no data). Served by `LoopbackHTTPServer` (the
+/// tests' server too): one request per connection (`Connection: close`), each on a thread of its own.
 final class DemoService: @unchecked Sendable {
     enum Fault: String, CaseIterable, Sendable {
         case healthy
@@ -64,10 +65,7 @@ final class DemoService: @unchecked Sendable {
     private var rng: SplitMix64
     private let now: @Sendable () -> Int64
 
-    private var listenFD: Int32 = -1
-    private var stopped = false
-    private let acceptDone = DispatchSemaphore(value: 0)
-    private let handlers = DispatchQueue(label: "warroom.demo.http", qos: .utility, attributes: .concurrent)
+    private var server: LoopbackHTTPServer?
 
     /// `seed`: nil takes `WARROOM_DEMO_SEED` from the environment when set (repeatable noise), else the time.
     init(weightPath: String, alertPendingMs: Int64 = 15_000, seed: UInt64? = nil,
@@ -302,144 +300,34 @@ final class DemoService: @unchecked Sendable {
 
     // MARK: The server
 
-    /// Binds 127.0.0.1 on an ephemeral port and starts the accept thread. Returns the port.
+    /// Starts the loopback server (127.0.0.1, an ephemeral port) answering with `respond`. Returns the port.
     @discardableResult
     func start() throws(Failure) -> UInt16 {
-        #if canImport(Glibc)
-        let stream = Int32(SOCK_STREAM.rawValue)
-        #else
-        let stream = SOCK_STREAM
-        #endif
-        let fd = socket(AF_INET, stream, 0)
-        guard fd >= 0 else { throw Failure("demo service: cannot create a socket: \(String(cString: strerror(errno)))") }
-        var yes: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = 0
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(fd, 64) == 0 else {
-            let why = String(cString: strerror(errno))
-            close(fd)
-            throw Failure("demo service: cannot listen on 127.0.0.1: \(why)")
-        }
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        let made: LoopbackHTTPServer
+        do {
+            made = try LoopbackHTTPServer(keepRequests: false) { [weak self] request in
+                guard let self else { return .text("stopped\n", status: 503) }
+                let r = self.respond(method: request.method, target: request.target)
+                return .respond(status: r.status, contentType: r.contentType, body: Array(r.body.utf8),
+                                extraHeaders: [("Cache-Control", "no-store")])
+            }
+        } catch {
+            throw Failure("demo service: \(error.description)")
         }
         lock.lock()
-        listenFD = fd
-        port = UInt16(bigEndian: addr.sin_port)
+        server = made
+        port = made.port
         lock.unlock()
-        let thread = Thread { [self] in acceptLoop(fd) }
-        thread.name = "warroom.demo.accept"
-        thread.start()
-        return port
+        return made.port
     }
 
-    /// Stops accepting and closes the socket (requests being answered finish on their own). Safe to call twice.
+    /// Stops the server (requests being answered end). Safe to call twice.
     func stop() {
         lock.lock()
-        let fd = listenFD
-        let wasRunning = fd >= 0 && !stopped
-        stopped = true
+        let running = server
+        server = nil
         lock.unlock()
-        guard wasRunning else { return }
-        shutdown(fd, Int32(SHUT_RDWR))
-        _ = acceptDone.wait(timeout: .now() + 2)
-        lock.lock()
-        close(fd)
-        listenFD = -1
-        lock.unlock()
-    }
-
-    private var isStopped: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return stopped
-    }
-
-    private func acceptLoop(_ fd: Int32) {
-        defer { acceptDone.signal() }
-        while !isStopped {
-            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let r = poll(&p, 1, 250)
-            if r <= 0 { continue }  // timeout or EINTR: look at `stopped` again
-            let c = accept(fd, nil, nil)
-            if c < 0 {
-                if errno == EINTR || errno == EAGAIN || errno == ECONNABORTED { continue }
-                if isStopped { return }
-                usleep(10_000)
-                continue
-            }
-            handlers.async { [self] in handle(c) }
-        }
-    }
-
-    /// Reads one request's head (at most 16 KiB, 2 s), answers it and closes the connection.
-    private func handle(_ c: Int32) {
-        defer { close(c) }
-        var tv = timeval(tv_sec: 2, tv_usec: 0)
-        setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var head: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 4096)
-        while head.count < 16 * 1024 {
-            let n = buf.withUnsafeMutableBytes { recv(c, $0.baseAddress, $0.count, 0) }
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else { return }
-            head.append(contentsOf: buf[0..<n])
-            if Self.endsHead(head) { break }
-        }
-        let text = String(decoding: head, as: UTF8.self)
-        let requestLine = text.split(whereSeparator: { $0 == "\r\n" || $0 == "\n" }).first.map(String.init) ?? ""
-        let parts = requestLine.split(separator: " ")
-        let response: Response
-        if parts.count >= 3, parts[2].hasPrefix("HTTP/1.") {
-            response = respond(method: String(parts[0]), target: String(parts[1]))
-        } else {
-            response = Response(status: 400, contentType: "text/plain; charset=utf-8", body: "bad request\n")
-        }
-        let body = Array(response.body.utf8)
-        var out = "HTTP/1.1 \(response.status) \(Self.reason(response.status))\r\n"
-        out += "Content-Type: \(response.contentType)\r\n"
-        out += "Content-Length: \(body.count)\r\n"
-        out += "Cache-Control: no-store\r\nConnection: close\r\n\r\n"
-        var bytes = Array(out.utf8)
-        if parts.first != "HEAD" { bytes += body }
-        var sent = 0
-        while sent < bytes.count {
-            #if canImport(Glibc)
-            let flags = Int32(MSG_NOSIGNAL)
-            #else
-            let flags: Int32 = 0
-            #endif
-            let n = bytes[sent...].withUnsafeBytes { send(c, $0.baseAddress, $0.count, flags) }
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else { return }
-            sent += n
-        }
-    }
-
-    /// Whether the bytes hold a blank line (the end of a request's head).
-    static func endsHead(_ b: [UInt8]) -> Bool {
-        guard b.count >= 4 else { return false }
-        for i in 0...(b.count - 4) where b[i] == 13 && b[i + 1] == 10 && b[i + 2] == 13 && b[i + 3] == 10 { return true }
-        return false
-    }
-
-    static func reason(_ status: Int) -> String {
-        switch status {
-        case 200: "OK"
-        case 400: "Bad Request"
-        case 404: "Not Found"
-        case 405: "Method Not Allowed"
-        case 503: "Service Unavailable"
-        default: "Status"
-        }
+        running?.stop()
     }
 }
 

@@ -9,14 +9,14 @@ import Musl
 import Darwin
 #endif
 
-@Suite("Plain-socket HTTP for http:// URLs")
+@Suite("HTTP over our own sockets, http:// and https://")
 struct SocketHTTPTests {
     // MARK: Bodies
 
-    @Test func contentLengthBodyAndRequestHead() async throws {
-        let server = try TestHTTPServer { _ in .json(#"{"ok":true}"#) }
+    @Test(arguments: Scheme.allCases) func contentLengthBodyAndRequestHead(scheme: Scheme) async throws {
+        let server = try await scheme.server { _ in .json(#"{"ok":true}"#) }
         defer { server.stop() }
-        let client = HTTPClient(token: nil)
+        let client = try await scheme.client()
         defer { client.invalidate() }
         let outcome = await fetch(client, server.baseURL + "/api/v1/query?query=up%5B5m%5D#frag")
         #expect(outcome == .response(HTTPResponse(status: 200, contentType: "application/json", body: Array(#"{"ok":true}"#.utf8))))
@@ -183,6 +183,24 @@ struct SocketHTTPTests {
         #expect(await eventually(timeoutMs: 2_000) { server.openConnections == 0 })
     }
 
+    /// The loopback server keeping connections alive, over both schemes: one connection carries every request (for
+    /// https one TLS session; the server's post-handshake session tickets are read, not mistaken for a close).
+    @Test(arguments: Scheme.allCases) func keepAliveOverBothSchemes(scheme: Scheme) async throws {
+        let files = scheme == .https ? try await TestTLS.loopback().files : nil
+        let server = try LoopbackHTTPServer(tls: files, keepAlive: true) { _ in .text("again") }
+        defer { server.stop() }
+        let client = try await scheme.client()
+        defer { client.invalidate() }
+        for _ in 0..<3 {
+            #expect(await fetch(client, server.baseURL + "/k") == .response(
+                HTTPResponse(status: 200, contentType: "text/plain; charset=utf-8", body: Array("again".utf8))))
+            try await Task.sleep(nanoseconds: 50_000_000)  // idle in the pool a moment
+        }
+        #expect(server.received.count == 3)
+        #expect(server.connections == 1)
+        #expect(client.pool.idleCount == 1)
+    }
+
     @Test func staleKeptAliveConnectionsAreReplaced() async throws {
         // The server closes each connection right after its answer, without saying so: the pooled connection is
         // found closed when taken.
@@ -238,10 +256,10 @@ struct SocketHTTPTests {
 
     // MARK: Failures and deadlines
 
-    @Test func slowServerTimesOutWithinTheTimeout() async throws {
-        let server = try TestHTTPServer { _ in .json("{}", delayMs: 5_000) }
+    @Test(arguments: Scheme.allCases) func slowServerTimesOutWithinTheTimeout(scheme: Scheme) async throws {
+        let server = try await scheme.server { _ in .json("{}", delayMs: 5_000) }
         defer { server.stop() }
-        let client = HTTPClient(token: nil)
+        let client = try await scheme.client()
         defer { client.invalidate() }
         let started = monotonicMs()
         let outcome = await fetch(client, server.baseURL, timeoutMs: 500)
@@ -267,10 +285,10 @@ struct SocketHTTPTests {
         #expect(waited >= 690 && waited < 1_400, "timeout took \(waited) ms")
     }
 
-    @Test func connectionRefused() async throws {
-        let client = HTTPClient(token: nil)
+    @Test(arguments: Scheme.allCases) func connectionRefused(scheme: Scheme) async throws {
+        let client = try await scheme.client()
         defer { client.invalidate() }
-        #expect(await fetch(client, "http://127.0.0.1:\(TestHTTPServer.refusedPort())/x") == .failure("connection refused"))
+        #expect(await fetch(client, "\(scheme)://127.0.0.1:\(TestHTTPServer.refusedPort())/x") == .failure("connection refused"))
     }
 
     @Test func unknownHost() async throws {
@@ -300,39 +318,43 @@ struct SocketHTTPTests {
 
     // MARK: Redirects and the token
 
-    @Test func tokenIsSentAsAHeaderAndNeverShownInErrors() async throws {
+    @Test(arguments: Scheme.allCases) func tokenIsSentAsAHeaderAndNeverShownInErrors(scheme: Scheme) async throws {
         let token = "tok-SECRET-4711"
-        let server = try TestHTTPServer { _ in .text("fine") }
+        let server = try await scheme.server { _ in .text("fine") }
         defer { server.stop() }
-        let client = HTTPClient(token: token)
+        let client = try await scheme.client(token: token)
         defer { client.invalidate() }
         _ = await fetch(client, server.baseURL + "/a")
         #expect(server.received.first?.headers["authorization"] == "Bearer \(token)")
         // Errors never carry it, even where they name the host.
         let failures = [
-            await fetch(client, "http://\(token).invalid/", timeoutMs: 20_000),
-            await fetch(client, "http://127.0.0.1:\(TestHTTPServer.refusedPort())/?t=\(token)"),
+            await fetch(client, "\(scheme)://\(token).invalid/", timeoutMs: 20_000),
+            await fetch(client, "\(scheme)://127.0.0.1:\(TestHTTPServer.refusedPort())/?t=\(token)"),
         ]
         #expect(failures[0] == .failure("cannot resolve host [redacted].invalid"))
         #expect(failures[1] == .failure("connection refused"))
         for failure in failures { #expect(!"\(failure)".contains(token)) }
     }
 
-    @Test func redirectsOnlyWithinTheOrigin() async throws {
-        let other = try TestHTTPServer { _ in .text("elsewhere") }
+    @Test(arguments: Scheme.allCases) func redirectsOnlyWithinTheOrigin(scheme: Scheme) async throws {
+        let other = try await scheme.server { _ in .text("elsewhere") }
         defer { other.stop() }
-        let origin = try TestHTTPServer { request in
+        let origin = try await scheme.server { request in
             switch request.path {
             case "/same": return .respond(status: 302, contentType: nil, body: [], extraHeaders: [("Location", "next?a=1")])
             case "/next": return .text("arrived")
             case "/loop": return .respond(status: 307, contentType: nil, body: [], extraHeaders: [("Location", "/loop")])
+            case "/scheme":  // the same host and port, the other scheme: another origin
+                let flipped = scheme == .https ? "http" : "https"
+                return .respond(status: 301, contentType: nil, body: [],
+                                extraHeaders: [("Location", "\(flipped)://\(request.headers["host"] ?? "")/next")])
             default:
                 return .respond(status: 302, contentType: "text/html", body: Array("moved".utf8),
                                 extraHeaders: [("Location", other.baseURL + "/x")])
             }
         }
         defer { origin.stop() }
-        let client = HTTPClient(token: "t0k")
+        let client = try await scheme.client(token: "t0k")
         defer { client.invalidate() }
         #expect(await fetch(client, origin.baseURL + "/same") == .response(
             HTTPResponse(status: 200, contentType: "text/plain; charset=utf-8", body: Array("arrived".utf8))))
@@ -342,14 +364,16 @@ struct SocketHTTPTests {
             HTTPResponse(status: 302, contentType: "text/html", body: Array("moved".utf8))))
         #expect(other.received.isEmpty)
         #expect(await fetch(client, origin.baseURL + "/loop") == .failure("too many redirects"))
+        #expect(await fetch(client, origin.baseURL + "/scheme") == .response(HTTPResponse(status: 301, contentType: nil, body: [])))
+        #expect(origin.received.filter { $0.path == "/next" }.count == 1)
     }
 
     // MARK: Cancellation and the cost of waiting
 
-    @Test func cancelClosesTheConnectionAndSkipsTheCompletion() async throws {
-        let hung = try TestHTTPServer { _ in .hang }
+    @Test(arguments: Scheme.allCases) func cancelClosesTheConnectionAndSkipsTheCompletion(scheme: Scheme) async throws {
+        let hung = try await scheme.server { _ in .hang }
         defer { hung.stop() }
-        let client = HTTPClient(token: nil)
+        let client = try await scheme.client()
         let calls = Counter()
         let id = try client.get(hung.baseURL, accept: "*/*", timeoutMs: 30_000, keepBody: false) { _ in calls.add() }.get()
         #expect(await eventually(timeoutMs: 5_000) { hung.received.count == 1 })
@@ -390,10 +414,10 @@ struct SocketHTTPTests {
     /// request waited on a server that accepted and never answered (~40 % of a core). Waiting must cost nothing.
     /// Other suites run in parallel in this process, so the check is the quietest 2 s window while the request
     /// waits: one window under 50 ms of process CPU passes (the spin made every window cost ~800 ms).
-    @Test func waitingOnAHungServerCostsNoCPU() async throws {
-        let hung = try TestHTTPServer { _ in .hang }
+    @Test(arguments: Scheme.allCases) func waitingOnAHungServerCostsNoCPU(scheme: Scheme) async throws {
+        let hung = try await scheme.server { _ in .hang }
         defer { hung.stop() }
-        let client = HTTPClient(token: nil)
+        let client = try await scheme.client()
         defer { client.invalidate() }
         let done = Counter()
         _ = try client.get(hung.baseURL, accept: "*/*", timeoutMs: 30_000, keepBody: true) { _ in done.add() }.get()
@@ -423,7 +447,13 @@ struct SocketHTTPTests {
         #expect(SocketHTTPURL.parse("http://[::1]:8080/m") == SocketHTTPURL(host: "::1", port: 8080, target: "/m", hostHeader: "[::1]:8080", userinfo: nil))
         #expect(SocketHTTPURL.parse("http://[fe80::1]")?.origin == "http://[fe80::1]:80")
         #expect(SocketHTTPURL.parse("http://u:p%40ss@h:1/")?.userinfo == "u:p%40ss")
-        for bad in ["https://h/", "http://", "http://:80/", "http://h:0/", "http://h:99999/", "http://h:x/", "http://[::1/",
+        #expect(SocketHTTPURL.parse("HTTPS://Prom.Example/q") == SocketHTTPURL(
+            secure: true, host: "Prom.Example", port: 443, target: "/q", hostHeader: "Prom.Example", userinfo: nil))
+        #expect(SocketHTTPURL.parse("https://h:8443/")?.origin == "https://h:8443")
+        #expect(SocketHTTPURL.parse("https://h:443/")?.hostHeader == "h")
+        #expect(SocketHTTPURL.parse("https://h:80/")?.hostHeader == "h:80")
+        #expect(SocketHTTPURL.parse("https://h:1/a/b")?.resolve("c") == "https://h:1/a/c")
+        for bad in ["https://", "http://", "http://:80/", "http://h:0/", "http://h:99999/", "http://h:x/", "http://[::1/",
                     "http://::1/", "http://h/a b", "ftp://h/"] {
             #expect(SocketHTTPURL.parse(bad) == nil, "\(bad)")
         }

@@ -1,6 +1,7 @@
 import Foundation
 import WarRoomCore
 import Testing
+import WarRoomJSON
 @testable import WarRoomTelemetry
 
 /// The repository root (this file is Tests/WarRoomTelemetryTests/TelemetryTests.swift).
@@ -274,19 +275,43 @@ struct FileAndCommandTests {
     }
 
     @Test func jsonReaderEdgeCases() throws {
-        #expect(try TelemetryJSON.parse(Array(#"{"a":"\u00e9\ud83d\ude00","b":[1,-2.5e2,true,null]}"#.utf8)).get()
-            == .object(["a": .string("é😀"), "b": .array([.number(1), .number(-250), .bool(true), .null])]))
+        #expect(try JSONValue.parse(Array(#"{"a":"\u00e9\ud83d\ude00","b":[1,-2.5e2,true,null]}"#.utf8)).get()
+            == .object([JSONMember(key: "a", value: .string("é😀")),
+                        JSONMember(key: "b", value: .array([.int(1), .number(-250), .bool(true), .null]))]))
         let deep = String(repeating: "[", count: 10_000)
-        guard case .failure(let error) = TelemetryJSON.parse(Array(deep.utf8)) else {
+        guard case .failure(let error) = JSONValue.parse(Array(deep.utf8)) else {
             Issue.record("deep nesting must fail")
             return
         }
         #expect(error.message.contains("nesting"))
-        guard case .failure(let trailing) = TelemetryJSON.parse(Array("{} x".utf8)) else {
+        guard case .failure(let trailing) = JSONValue.parse(Array("{} x".utf8)) else {
             Issue.record("trailing data must fail")
             return
         }
         #expect(!trailing.truncated)
+        #expect(trailing.description == "unexpected data after the JSON value at byte 3")
+        // Cut off anywhere, even inside a literal: truncated, at the end.
+        for cut in [#"{"a":[1,2"#, #"{"a":"x"#, #"{"a":tr"#, #"{"a":-"#, #"{"a":1."#] {
+            guard case .failure(let short) = JSONValue.parse(Array(cut.utf8)) else {
+                Issue.record("\(cut) must fail")
+                continue
+            }
+            #expect(short.truncated, "\(cut)")
+            #expect(short.description == "unexpected end of data at byte \(cut.utf8.count)", "\(cut)")
+        }
+        // A byte order mark is skipped; strict otherwise (lone surrogate, invalid UTF-8, raw control character).
+        #expect(try JSONValue.parse([0xEF, 0xBB, 0xBF] + Array("[1]".utf8)).get() == .array([.int(1)]))
+        for bad: [UInt8] in [Array(#"["\ud800"]"#.utf8), [0x5B, 0x22, 0xFF, 0x22, 0x5D], [0x5B, 0x22, 0x0A, 0x22, 0x5D]] {
+            guard case .failure(let failure) = JSONValue.parse(bad) else {
+                Issue.record("\(bad) must fail")
+                continue
+            }
+            #expect(!failure.truncated)
+        }
+        // Numbers: exact integers, doubles beyond Int64; a duplicated key reads as its first value.
+        let numbers = try JSONValue.parse(Array(#"{"n":9223372036854775807,"big":9223372036854775808,"n":1}"#.utf8)).get()
+        #expect(numbers["n"] == .int(Int64.max))
+        #expect(numbers["big"]?.double == 9223372036854775808.0)
     }
 
     @Test func sourceDescriptionNeverShowsTheToken() {

@@ -1,3 +1,4 @@
+import WarRoomJSON
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -35,8 +36,8 @@ public enum FileSourceReader {
             if let x = TelemetryText.number(text) { return .value(x) }
             return .failure("\(path): not a number: \(quote(text))")
         }
-        let json: TelemetryJSON
-        switch TelemetryJSON.parse(bytes) {
+        let json: JSONValue
+        switch JSONValue.parse(bytes) {
         case .success(let value): json = value
         case .failure(let error):
             if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
@@ -49,8 +50,8 @@ public enum FileSourceReader {
         for segment in field.split(separator: ".", omittingEmptySubsequences: false) {
             let here = walked.isEmpty ? "the top level" : walked.joined(separator: ".")
             switch current {
-            case .object(let members):
-                guard let next = members[String(segment)] else {
+            case .object:
+                guard let next = current[String(segment)] else {
                     return .failure("\(path): field \(field) not found (no \(quote(String(segment))) in \(here))")
                 }
                 current = next
@@ -66,6 +67,7 @@ public enum FileSourceReader {
         }
         switch current {
         case .number(let x): return .value(x)
+        case .int(let n): return .value(Double(n))
         case .null: return .noData
         case .string(let s):
             if let x = TelemetryText.number(s) { return .value(x) }

@@ -1,3 +1,5 @@
+import WarRoomJSON
+
 /// Alertmanager API v2, `GET /api/v2/alerts`.
 public enum AlertmanagerDecoder {
     /// `{base}/api/v2/alerts?active=true&silenced=false&inhibited=false`; nil when `base` is not an http(s) URL.
@@ -13,7 +15,7 @@ public enum AlertmanagerDecoder {
     /// (resolved alerts are already left out by the server). Returns `.alerts` (empty: nothing firing), in a
     /// stable order (by `startsAt`, then labels). Non-2xx statuses and bodies that are not a JSON array → `.failure`.
     public static func decode(status: Int, contentType: String? = nil, body: [UInt8], match: [String: String]?) -> Reading {
-        let json: TelemetryJSON
+        let json: JSONValue
         switch HTTPText.parseJSONBody(status: status, contentType: contentType, body: body) {
         case .failure(let error): return .failure(error.message)
         case .success(let value): json = value
@@ -26,18 +28,18 @@ public enum AlertmanagerDecoder {
         }
         var firing: [FiringAlert] = []
         for item in items {
-            guard let object = item.object else { continue }
-            let statusObject = object["status"]?.object
+            guard item.members != nil else { continue }
+            let statusObject = item["status"]
             guard statusObject?["state"]?.string == "active" else { continue }
             if let silenced = statusObject?["silencedBy"]?.array, !silenced.isEmpty { continue }
             if let inhibited = statusObject?["inhibitedBy"]?.array, !inhibited.isEmpty { continue }
             var labels: [String: String] = [:]
-            for (key, value) in object["labels"]?.object ?? [:] {
-                if let s = value.string { labels[key] = s }
+            for member in item["labels"]?.members ?? [] where labels[member.key] == nil {
+                if let s = member.value.string { labels[member.key] = s }
             }
             if let match, !match.allSatisfy({ labels[$0.key] == $0.value }) { continue }
-            let summary = object["annotations"]?["summary"]?.string
-            firing.append(FiringAlert(labels: labels, summary: summary, startsAt: object["startsAt"]?.string))
+            let summary = item["annotations"]?["summary"]?.string
+            firing.append(FiringAlert(labels: labels, summary: summary, startsAt: item["startsAt"]?.string))
         }
         firing.sort { a, b in
             let sa = a.startsAt ?? "", sb = b.startsAt ?? ""

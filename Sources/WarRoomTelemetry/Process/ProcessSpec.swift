@@ -1,0 +1,81 @@
+/// What to run: an argv array (never a shell command line).
+public struct ProcessSpec: Sendable, Equatable {
+    /// `argv[0]` is the program: a path (`/usr/bin/x`, `./scripts/x`; a relative path is resolved
+    /// against `workingDirectory`) or a bare name looked up in `PATH`. Never a shell.
+    public var argv: [String]
+    /// Added to (overriding) the inherited environment. A `PATH` given here is also the one
+    /// a bare program name is looked up in.
+    public var environment: [String: String]
+    /// The child's working directory; `nil` = this process's.
+    public var workingDirectory: String?
+    /// After this long the child's whole process group gets SIGTERM, then SIGKILL after a grace.
+    public var timeoutMs: Int64
+
+    public init(
+        argv: [String],
+        environment: [String: String] = [:],
+        workingDirectory: String? = nil,
+        timeoutMs: Int64 = 60_000
+    ) {
+        self.argv = argv
+        self.environment = environment
+        self.workingDirectory = workingDirectory
+        self.timeoutMs = timeoutMs
+    }
+}
+
+/// How a run ended, with bounded output.
+public struct ProcessOutcome: Sendable, Equatable {
+    public enum Termination: Sendable, Equatable {
+        /// The program exited by itself with this status.
+        case exited(Int32)
+        /// The program was killed by this signal (not by our timeout).
+        case signalled(Int32)
+        /// The timeout expired; the whole process group was terminated.
+        case timedOut
+        /// The program could not be started; the text names the program and the OS error.
+        case failedToStart(String)
+    }
+
+    public var termination: Termination
+    /// Wall time from just before the spawn until the child was reaped (monotonic clock).
+    public var durationMs: Int64
+    /// The first `ProcessRunner.stdoutCap` bytes of stdout (invalid UTF-8 repaired);
+    /// ends with a "… (truncated, N bytes total)" line if more was written.
+    public var stdout: String
+    /// The last ≤ 10 non-empty lines of stdout and stderr combined, in the order they were read
+    /// (each stream's own last line is always kept), each cut to ≤ 200 characters,
+    /// terminal control sequences removed.
+    public var tail: [String]
+    /// The timeout the run had, for `summary`.
+    public var timeoutMs: Int64
+
+    public init(termination: Termination, durationMs: Int64, stdout: String, tail: [String], timeoutMs: Int64 = 0) {
+        self.termination = termination
+        self.durationMs = durationMs
+        self.stdout = stdout
+        self.tail = tail
+        self.timeoutMs = timeoutMs
+    }
+
+    public var ok: Bool { termination == .exited(0) }
+
+    /// One readable line: "exit 0", "exit 3", "killed by signal 9 (SIGKILL)", "timed out after 60 s",
+    /// "cannot run ./scripts/set-weight: No such file or directory".
+    public var summary: String {
+        switch termination {
+        case .exited(let code):
+            return "exit \(code)"
+        case .signalled(let signal):
+            if let name = ProcessRunner.signalName(signal) {
+                return "killed by signal \(signal) (\(name))"
+            }
+            return "killed by signal \(signal)"
+        case .timedOut:
+            return "timed out after \(ProcessRunner.formatSeconds(timeoutMs))"
+        case .failedToStart(let reason):
+            return "cannot run \(reason)"
+        }
+    }
+}
+
