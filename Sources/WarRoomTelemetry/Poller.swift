@@ -5,12 +5,12 @@ import Foundation
 ///
 /// Scheduling: one `DispatchSourceTimer` per source (only for sources some probe reads), each on the source's
 /// own serial queue; the first read is immediate, then every `intervalMs`. All I/O is asynchronous
-/// (URLSession, `ProcessRunner`, file reads on a global queue); the source's queue only starts reads, applies
+/// (the socket HTTP client, `ProcessRunner`, file reads on a global queue); the source's queue only starts reads, applies
 /// deadlines and delivers. So a hung server delays nothing but its own source.
 ///
 /// Per tick, a source is read once per distinct request: one GET per distinct Prometheus query, one GET of the
 /// alert list for all Alertmanager probes, one request / run / file read for an http, command or file source.
-/// Each read has the source's timeout, enforced here with a deadline (URLSession's own timeout also applies):
+/// Each read has the source's timeout, enforced here with a deadline (the HTTP client's own deadline also applies):
 /// at the deadline its probes get `.failure("timed out after 2 s")` and the request is cancelled. When a tick
 /// comes while the previous tick's reads are still running (a command still being killed, a file read on a
 /// stuck filesystem), the tick is skipped: no pile-up, at most one read of each request at a time.
@@ -182,7 +182,7 @@ final class SourceRunner: @unchecked Sendable {
     private struct Operation {
         var unit: Int
         var cancel: () -> Void
-        /// URLSession requests end when cancelled (the connection is closed); commands and file reads only when
+        /// HTTP requests end when cancelled (the connection is closed); commands and file reads only when
         /// they return, so they keep the source busy until then.
         var endsOnCancel: Bool
     }
