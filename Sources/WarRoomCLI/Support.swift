@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import WarRoomCore
+import WarRoomStore
 import WarRoomUI
 
 typealias WarRoomCoreTimestamp = Timestamp
@@ -48,12 +49,7 @@ func requireValid(_ c: Checklist) throws(Failure) {
 /// Writes a line to standard error (the terminal, or warroom.log while the console runs). A failed write — a full
 /// disk, a file-size limit — is dropped: FileHandle would trap, and a log line is never worth the console.
 func writeStderr(_ s: String) {
-    var bytes = Array((s + "\n").utf8)
-    var off = 0
-    while off < bytes.count {
-        let n = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + off, $0.count - off) }
-        if n > 0 { off += n } else if n < 0, errno == EINTR { continue } else { return }
-    }
+    _ = writeFully(2, Array((s + "\n").utf8))
 }
 
 func jsonString(_ value: some Encodable) -> String {

@@ -41,6 +41,12 @@ package final class FaultPlan {
     }
 }
 
+/// The store's write loop for callers outside it (standard error, the console's log): all of `bytes` to `fd`, or
+/// false at the first error.
+public func writeFully(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+    bytes.withUnsafeBytes { FileIO.writeAll(fd, $0, path: "fd \(fd)").1 == nil }
+}
+
 enum FileIO {
     static func retrying(_ body: () -> Int32) -> Int32 {
         while true {

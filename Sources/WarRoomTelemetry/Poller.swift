@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import WarRoomCore
 
 /// Reads every source on its own timer and delivers one `Sample` per probe per completed read.
 ///
@@ -381,7 +382,7 @@ final class SourceRunner: @unchecked Sendable {
     private func expire(generation gen: UInt64) {
         guard !stopped, gen == generation, !pendingUnits.isEmpty else { return }
         deadline = nil
-        let message = "timed out after \(TelemetryText.seconds(timeoutMs))"
+        let message = "timed out after \(DurationText.seconds(timeoutMs))"
         for (op, operation) in operations where pendingUnits.contains(operation.unit) {
             operation.cancel()
             if operation.endsOnCancel { operations.removeValue(forKey: op) }

@@ -38,7 +38,7 @@ extension SourceSpec: CustomStringConvertible, CustomDebugStringConvertible {
         case .command(let argv): what = "command \(argv)"
         case .file(let path, let field): what = "file \(path)" + (field.map { " field \($0)" } ?? "")
         }
-        let every = TelemetryText.seconds(intervalMs)
+        let every = DurationText.seconds(intervalMs)
         return "\(name) (\(TelemetryText.redact(what, token)), every \(every)\(token == nil ? "" : ", token set"))"
     }
 

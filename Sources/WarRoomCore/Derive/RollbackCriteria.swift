@@ -85,19 +85,12 @@ extension Deriver {
 
     static func compact(_ t: DerivedThreshold) -> String {
         var s = "\(t.subject) \(t.op) \(format(t.value))\(t.unit.map { $0 == "%" || $0 == "s" || $0 == "ms" ? $0 : " " + $0 } ?? "")"
-        if let f = t.forMs { s += " for \(formatDuration(f))" }
+        if let f = t.forMs { s += " for \(DurationText.exactUnit(f))" }
         return s
     }
 
     static func format(_ v: Double) -> String {
         if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
         return String(v)
-    }
-
-    static func formatDuration(_ ms: Int64) -> String {
-        if ms % 3_600_000 == 0 { return "\(ms / 3_600_000) h" }
-        if ms % 60_000 == 0 { return "\(ms / 60_000) min" }
-        if ms % 1000 == 0 { return "\(ms / 1000) s" }
-        return "\(ms) ms"
     }
 }

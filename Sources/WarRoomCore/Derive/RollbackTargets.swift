@@ -22,7 +22,7 @@ struct TargetReader {
             let label = ["decide", "execute", "verify"][kind]
             if let current = [t.decideMs, t.executeMs, t.verifyMs][kind] {
                 if current != ms {
-                    notes.append("rollback \(label) target stated twice (\(Deriver.formatDuration(current)) at line \(lineOf[kind] ?? 0), \(Deriver.formatDuration(ms)) at line \(d.line)): kept the first")
+                    notes.append("rollback \(label) target stated twice (\(DurationText.exactUnit(current)) at line \(lineOf[kind] ?? 0), \(DurationText.exactUnit(ms)) at line \(d.line)): kept the first")
                 }
                 continue
             }

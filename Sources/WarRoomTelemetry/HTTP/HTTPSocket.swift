@@ -1,4 +1,5 @@
 import Foundation
+import WarRoomCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -28,7 +29,7 @@ enum SocketHTTPFailure: Error {
 
     func message(timeoutMs: Int64) -> String {
         switch self {
-        case .timedOut: return "timed out after \(TelemetryText.seconds(timeoutMs))"
+        case .timedOut: return "timed out after \(DurationText.seconds(timeoutMs))"
         case .cancelled: return "cancelled"
         case .closed: return "connection closed by the server"
         case .bad: return "bad HTTP response"
@@ -37,7 +38,7 @@ enum SocketHTTPFailure: Error {
         case .errno(let code):
             switch code {
             case ECONNREFUSED: return "connection refused"
-            case ETIMEDOUT: return "timed out after \(TelemetryText.seconds(timeoutMs))"
+            case ETIMEDOUT: return "timed out after \(DurationText.seconds(timeoutMs))"
             case ECONNRESET, EPIPE: return "connection closed by the server"
             case ENETUNREACH, ENETDOWN: return "network unreachable"
             case EHOSTUNREACH, EHOSTDOWN: return "host unreachable"

@@ -183,12 +183,6 @@ public enum ProcessRunner {
         return seconds * 1_000 + attoseconds / 1_000_000_000_000_000
     }
 
-    static func formatSeconds(_ ms: Int64) -> String {
-        if ms % 1_000 == 0 { return "\(ms / 1_000) s" }
-        let tenths = (ms + 50) / 100
-        return "\(tenths / 10).\(tenths % 10) s"
-    }
-
     static func signalName(_ signal: Int32) -> String? {
         switch signal {
         case SIGHUP: return "SIGHUP"

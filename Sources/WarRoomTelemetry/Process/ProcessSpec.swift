@@ -1,3 +1,5 @@
+import WarRoomCore
+
 /// What to run: an argv array (never a shell command line).
 public struct ProcessSpec: Sendable, Equatable {
     /// `argv[0]` is the program: a path (`/usr/bin/x`, `./scripts/x`; a relative path is resolved
@@ -72,7 +74,7 @@ public struct ProcessOutcome: Sendable, Equatable {
             }
             return "killed by signal \(signal)"
         case .timedOut:
-            return "timed out after \(ProcessRunner.formatSeconds(timeoutMs))"
+            return "timed out after \(DurationText.seconds(timeoutMs))"
         case .failedToStart(let reason):
             return "cannot run \(reason)"
         }

@@ -47,14 +47,6 @@ enum TelemetryText {
         return Double(text)
     }
 
-    /// Formats milliseconds as seconds for messages: "2 s", "0.5 s", "1.3 s".
-    static func seconds(_ ms: Int64) -> String {
-        if ms % 1_000 == 0 { return "\(ms / 1_000) s" }
-        let tenths = (ms + 50) / 100
-        if tenths == 0 { return "\(ms) ms" }
-        return "\(tenths / 10).\(tenths % 10) s"
-    }
-
     /// Replaces every occurrence of `secret` in `text` (no-op for nil or empty secrets).
     static func redact(_ text: String, _ secret: String?) -> String {
         guard let secret, !secret.isEmpty, text.contains(secret) else { return text }
