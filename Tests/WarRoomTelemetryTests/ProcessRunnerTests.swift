@@ -116,16 +116,18 @@ struct ProcessRunnerTests {
         #expect(outcome.tail.count == 2)
     }
 
+    /// The gaps are wide enough (0.4 s) that both stream readers are scheduled between writes even on a loaded CI
+    /// machine; at 0.15 s the order flaked under load.
     @Test func tailInterleavesStreamsInArrivalOrder() async throws {
         let dir = try makeTempDir()
         defer { removeDir(dir) }
         let script = try writeScript(dir, "mixed", """
             echo out-1
-            sleep 0.15
+            sleep 0.4
             echo err-1 >&2
-            sleep 0.15
+            sleep 0.4
             echo out-2
-            sleep 0.15
+            sleep 0.4
             printf 'err-unterminated' >&2
             """)
         let outcome = await ProcessRunner.run(ProcessSpec(argv: [script], timeoutMs: 5_000))
