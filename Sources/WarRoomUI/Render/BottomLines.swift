@@ -1,0 +1,129 @@
+import WarRoomCore
+
+/// The message line (prompts, banner, messages), the footer and the help overlay.
+extension Painter {
+    mutating func messageLine(_ s: ConsoleState, _ rect: Rect) {
+        let y = rect.y
+        switch s.mode {
+        case .search(let q):
+            let x = put("/", x: 0, y: y, style: Style(.accent, .bold))
+            put(q + "▌", x: x, y: y, max: rect.width - x, style: Style(.text, .bold))
+            return
+        case .reason(let kind, let item, let text):
+            let x = put("\(kind.prompt) for \(item): ", x: 0, y: y, max: rect.width / 2, style: Style(.accent, .bold))
+            let hint = "  Enter saves · Esc cancels"
+            let hw = DisplayWidth.of(hint)
+            put(text + "▌", x: x, y: y, max: max(1, rect.width - x - hw), style: Style(.text, .bold))
+            if x + hw + 4 < rect.width { put(hint, x: rect.width - hw, y: y, style: Style(.muted)) }
+            return
+        case .decisionReason(let ref, let kind, let text):
+            let which: String
+            switch ref {
+            case .saving: which = "saving…"
+            case .saved(let seq): which = "seq \(seq)"
+            }
+            prompt("reason for \(kind.label) (\(which)): ", text, "  Enter saves · Esc leaves it empty", rect)
+            return
+        case .overrideReason(let text):
+            prompt("OVERRIDE — reason (required): ", text, "  Enter overrides · Esc cancels", rect)
+            return
+        case .lightReason(let name, let trip, let text):
+            prompt("\(trip ? "trip" : "clear") “\(name)” — reason: ", text, "  Enter saves · Esc cancels", rect)
+            return
+        case .confirmRollback:
+            put("ROLL BACK \(s.run.percent) % → 0 %? y rolls back, any other key cancels", x: 0, y: y, max: rect.width,
+                style: Style(.crit, [.bold, .reverse]))
+            return
+        case .confirmQuit:
+            var ask = "Quit warroom? y quits, any other key stays"
+            if s.config.driving, let p = s.run.pendingDecision {
+                let d = s.run.decisions[p]
+                ask = "A hook is still \(d.kind == .rollback ? "rolling back" : "applying \(d.decision.to) %"): quitting leaves its outcome unknown. y quits anyway, any other key stays"
+            }
+            put(ask, x: 0, y: y, max: rect.width, style: Style(.warn, [.bold, .reverse]))
+            return
+        case .normal, .help:
+            break
+        }
+        if let b = s.banner {
+            buffer.fill(rect, Cell(" ", Style(.crit, [.bold, .reverse])))
+            put((theme.monochrome ? "!! " : "") + b, x: 0, y: y, max: rect.width, style: Style(.crit, [.bold, .reverse]))
+            return
+        }
+        messageText(s, rect)
+    }
+
+    static func isPrompt(_ m: Mode) -> Bool {
+        switch m {
+        case .normal, .help: false
+        default: true
+        }
+    }
+
+    mutating func prompt(_ label: String, _ text: String, _ hint: String, _ rect: Rect) {
+        let x = put(label, x: 0, y: rect.y, max: rect.width / 2, style: Style(.accent, .bold))
+        let hw = DisplayWidth.of(hint)
+        put(text + "▌", x: x, y: rect.y, max: max(1, rect.width - x - hw), style: Style(.text, .bold))
+        if x + hw + 4 < rect.width { put(hint, x: rect.width - hw, y: rect.y, style: Style(.muted)) }
+    }
+
+    mutating func messageText(_ s: ConsoleState, _ rect: Rect) {
+        let y = rect.y
+        if s.saving {
+            // Written but not yet acknowledged by the journal: nothing is shown as done until it is.
+            put("saving…", x: 0, y: y, max: rect.width, style: Style(.warn, .bold))
+        } else if let m = s.message {
+            let style: Style
+            switch m.level {
+            case .info: style = Style(.text)
+            case .warn: style = Style(.warn, .bold)
+            case .error: style = Style(.crit, [.bold, .reverse])
+            }
+            put(m.level == .error && theme.monochrome ? "!! " + m.text : m.text, x: 0, y: y, max: rect.width, style: style)
+        } else {
+            put("state \(s.config.stateDir) · journal seq \(s.run.lastSeq)", x: 0, y: y, max: rect.width, style: Style(.muted))
+        }
+    }
+
+    mutating func footer(_ s: ConsoleState, _ rect: Rect) {
+        var x = 0
+        if s.banner != nil, s.message != nil || s.saving, !Painter.isPrompt(s.mode) {
+            // The banner holds the message line; the message takes the footer's place.
+            messageText(s, rect)
+            return
+        }
+        for item in KeyTable.footerItems(ramp: s.config.hasRamp, demo: s.config.demo, width: rect.width) {
+            let w = DisplayWidth.of(item)
+            if x + w > rect.width { break }
+            if let space = item.firstIndex(of: " ") {
+                put(String(item[..<space]), x: x, y: rect.y, style: Style(.accent, .bold))
+                put(String(item[space...]), x: x + DisplayWidth.of(item[..<space]), y: rect.y, style: Style(.muted))
+            } else {
+                put(item, x: x, y: rect.y, style: Style(.muted))
+            }
+            x += w + 2
+        }
+    }
+
+    mutating func help(_ size: Size, replay: Bool = false) {
+        let lines = KeyTable.helpLines(replay: replay)
+        let width = min(size.width - 4, 72)
+        let height = min(size.height - 2, lines.count + 6)
+        let rect = Rect(x: (size.width - width) / 2, y: max(0, (size.height - height) / 2), width: width, height: height)
+        buffer.fill(rect, Cell(" ", Style(.text)))
+        box(rect, title: "KEYS", focused: true, bottom: "any key closes")
+        let inner = rect.inset(1)
+        var y = inner.y
+        var group = ""
+        for l in lines {
+            guard y < inner.maxY else { break }
+            if l.group != group {
+                group = l.group
+                put(group, x: inner.x + 1, y: y, style: Style(.title, .bold))
+            }
+            put(l.keys, x: inner.x + 12, y: y, max: 14, style: Style(.accent, .bold))
+            put(l.help, x: inner.x + 27, y: y, max: inner.width - 28, style: Style(.text))
+            y += 1
+        }
+    }
+}

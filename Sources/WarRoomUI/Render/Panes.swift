@@ -1,0 +1,322 @@
+import WarRoomCore
+
+/// The panes beside the checklist: ramp (with the rollback timeline), SLOs, rollback criteria, decisions, contacts.
+extension Painter {
+    mutating func ramp(_ s: ConsoleState, _ rect: Rect) {
+        let plan = s.config.ramp
+        guard !plan.steps.isEmpty else {
+            box(rect, title: "RAMP")
+            placeholder(rect, ["no ramp configured", "checklist tracking only"])
+            return
+        }
+        let run = s.run
+        let v = s.verdict
+        box(rect, title: "RAMP", right: plan.hasApply ? nil : "tracker only")
+        let inner = rect.inset(1)
+        let w = inner.width - 2
+        var y = inner.y
+        func line(_ text: String, _ style: Style) {
+            guard y < inner.maxY else { return }
+            put(text, x: inner.x + 1, y: y, max: w, style: style)
+            y += 1
+        }
+        // 1: percentage, step, bar.
+        let rolledBack = run.percent == 0 && run.rollback?.executedAt != nil
+        let stepNo = plan.stepIndex(at: run.percent).map { "step \($0 + 1)/\(plan.steps.count)" }
+            ?? (rolledBack ? "rolled back" : run.percent == 0 ? "not started" : "off-plan")
+        let head = "\(run.percent) %"
+        var x = inner.x + 1
+        x += put(head, x: x, y: y, style: Style(.title, .bold))
+        x += put("  " + stepNo, x: x, y: y, max: inner.maxX - x - 1, style: Style(.muted))
+        let barW = inner.maxX - x - 3
+        if barW >= 6 {
+            let filled = run.percent * barW / 100
+            put(String(repeating: glyphs.barFull, count: filled) + String(repeating: glyphs.barEmpty, count: barW - filled),
+                x: inner.maxX - barW - 1, y: y, style: Style(run.rollback?.executedAt != nil && run.percent == 0 ? .crit : .ok))
+        }
+        y += 1
+        let showTimeline = run.rollback.map { run.percent == 0 || $0.executedAt == nil } ?? false
+        // 2: the ladder (left out under a rollback timeline, which needs the rows).
+        if y < inner.maxY, !showTimeline {
+            var lx = inner.x + 1
+            for (i, st) in plan.steps.enumerated() {
+                let label = st.percent == run.percent ? "[\(st.percent)]" : "\(st.percent)"
+                let style = st.percent == run.percent ? Style(.accent, [.bold, .reverse]) : (st.percent < run.percent ? Style(.ok) : Style(.muted))
+                let sep = i == 0 ? "" : " " + glyphs.arrow + " "
+                let more = i < plan.steps.count - 1 ? 2 : 0 // room for the ellipsis if later steps do not fit
+                guard lx + DisplayWidth.of(sep + label) + more <= inner.maxX - 1 || (i == plan.steps.count - 1 && lx + DisplayWidth.of(sep + label) <= inner.maxX - 1) else {
+                    put(" " + String(glyphs.ellipsis), x: lx, y: y, style: Style(.muted))
+                    break
+                }
+                lx += put(sep, x: lx, y: y, style: Style(.muted))
+                lx += put(label, x: lx, y: y, style: style)
+            }
+            y += 1
+        }
+        // The rollback timeline replaces the gate once a rollback was decided and not yet re-ramped.
+        if let r = run.rollback, showTimeline {
+            rollbackTimeline(s, r, &y, inner)
+            return
+        }
+        // 3: the gate.
+        let (label, style): (String, Style) = {
+            switch v.state {
+            case .ready: return ("READY", Style(.ok, [.bold, .reverse]))
+            case .waiting: return ("WAITING", Style(.warn, [.bold, .reverse]))
+            case .blocked: return ("BLOCKED", Style(.crit, [.bold, .reverse]))
+            case .busy: return ("BUSY", Style(.accent, [.bold, .reverse]))
+            case .complete: return ("COMPLETE", Style(.ok, .bold))
+            case .none: return ("—", Style(.muted))
+            }
+        }()
+        if y < inner.maxY {
+            var gx = inner.x + 1
+            gx += put(" \(label) ", x: gx, y: y, style: style)
+            let rest: String
+            switch v.state {
+            case .ready: rest = v.next.map { " g → \($0.percent) %" } ?? ""
+            case .waiting: rest = " " + DurationText.countdown((v.waitUntil ?? s.now) - s.now) + " left" + (v.next.map { " · then \($0.percent) %" } ?? "")
+            case .blocked: rest = " \(v.blockers.count) unmet" + (v.next.map { " · next \($0.percent) %" } ?? "")
+            case .busy: rest = " " + (v.blockers.first ?? "")
+            case .complete: rest = " at \(run.percent) %"
+            case .none: rest = ""
+            }
+            put(rest, x: gx, y: y, max: inner.maxX - gx - 1, style: Style(.text))
+            y += 1
+        }
+        if v.state == .blocked {
+            let room = inner.maxY - y
+            for (i, b) in v.blockers.enumerated() {
+                guard i < room else { break }
+                if i == room - 1, v.blockers.count > room {
+                    line("\(glyphs.bullet) (+\(v.blockers.count - i - 1) more) \(b)", Style(.crit))
+                    break
+                }
+                line(glyphs.bullet + " " + b, Style(.crit))
+            }
+        }
+        if v.state == .waiting, let wtxt = v.waits.first { line(wtxt, Style(.muted)) }
+        // The last decision's hook, when it failed.
+        if let last = run.decisions.last, let h = last.hook, !h.ok, run.pendingDecision == nil {
+            line("hook failed: \(h.summary)", Style(.crit, .bold))
+            if let t = h.tail.last { line(t, Style(.muted)) }
+        } else if let p = run.pendingDecision {
+            let d = run.decisions[p]
+            line("running for \(DurationText.countdown(max(0, s.now - d.time)))", Style(.muted))
+        }
+        let hold = plan.hold(at: run.percent)
+        if run.percent > 0, hold > 0, y < inner.maxY { line("hold \(DurationText.format(hold)) at each step", Style(.muted)) }
+    }
+
+    mutating func rollbackTimeline(_ s: ConsoleState, _ r: RollbackTimeline, _ y: inout Int, _ inner: Rect) {
+        let t = s.config.ramp.targets
+        func row(_ name: String, _ took: Millis?, running since: Millis?, target: Millis?, hint: String = "") {
+            guard y < inner.maxY else { return }
+            var text = name.padding(toLength: 8, withPad: " ", startingAt: 0)
+            var style = Style(.text)
+            if let took {
+                text += DurationText.clockish(took)
+                if let target {
+                    text += " / \(DurationText.format(target))"
+                    style = took <= target ? Style(.ok) : Style(.crit, .bold)
+                    text += took <= target ? " " + glyphs.done : " over"
+                }
+            } else if let since {
+                let el = s.now - since
+                text += "running " + DurationText.clockish(el)
+                if let target {
+                    text += " / \(DurationText.format(target))"
+                    style = el <= target ? Style(.warn) : Style(.crit, .bold)
+                }
+                text += hint
+            } else {
+                text += "—"
+                style = Style(.muted)
+            }
+            put(text, x: inner.x + 1, y: y, max: inner.width - 2, style: style)
+            y += 1
+        }
+        if y < inner.maxY {
+            let head: (String, Style)
+            if let f = r.failed { head = ("ROLLBACK FAILED: \(f) — R retries", Style(.crit, [.bold, .reverse])) }
+            else if r.executedAt == nil { head = ("ROLLING BACK…", Style(.crit, [.bold, .reverse])) }
+            else if r.verifiedAt == nil { head = ("ROLLED BACK · V verifies", Style(.warn, [.bold, .reverse])) }
+            else { head = ("ROLLED BACK and verified", Style(.ok, [.bold, .reverse])) }
+            put(" " + head.0 + " ", x: inner.x + 1, y: y, max: inner.width - 2, style: head.1)
+            y += 1
+        }
+        if r.trippedAt != nil {
+            row("decide", r.decideMs, running: nil, target: t.decideMs)
+        } else if y < inner.maxY {
+            put("decide  (no criterion tripped)", x: inner.x + 1, y: y, max: inner.width - 2, style: Style(.muted))
+            y += 1
+        }
+        row("execute", r.executeMs, running: r.failed == nil ? r.decidedAt : nil, target: t.executeMs)
+        row("verify", r.verifyMs, running: r.executedAt, target: t.verifyMs, hint: r.executedAt != nil ? " · V" : "")
+    }
+
+    mutating func slo(_ s: ConsoleState, _ rect: Rect) {
+        let names = s.config.slos
+        let bound = names.filter { !s.config.unboundSLOs.contains($0) }
+        let okCount = s.sloSignals.filter { $0.state == .ok }.count
+        box(rect, title: "SLO", right: names.isEmpty ? nil : (bound.isEmpty ? "no queries" : "\(okCount)/\(bound.count) ok"))
+        guard !names.isEmpty else {
+            placeholder(rect, ["no SLOs configured"])
+            return
+        }
+        let inner = rect.inset(1)
+        var y = inner.y
+        for name in names {
+            guard y < inner.maxY else { break }
+            let g = s.telemetry.gauges.first { $0.name == name }
+            let status: SignalState = s.config.unboundSLOs.contains(name) ? .unbound : (g?.status ?? .unknown)
+            let style: Style = {
+                switch status {
+                case .ok: return Style(.ok, .bold)
+                case .warn: return Style(.warn, .bold)
+                case .breach: return Style(.crit, [.bold, .reverse])
+                default: return Style(.unknown)
+                }
+            }()
+            let label = status.label
+            let value = status == .unbound ? (g?.objective ?? "") : (g?.value ?? "")
+            let spark = g.map { sparkline($0.history, width: 10, scale: $0.scale) } ?? ""
+            // name … value STATUS spark
+            // Fixed columns: a value that changes width never moves the status word or the sparkline.
+            let valueColumn = max(8, DisplayWidth.of(value))
+            let paddedValue = String(repeating: " ", count: valueColumn - DisplayWidth.of(value)) + value
+            let right = "\(paddedValue) \(label.padding(toLength: 7, withPad: " ", startingAt: 0))"
+            let rw = DisplayWidth.of(right)
+            let sw = inner.width >= 36 ? DisplayWidth.of(spark) + 1 : 0
+            put(name, x: inner.x + 1, y: y, max: max(4, inner.width - rw - sw - 3), style: Style(.text))
+            let rx = inner.maxX - 1 - rw - sw
+            put(paddedValue + " ", x: rx, y: y, style: Style(.text, .bold))
+            put(label, x: rx + valueColumn + 1, y: y, style: style)
+            if sw > 0 { put(spark, x: inner.maxX - sw, y: y, style: Style(.accent)) }
+            y += 1
+            if let g, !g.green, status != .unbound, y < inner.maxY, inner.height >= names.count * 2 {
+                let text = g.detail.isEmpty || g.detail == g.value ? "objective \(g.objective)" : g.detail
+                put("  " + text, x: inner.x + 1, y: y, max: inner.width - 2, style: Style(.muted))
+                y += 1
+            }
+        }
+    }
+
+    /// Scaled from 0 (or the lowest value, if negative) to the objective or the highest value, whichever is larger:
+    /// healthy noise stays flat and low, a breach reaches the top.
+    func sparkline(_ values: [Double], width: Int, scale: Double? = nil) -> String {
+        let tail = values.suffix(width).filter { $0.isFinite }
+        guard let low = tail.min(), let high = tail.max() else { return "" }
+        let lo = min(0, low)
+        let hi = max(high, scale.map { $0.isFinite ? $0 : high } ?? high)
+        let levels = glyphs.spark
+        return String(tail.map { v -> Character in
+            let i = hi > lo ? Int((v - lo) / (hi - lo) * Double(levels.count - 1) + 0.5) : 0
+            return levels[min(max(0, i), levels.count - 1)]
+        })
+    }
+
+    mutating func rollback(_ s: ConsoleState, _ rect: Rect) {
+        let lights = s.config.lights
+        let signals = s.lightSignals
+        let trippedCount = signals.filter { !$0.green }.count
+        let watching = s.telemetry.lights.filter { $0.status == .watch }.count
+        let blind = s.telemetry.lights.filter { $0.status == .blind }.count
+        let title = trippedCount > 0 ? "\(trippedCount) TRIPPED" : watching > 0 ? "\(watching) watching"
+            : blind > 0 ? "\(blind) blind" : "\(lights.count) ok"
+        box(rect, title: "ROLLBACK", focused: s.focus == .rollback, right: lights.isEmpty ? nil : title)
+        guard !lights.isEmpty else {
+            placeholder(rect, ["no rollback criteria configured"])
+            return
+        }
+        let inner = rect.inset(1)
+        let first = max(0, min(s.lightCursor - inner.height + 1, lights.count - inner.height))
+        var y = inner.y
+        for (i, l) in lights.enumerated().dropFirst(first) {
+            guard y < inner.maxY else { break }
+            let live = s.telemetry.lights.first { $0.name == l.name }
+            let tripped = s.run.tripped[l.name]
+            let (glyph, state, style): (String, String, Style) = {
+                if tripped != nil || live?.status == .tripped { return (glyphs.lightOn, "TRIPPED", Style(.crit, [.bold, .reverse])) }
+                switch live?.status {
+                case .watch?:
+                    let left = live?.tripsAt.map { DurationText.countdown($0 - s.now) } ?? ""
+                    return (glyphs.lightWatch, "WATCH \(left)", Style(.warn, .bold))
+                case .blind?: return (glyphs.lightOff, "BLIND", Style(.unknown))
+                case .ok?: return (glyphs.lightOff, "ok", Style(.ok))
+                default: return (glyphs.lightOff, l.manual ? "manual" : "waiting", Style(.muted))
+                }
+            }()
+            let sw = DisplayWidth.of(state)
+            var x = inner.x + 1
+            x += put(glyph + " ", x: x, y: y, style: style == Style(.crit, [.bold, .reverse]) ? Style(.crit, .bold) : style)
+            put(l.name, x: x, y: y, max: inner.maxX - x - sw - 2, style: Style(.text))
+            put(state, x: inner.maxX - sw - 1, y: y, style: style)
+            if s.focus == .rollback, i == s.lightCursor {
+                buffer.restyle(Rect(x: inner.x, y: y, width: inner.width, height: 1), Style(.selection))
+            }
+            y += 1
+        }
+    }
+
+    mutating func decisions(_ s: ConsoleState, _ rect: Rect) {
+        let list = s.run.decisions
+        box(rect, title: "DECISIONS", focused: s.focus == .decisions, right: list.isEmpty ? nil : "\(list.count)")
+        guard !list.isEmpty else {
+            placeholder(rect, [s.config.hasRamp ? "no decisions yet — g GO, n NO-GO, R rollback" : "no decisions yet"])
+            return
+        }
+        let inner = rect.inset(1)
+        let skip = min(s.paneScroll[.decisions] ?? 0, max(0, list.count - 1))
+        var y = inner.y
+        for d in list.reversed().dropFirst(skip) {
+            guard y < inner.maxY else { break }
+            let when: String
+            if let t0 = s.config.t0 { when = Timestamp.clock(d.time - t0, signed: true) } else {
+                when = Timestamp.hms(d.time)
+            }
+            let kindStyle: Style = {
+                switch d.kind {
+                case .go, .verified: return Style(.ok, .bold)
+                case .nogo: return Style(.warn, .bold)
+                case .override: return Style(.warn, [.bold, .reverse])
+                case .rollback: return Style(.crit, [.bold, .reverse])
+                }
+            }()
+            var x = inner.x + 1
+            x += put(when + " ", x: x, y: y, style: Style(.muted))
+            x += put(d.kind.label, x: x, y: y, style: kindStyle)
+            var text = " \(d.decision.from)→\(d.decision.to) % \(d.actor)"
+            if d.pending { text += " · hook running" } else if let h = d.hook { text += h.ok ? " · hook ok" : " · HOOK FAILED \(h.summary)" }
+            text += " · \(d.decision.verdict)"
+            if let r = d.reason { text += " · “\(r)”" }
+            put(text, x: x, y: y, max: inner.maxX - x - 1, style: d.hook?.ok == false ? Style(.crit) : Style(.text))
+            y += 1
+        }
+    }
+
+    mutating func contacts(_ s: ConsoleState, _ rect: Rect) {
+        let list = s.contacts
+        box(rect, title: "CONTACTS", focused: s.focus == .contacts, right: list.isEmpty ? nil : "\(list.count)")
+        guard !list.isEmpty else {
+            placeholder(rect, ["no contacts in the checklist"])
+            return
+        }
+        let inner = rect.inset(1)
+        let perContact = 2
+        let fit = max(1, inner.height / perContact)
+        let first = min(s.paneScroll[.contacts] ?? 0, max(0, list.count - fit))
+        var y = inner.y
+        for c in list[first...] {
+            guard y + 1 < inner.maxY || (y < inner.maxY && perContact == 1) else { break }
+            let handle = c.handle
+            let hw = DisplayWidth.of(handle)
+            let roleMax = inner.width - 2 - (hw > 0 ? hw + 1 : 0)
+            put(c.role, x: inner.x + 1, y: y, max: max(4, roleMax), style: Style(.accent, .bold))
+            if hw > 0, hw + 6 < inner.width { put(handle, x: inner.maxX - hw - 1, y: y, style: Style(.text)) }
+            let second = [c.name, c.phone].filter { !$0.isEmpty }.joined(separator: glyphs.separator)
+            put(second, x: inner.x + 3, y: y + 1, max: inner.width - 3, style: Style(.text))
+            y += perContact
+        }
+    }
+}
