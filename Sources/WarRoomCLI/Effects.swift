@@ -32,9 +32,13 @@ final class EffectRunner: @unchecked Sendable {
         case .append(let id, let body):
             queue.async { [self] in
                 do {
-                    let event = try writer.append(body, actor: actor, time: Clock.now())
-                    answer(.appended(id: id, event))
+                    let r = try writer.appendCatchingUp(body, actor: actor, time: Clock.now())
+                    // Other writers' entries first: the engine applies them in journal order, then ours.
+                    if !r.foreign.isEmpty { answer(.merged(r.foreign)) }
+                    answer(.appended(id: id, r.event))
                 } catch {
+                    let foreign = writer.takeCaughtUp()
+                    if !foreign.isEmpty { answer(.merged(foreign)) }
                     answer(.appendFailed(id: id, "\(error)"))
                 }
             }
@@ -73,6 +77,51 @@ final class EffectRunner: @unchecked Sendable {
         case .show:
             break // the console's message line
         }
+    }
+
+    private var heartbeat: DispatchSourceTimer?
+    private var beats = 0
+    private var leaseTrouble: String?
+
+    /// Every second on the journal queue: reads what other writers (`warroom check`, the crew) appended and
+    /// answers `.merged`; every `DriverLease.heartbeatMs` renews the driver lease this writer holds. A lost lease
+    /// (another driver took over) or a failed renewal is shown once and logged.
+    func startHeartbeat() {
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.schedule(deadline: .now() + .seconds(1), repeating: .seconds(1), leeway: .milliseconds(100))
+        timer.setEventHandler { [self] in
+            beats += 1
+            if writer.lease != nil, Int64(beats) * 1000 >= DriverLease.heartbeatMs {
+                beats = 0
+                do {
+                    try writer.renewLease(now: wallClockNow())
+                    if leaseTrouble != nil { answer(.notice(Notice("driver lease renewed", .info))) }
+                    leaseTrouble = nil
+                } catch {
+                    let text = "\(error)"
+                    if leaseTrouble != text {
+                        writeStderr("\(Timestamp.iso8601(Clock.now())) driver lease: \(text)")
+                        answer(.notice(Notice("DRIVER LEASE: \(text)", .error, sticky: true)))
+                    }
+                    leaseTrouble = text
+                }
+            }
+            do {
+                let foreign = try writer.catchUp(now: Clock.now())
+                if !foreign.isEmpty { answer(.merged(foreign)) }
+            } catch {
+                writeStderr("\(Timestamp.iso8601(Clock.now())) cannot read other writers' entries: \(error)")
+            }
+        }
+        heartbeat = timer
+        timer.resume()
+    }
+
+    /// Stops the heartbeat (and waits for a beat under way).
+    func stopHeartbeat() {
+        heartbeat?.cancel()
+        heartbeat = nil
+        queue.sync {}
     }
 
     /// Waits until every append, publish and log line handed over so far has been carried out.

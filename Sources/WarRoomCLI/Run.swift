@@ -15,8 +15,9 @@ struct Run: ParsableCommand {
         derives them from the checklist's text (as warroom init --from writes them), with no hooks: a tracker.
         Ramp keys: g GO, n NO-GO, R rollback, G override (asks a reason), V rollback verified, x trip/clear a criterion.
         Keys: j/k move, space done/open, s skip, b block, u undo, / search, tab next pane, t theme, ? help, q quit.
-        Every change is written to the journal and fsync'd before the screen shows it. Only one console (or
-        `warroom check`) may drive a state directory; a second one fails naming the holder. Logs and stderr go to
+        Every change is written to the journal and fsync'd before the screen shows it. Only one console drives a
+        state directory: it holds the driver lease (renewed every 2 s, expiring 10 s after the last renewal); a
+        second one fails naming the holder. `warroom check` may append while it runs. Logs and stderr go to
         warroom.log in the state directory. The state directory is printed on exit.
         """
     )
@@ -61,7 +62,12 @@ func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: 
         do { writer = try JournalWriter.open(stateDir: stateDir, actor: who, now: Clock.now()) } catch {
             throw Failure("\(error)")
         }
-        defer { writer.close() }
+        defer {
+            if writer.lease != nil { try? writer.releaseLease(now: wallClockNow()) }
+            writer.close()
+        }
+        let grant: LeaseGrant
+        do { grant = try writer.acquireLease(now: wallClockNow()) } catch { throw Failure("cannot drive: \(error)") }
         guard Terminal.isTTY else { throw Failure("warroom run needs a terminal (stdin and stdout must be a tty)") }
         if writer.state.started == nil {
             do {
@@ -84,6 +90,11 @@ func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: 
             log("checklist changed since the run started; orphaned state: \(writer.state.orphans(in: loaded.checklist))")
         }
 
+        log("driver lease token \(grant.lease.token) taken")
+        if let previous = grant.previous {
+            log("took the driver lease over from \(previous.holderText(at: grant.lease.since)) (expired; "
+                + "\(grant.gapMs.map { "\($0 / 1000) s" } ?? "?") since its last heartbeat)")
+        }
         for n in setup.notes { log("derivation: \(n)") }
         try recordConfig(setup, writer: writer, stateDir: stateDir, actor: who)
         let console = Console(writer: writer, setup: setup, stateDir: stateDir, actor: who, theme: startTheme,
@@ -96,6 +107,7 @@ func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: 
         print("  \(me) status --checklist \(checklistPath) --state \(stateDir)")
         print("  \(me) verify --state \(stateDir)")
         if case .signal(let sig) = exit {
+            if writer.lease != nil { try? writer.releaseLease(now: wallClockNow()) }
             writer.close()
             Foundation.exit(128 + sig)
         }
@@ -202,8 +214,10 @@ final class Console: ScreenSession {
         }
         for e in state.update(.engine(.start(Clock.now()))) { perform(e) }
         poller?.start()
+        runner.startHeartbeat()
         defer {
             poller?.stop()
+            runner.stopHeartbeat()
             finish(inbox: inbox, runner: runner)
         }
         return try ScreenLoop.run(self, theme: theme, forceASCII: forceASCII, wakeup: wakeup)
