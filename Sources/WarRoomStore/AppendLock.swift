@@ -14,6 +14,7 @@ import WarRoomCore
 final class AppendLock {
     static let fileName = "append.lock"
     static let recordSize = 256
+    static let host = String(FileIO.hostName().prefix(64))
 
     let path: String
     let dir: String
@@ -52,7 +53,7 @@ final class AppendLock {
         var info = Array(#"{"pid":\#(getpid()),"actor":"#.utf8)
         appendJSONString(String(actor.prefix(64)), to: &info)
         info.append(contentsOf: #","host":"#.utf8)
-        appendJSONString(String(FileIO.hostName().prefix(64)), to: &info)
+        appendJSONString(Self.host, to: &info)
         info.append(contentsOf: #","since":"\#(Timestamp.iso8601(wallClockMs()))"}"#.utf8)
         if info.count < Self.recordSize - 1 {
             info.append(contentsOf: repeatElement(UInt8(ascii: " "), count: Self.recordSize - 1 - info.count))
