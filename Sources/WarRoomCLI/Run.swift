@@ -67,7 +67,9 @@ func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: 
             writer.close()
         }
         let grant: LeaseGrant
-        do { grant = try writer.acquireLease(now: wallClockNow()) } catch { throw Failure("cannot drive: \(error)") }
+        // WARROOM_LEASE_TTL_MS: a shorter lease life, for tests of take-over after a driver dies.
+        let ttl = env["WARROOM_LEASE_TTL_MS"].flatMap { Int64($0) }.flatMap { $0 >= 1000 ? $0 : nil } ?? DriverLease.defaultTTLMs
+        do { grant = try writer.acquireLease(now: wallClockNow(), ttlMs: ttl) } catch { throw Failure("cannot drive: \(error)") }
         guard Terminal.isTTY else { throw Failure("warroom run needs a terminal (stdin and stdout must be a tty)") }
         if writer.state.started == nil {
             do {

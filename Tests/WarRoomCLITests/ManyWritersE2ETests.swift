@@ -137,3 +137,47 @@ private final class CheckProcess {
         #expect(try Journal.replay(stateDir: state).lineCount > 1 + rounds + acked.count, "no kill landed after an append")
     }
 }
+
+private func wallMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+/// The console holds the driver lease and renews it; killed with -9 it stops renewing; another driver can take
+/// over only once the lease has expired, gets a higher token, and the old one's token is then stale.
+@Suite(.serialized, .enabled(if: tmuxAvailable, "tmux is not installed (scripts/test installs it)"))
+struct DriverLeaseEndToEnd {
+    @Test func killedDriverIsTakenOverOnlyAfterItsLeaseExpires() throws {
+        let state = tempDir("lease-e2e") + "/state"
+        let t = try TmuxConsole(command: "\(shellQuote(warroomBinary)) run --checklist \(shellQuote(canary)) --state \(shellQuote(state))",
+                                env: ["WARROOM_LEASE_TTL_MS": "3000"])
+        t.waitFor(text: "DRIVING")
+        let first = try #require(try DriverLease.read(stateDir: state))
+        #expect(first.actor == "dana" && first.ttlMs == 3000 && !first.released)
+        let other = try JournalWriter.open(stateDir: state, actor: "lee", now: wallMs())
+        defer { other.close() }
+        // Renewed by the console's heartbeat: still live after more than one lifetime.
+        usleep(4_000_000)
+        let renewed = try #require(try DriverLease.read(stateDir: state))
+        #expect(renewed.token == first.token && renewed.heartbeat > first.heartbeat + 1000, "\(renewed)")
+        #expect(throws: LeaseError.self) { try other.acquireLease(now: wallMs()) }
+
+        kill(first.pid, SIGKILL)
+        let killedAt = wallMs()
+        let last = try #require(try DriverLease.read(stateDir: state))
+        #expect(throws: LeaseError.self) { try other.takeOverLease(reason: "dana's console died", now: wallMs()) }
+        var grant: LeaseGrant?
+        while grant == nil, wallMs() < killedAt + 8000 {
+            do { grant = try other.takeOverLease(reason: "dana's console died", now: wallMs()) } catch is LeaseError { usleep(100_000) }
+        }
+        let g = try #require(grant)
+        #expect(g.lease.token == first.token + 1 && g.lease.actor == "lee")
+        #expect(g.previous?.actor == "dana" && g.previous?.pid == first.pid)
+        #expect((g.gapMs ?? 0) >= 3000 && g.lease.since >= last.expires, "taken over only after expiry: \(g)")
+        // The new driver writes; a write with the dead driver's token is refused.
+        let e = try other.append(.lightTrip(LightChange(name: "Security incident", reason: "handed over")), actor: "lee", time: wallMs())
+        #expect(e.token == g.lease.token)
+        #expect(throws: LeaseError.self) {
+            try other.append(.lightClear(LightChange(name: "Security incident")), actor: "dana", time: wallMs(), token: first.token)
+        }
+        let verify = try warroom(["verify", "--state", state])
+        #expect(verify.status == 0, "\(verify.err)")
+    }
+}
