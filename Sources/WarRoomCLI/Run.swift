@@ -77,6 +77,8 @@ func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: 
                                                          items: loaded.checklist.items.count, host: hostName(),
                                                          pid: Int32(ProcessInfo.processInfo.processIdentifier))),
                                   actor: who, time: Clock.now())
+            } catch is ReduceError where writer.state.started != nil {
+                // A `warroom check` started the run between our look and our append: it is started.
             } catch { throw Failure("cannot start the run: \(error)") }
         }
 
