@@ -62,14 +62,18 @@ func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: 
         do { writer = try JournalWriter.open(stateDir: stateDir, actor: who, now: Clock.now()) } catch {
             throw Failure("\(error)")
         }
+        var holder: LeaseHolder?
         defer {
-            if writer.lease != nil { try? writer.releaseLease(now: wallClockNow()) }
+            if let holder, holder.lease != nil { try? holder.release(now: wallClockNow()) }
             writer.close()
         }
         let grant: LeaseGrant
         // WARROOM_LEASE_TTL_MS: a shorter lease life, for tests of take-over after a driver dies.
         let ttl = env["WARROOM_LEASE_TTL_MS"].flatMap { Int64($0) }.flatMap { $0 >= 1000 ? $0 : nil } ?? DriverLease.defaultTTLMs
-        do { grant = try writer.acquireLease(now: wallClockNow(), ttlMs: ttl) } catch { throw Failure("cannot drive: \(error)") }
+        do {
+            grant = try writer.acquireLease(now: wallClockNow(), ttlMs: ttl)
+            holder = try LeaseHolder(stateDir: stateDir, actor: who, lease: grant.lease)
+        } catch { throw Failure("cannot drive: \(error)") }
         guard Terminal.isTTY else { throw Failure("warroom run needs a terminal (stdin and stdout must be a tty)") }
         if writer.state.started == nil {
             do {
@@ -101,7 +105,7 @@ func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: 
         }
         for n in setup.notes { log("derivation: \(n)") }
         try recordConfig(setup, writer: writer, stateDir: stateDir, actor: who)
-        let console = Console(writer: writer, setup: setup, stateDir: stateDir, actor: who, theme: startTheme,
+        let console = Console(writer: writer, lease: holder, setup: setup, stateDir: stateDir, actor: who, theme: startTheme,
                               forceASCII: ascii, demo: demo)
         let exit = try console.run()
         log("console stopped: \(exit)")
@@ -111,7 +115,7 @@ func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: 
         print("  \(me) status --checklist \(checklistPath) --state \(stateDir)")
         print("  \(me) verify --state \(stateDir)")
         if case .signal(let sig) = exit {
-            if writer.lease != nil { try? writer.releaseLease(now: wallClockNow()) }
+            if let holder, holder.lease != nil { try? holder.release(now: wallClockNow()) }
             writer.close()
             Foundation.exit(128 + sig)
         }
@@ -190,12 +194,14 @@ final class Console: ScreenSession {
     let forceASCII: Bool
     let demo: DemoHooks?
     let writer: JournalWriter
+    let lease: LeaseHolder?
     var inbox: Inbox<Action>?
     var runner: EffectRunner?
 
-    init(writer: JournalWriter, setup: LoadedRun, stateDir: String, actor: String, theme: Theme, forceASCII: Bool,
+    init(writer: JournalWriter, lease: LeaseHolder? = nil, setup: LoadedRun, stateDir: String, actor: String, theme: Theme, forceASCII: Bool,
          demo: DemoHooks? = nil) {
         self.writer = writer
+        self.lease = lease
         self.stateDir = stateDir
         self.setup = setup
         self.theme = theme
@@ -211,7 +217,7 @@ final class Console: ScreenSession {
         do { wakeup = try Wakeup() } catch { throw Failure("cannot create the wake-up pipe: \(error)") }
         let inbox = Inbox<Action>(wakeup: wakeup)
         self.inbox = inbox
-        let runner = EffectRunner(writer: writer, actor: state.config.actor, view: viewPublisher()) { inbox.post($0) }
+        let runner = EffectRunner(writer: writer, actor: state.config.actor, lease: lease, view: viewPublisher()) { inbox.post($0) }
         self.runner = runner
         let poller = try makePoller(config: setup.config, environment: ProcessInfo.processInfo.environment) { reading in
             inbox.post(.reading(reading), wake: false)

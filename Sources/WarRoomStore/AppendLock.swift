@@ -13,6 +13,7 @@ import WarRoomCore
 /// only names the holder for the error a waiting writer gives up with).
 final class AppendLock {
     static let fileName = "append.lock"
+    static let leaseLockName = "lease.lock"
     static let recordSize = 256
     static let host = String(FileIO.hostName().prefix(64))
 
@@ -21,9 +22,10 @@ final class AppendLock {
     private(set) var fd: Int32
     private(set) var held = false
 
-    init(stateDir: String) throws(SysError) {
+    /// `name`: `append.lock`, or `lease.lock` for changes to the driver lease.
+    init(stateDir: String, name: String = AppendLock.fileName) throws(SysError) {
         dir = stateDir
-        path = Journal.join(stateDir, Self.fileName)
+        path = Journal.join(stateDir, name)
         fd = try FileIO.openOrCreate(path).fd
     }
 

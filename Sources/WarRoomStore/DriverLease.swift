@@ -15,8 +15,9 @@ import WarRoomCore
 /// whose token is not the lease's current token, checked under the append lock, so a driver that lost its lease
 /// can never write after the next one took over.
 ///
-/// The file is replaced atomically (temporary file, fsync, rename) and only changed while holding the append
-/// lock; readers need no lock. Its content, one JSON object:
+/// The file is replaced atomically (temporary file, fsync, rename) and only changed while holding the lease lock
+/// (`DIR/lease.lock`, never the append lock: a heartbeat never holds up an append); readers need no lock. Its
+/// content, one JSON object:
 /// `{"token":3,"actor":"dana","pid":4242,"host":"h1","since":<unix ms>,"heartbeat":<unix ms>,"ttl":10000,"released":false}`.
 public enum DriverLease {
     public static let fileName = "lease"
@@ -42,6 +43,75 @@ public enum DriverLease {
 
     static func write(_ record: LeaseRecord, stateDir: String, durable: Bool) throws(SysError) {
         try FileIO.replaceAtomically(path(in: stateDir), with: record.encoded(), durable: durable)
+    }
+
+    /// The heartbeat (the lease lock held): `mine` renewed to `now`, or `LeaseError.lost`.
+    static func renewLocked(_ mine: LeaseRecord, stateDir: String, now: Millis) throws -> LeaseRecord {
+        let current = try read(stateDir: stateDir)
+        guard let current, current.token == mine.token, !current.released else {
+            throw LeaseError.lost(dir: stateDir, token: mine.token, current: current, now: now)
+        }
+        var renewed = current
+        renewed.heartbeat = max(now, current.heartbeat)
+        do throws(SysError) { try write(renewed, stateDir: stateDir, durable: false) } catch { throw error.journalError() }
+        return renewed
+    }
+
+    /// Giving `mine` up (the lease lock held), or `LeaseError.lost` if it was taken over.
+    static func releaseLocked(_ mine: LeaseRecord, stateDir: String, now: Millis) throws {
+        let current = try read(stateDir: stateDir)
+        guard let current, current.token == mine.token, !current.released else {
+            throw LeaseError.lost(dir: stateDir, token: mine.token, current: current, now: now)
+        }
+        var released = current
+        released.released = true
+        released.heartbeat = max(now, current.heartbeat)
+        do throws(SysError) { try write(released, stateDir: stateDir, durable: true) } catch { throw error.journalError() }
+    }
+}
+
+/// A driver lease held, for renewing and releasing it away from the journal writer (another thread or queue than
+/// the writer's): changes to the lease take `DIR/lease.lock`, never the append lock, so a heartbeat (an fsync'd
+/// file replace) never holds up an append. Fencing stays exact: a take-over is written (renamed) before the new
+/// driver's first append, and an append that read the old token under the append lock is in the journal before
+/// any of the new driver's. Not thread-safe: use from one queue.
+public final class LeaseHolder {
+    public let stateDir: String
+    /// The lease as last renewed; nil once lost or released.
+    public private(set) var lease: LeaseRecord?
+    public var lockWaitMs = 2_000
+    private let actor: String
+    private let lock: AppendLock
+
+    public init(stateDir: String, actor: String, lease: LeaseRecord) throws {
+        self.stateDir = stateDir
+        self.actor = actor
+        self.lease = lease
+        do throws(SysError) { lock = try AppendLock(stateDir: stateDir, name: AppendLock.leaseLockName) } catch {
+            throw error.journalError()
+        }
+    }
+
+    deinit { lock.close() }
+
+    /// Extends the lease to `now + ttl`; `LeaseError.lost` (and nil `lease`) once another driver took it over.
+    public func renew(now: Millis) throws {
+        guard let mine = lease else { throw LeaseError.notHolding(dir: stateDir) }
+        try lock.acquire(actor: actor, waitMs: lockWaitMs)
+        defer { lock.release() }
+        do { lease = try DriverLease.renewLocked(mine, stateDir: stateDir, now: now) } catch let e as LeaseError {
+            lease = nil
+            throw e
+        }
+    }
+
+    /// Gives the lease up (its token is never reused); a lease already taken over is left alone.
+    public func release(now: Millis) throws {
+        guard let mine = lease else { throw LeaseError.notHolding(dir: stateDir) }
+        try lock.acquire(actor: actor, waitMs: lockWaitMs)
+        defer { lock.release() }
+        lease = nil
+        try DriverLease.releaseLocked(mine, stateDir: stateDir, now: now)
     }
 }
 

@@ -38,6 +38,7 @@ public final class JournalWriter {
     package let faults = FaultPlan()
 
     private let appendLock: AppendLock
+    private var leaseLock: AppendLock?
     private var journalFD: Int32 = -1
     private var headFD: Int32 = -1
     private var chain: ChainVerifier
@@ -360,6 +361,7 @@ public final class JournalWriter {
         if journalFD >= 0 { FileIO.closeFD(journalFD); journalFD = -1 }
         if headFD >= 0 { FileIO.closeFD(headFD); headFD = -1 }
         appendLock.close()
+        leaseLock?.close()
     }
 
     // MARK: the driver lease
@@ -382,9 +384,15 @@ public final class JournalWriter {
     private func takeLease(now: Millis, ttlMs: Millis, reason: String?) throws -> LeaseGrant {
         try ready()
         precondition(ttlMs > 0)
-        try appendLock.acquire(actor: actor, waitMs: lockWaitMs)
-        defer { appendLock.release() }
-        try catchUpLocked(now: now)
+        // Every token already journaled, under the append lock; then the lease itself, under the lease lock.
+        do {
+            try appendLock.acquire(actor: actor, waitMs: lockWaitMs)
+            defer { appendLock.release() }
+            try catchUpLocked(now: now)
+        }
+        let lock = try leaseLockOpened()
+        try lock.acquire(actor: actor, waitMs: lockWaitMs)
+        defer { lock.release() }
         let current = try DriverLease.read(stateDir: stateDir)
         if let current, current.isLive(at: now) {
             throw reason == nil ? LeaseError.held(dir: stateDir, current: current, now: now)
@@ -399,22 +407,29 @@ public final class JournalWriter {
         return LeaseGrant(lease: record, previous: previous, gapMs: previous.map { now - $0.heartbeat }, reason: reason)
     }
 
+    /// `DIR/lease.lock`, opened (created) on the first change to the lease.
+    private func leaseLockOpened() throws -> AppendLock {
+        if let leaseLock { return leaseLock }
+        do throws(SysError) {
+            let l = try AppendLock(stateDir: stateDir, name: AppendLock.leaseLockName)
+            leaseLock = l
+            return l
+        } catch { throw error.journalError() }
+    }
+
     /// The heartbeat: extends the lease to `now + ttl`. Throws `LeaseError.lost` if another writer took it over
-    /// (this writer then holds no lease) and `notHolding` if it holds none.
+    /// (this writer then holds no lease) and `notHolding` if it holds none. (To renew on another thread than the
+    /// writer's, use a `LeaseHolder`.)
     public func renewLease(now: Millis) throws {
         guard let mine = lease else { throw LeaseError.notHolding(dir: stateDir) }
         try ready()
-        try appendLock.acquire(actor: actor, waitMs: lockWaitMs)
-        defer { appendLock.release() }
-        let current = try DriverLease.read(stateDir: stateDir)
-        guard let current, current.token == mine.token, !current.released else {
+        let lock = try leaseLockOpened()
+        try lock.acquire(actor: actor, waitMs: lockWaitMs)
+        defer { lock.release() }
+        do { lease = try DriverLease.renewLocked(mine, stateDir: stateDir, now: now) } catch let e as LeaseError {
             lease = nil
-            throw LeaseError.lost(dir: stateDir, token: mine.token, current: current, now: now)
+            throw e
         }
-        var renewed = current
-        renewed.heartbeat = max(now, current.heartbeat)
-        do throws(SysError) { try DriverLease.write(renewed, stateDir: stateDir, durable: false) } catch { throw error.journalError() }
-        lease = renewed
     }
 
     /// Gives the lease up so the next driver may acquire it at once (its token is never reused). A lease already
@@ -422,16 +437,10 @@ public final class JournalWriter {
     public func releaseLease(now: Millis) throws {
         guard let mine = lease else { throw LeaseError.notHolding(dir: stateDir) }
         guard journalFD >= 0 else { throw JournalError(path: journalPath, message: "journal writer is closed") }
-        try appendLock.acquire(actor: actor, waitMs: lockWaitMs)
-        defer { appendLock.release() }
+        let lock = try leaseLockOpened()
+        try lock.acquire(actor: actor, waitMs: lockWaitMs)
+        defer { lock.release() }
         lease = nil
-        let current = try DriverLease.read(stateDir: stateDir)
-        guard let current, current.token == mine.token, !current.released else {
-            throw LeaseError.lost(dir: stateDir, token: mine.token, current: current, now: now)
-        }
-        var released = current
-        released.released = true
-        released.heartbeat = max(now, current.heartbeat)
-        do throws(SysError) { try DriverLease.write(released, stateDir: stateDir, durable: true) } catch { throw error.journalError() }
+        try DriverLease.releaseLocked(mine, stateDir: stateDir, now: now)
     }
 }

@@ -256,6 +256,47 @@ private func trip(_ name: String) -> EventBody { .lightTrip(LightChange(name: na
         #expect(try crew.acquireLease(now: t0 + 700).lease.token == 3)
     }
 
+    /// The console renews from its own queue through a `LeaseHolder`: under the lease lock, so even while the
+    /// append lock is held elsewhere the heartbeat goes through at once; it finds out about a take-over.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/flock")))
+    func aHolderRenewsWithoutTheAppendLockAndLearnsOfATakeOver() throws {
+        let dir = TempDir(); defer { dir.cleanup() }
+        try makeJournal(dir)
+        let ic = try JournalWriter.open(stateDir: dir.state, actor: "ic", now: t0)
+        let lee = try JournalWriter.open(stateDir: dir.state, actor: "lee", now: t0)
+        defer { ic.close(); lee.close() }
+        let g = try ic.acquireLease(now: t0, ttlMs: 1000)
+        let holder = try LeaseHolder(stateDir: dir.state, actor: "ic", lease: g.lease)
+        holder.lockWaitMs = 500
+        let blocker = Process()
+        blocker.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+        blocker.arguments = ["-o", dir.appendLock, "sleep", "10"]
+        blocker.standardOutput = FileHandle.nullDevice
+        blocker.standardError = FileHandle.nullDevice
+        try blocker.run()
+        defer { if blocker.isRunning { kill(blocker.processIdentifier, SIGKILL) } }
+        lee.lockWaitMs = 100
+        var blocked = false
+        for _ in 0..<200 where !blocked {
+            do { _ = try lee.catchUp(now: t0) ; usleep(10_000) } catch is AppendLockBusy { blocked = true }
+        }
+        #expect(blocked, "flock(1) holds the append lock")
+        try holder.renew(now: t0 + 900)
+        #expect(holder.lease?.heartbeat == t0 + 900)
+        #expect(try DriverLease.read(stateDir: dir.state)?.heartbeat == t0 + 900)
+        kill(blocker.processIdentifier, SIGKILL)
+        lee.lockWaitMs = 2000
+        #expect(throws: LeaseError.self) { try lee.takeOverLease(reason: "x", now: t0 + 1800, ttlMs: 1000) }
+        let taken = try lee.takeOverLease(reason: "ic silent", now: t0 + 2000, ttlMs: 1000)
+        #expect(taken.lease.token == 2 && taken.gapMs == 1100)
+        #expect(throws: LeaseError.self) { try holder.renew(now: t0 + 2001) }
+        #expect(holder.lease == nil)
+        #expect(throws: LeaseError.self) { try holder.release(now: t0 + 2002) }
+        #expect(try DriverLease.read(stateDir: dir.state)?.token == 2)
+        // The writer still believes its token: its driver append is refused by the fence.
+        #expect(throws: LeaseError.self) { try ic.append(trip("late"), actor: "ic", time: t0 + 2003) }
+    }
+
     @Test func aLowerTokenOnALaterLineIsDamage() throws {
         let dir = TempDir(); defer { dir.cleanup() }
         var lines: [String] = []
