@@ -8,8 +8,10 @@ struct Check: ParsableCommand {
         abstract: "Mark a checklist item done, skipped or blocked (or undo its last change), journaled before exit 0.",
         discussion: """
         The change is acknowledged (exit 0) only after it is written to the state directory's journal and
-        fsync'd. Only one writer may hold a state directory: a running console or another `check` makes this fail
-        with the holder named. Checking an item that already has that status changes nothing.
+        fsync'd. Any number of writers may append at once — a running console, other `check`s: each append takes
+        the journal's append lock only for itself, after the entries others wrote. If the lock stays held for 2 s
+        this fails naming the holder, and nothing is written. Checking an item that already has that status
+        changes nothing.
         """
     )
 
@@ -57,11 +59,16 @@ struct Check: ParsableCommand {
                 }
             }
             if writer.state.started == nil {
-                try writer.append(.runStarted(RunStarted(checklist: checklist, checklistSHA256: loaded.sha256,
-                                                         items: c.items.count, host: hostName(),
-                                                         pid: Int32(ProcessInfo.processInfo.processIdentifier))),
-                                  actor: who, time: now)
-            } else if let started = writer.state.started, started.checklistSHA256 != loaded.sha256 {
+                do {
+                    try writer.append(.runStarted(RunStarted(checklist: checklist, checklistSHA256: loaded.sha256,
+                                                             items: c.items.count, host: hostName(),
+                                                             pid: Int32(ProcessInfo.processInfo.processIdentifier))),
+                                      actor: who, time: now)
+                } catch is ReduceError where writer.state.started != nil {
+                    // Another writer started the run between our look and our append: it is started; go on.
+                }
+            }
+            if let started = writer.state.started, started.checklistSHA256 != loaded.sha256 {
                 writeStderr("warroom: warning: \(checklist) changed since this run started (journal has sha256 \(started.checklistSHA256.prefix(12))…)")
                 let orphans = writer.state.orphans(in: c)
                 if !orphans.isEmpty {

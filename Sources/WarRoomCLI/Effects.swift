@@ -19,9 +19,14 @@ final class EffectRunner: @unchecked Sendable {
     private let answer: @Sendable (Action) -> Void
     private var publishFailed = false
 
-    init(writer: JournalWriter, actor: String, view: @escaping @Sendable (TelemetryView, Millis) throws -> Void,
-         answer: @escaping @Sendable (Action) -> Void) {
+    /// The driver lease, renewed on its own queue (`leaseQueue`) so a heartbeat never waits behind an append.
+    private let lease: LeaseHolder?
+    private let leaseQueue = DispatchQueue(label: "warroom.lease")
+
+    init(writer: JournalWriter, actor: String, lease: LeaseHolder? = nil,
+         view: @escaping @Sendable (TelemetryView, Millis) throws -> Void, answer: @escaping @Sendable (Action) -> Void) {
         self.writer = writer
+        self.lease = lease
         self.actor = actor
         publishView = view
         self.answer = answer
@@ -32,9 +37,13 @@ final class EffectRunner: @unchecked Sendable {
         case .append(let id, let body):
             queue.async { [self] in
                 do {
-                    let event = try writer.append(body, actor: actor, time: Clock.now())
-                    answer(.appended(id: id, event))
+                    let r = try writer.appendCatchingUp(body, actor: actor, time: Clock.now())
+                    // Other writers' entries first: the engine applies them in journal order, then ours.
+                    if !r.foreign.isEmpty { answer(.merged(r.foreign)) }
+                    answer(.appended(id: id, r.event))
                 } catch {
+                    let foreign = writer.takeCaughtUp()
+                    if !foreign.isEmpty { answer(.merged(foreign)) }
                     answer(.appendFailed(id: id, "\(error)"))
                 }
             }
@@ -73,6 +82,60 @@ final class EffectRunner: @unchecked Sendable {
         case .show:
             break // the console's message line
         }
+    }
+
+    private var catchUpTimer: DispatchSourceTimer?
+    private var heartbeat: DispatchSourceTimer?
+    private var leaseTrouble: String?
+
+    /// Every second on the journal queue: reads what other writers (`warroom check`, the crew) appended and answers
+    /// `.merged`. Every `DriverLease.heartbeatMs` (a third of a shorter lease's life) on the lease queue: renews the
+    /// driver lease; a lost lease (another driver took over) or a failed renewal is shown once and logged.
+    func startHeartbeat() {
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.schedule(deadline: .now() + .seconds(1), repeating: .seconds(1), leeway: .milliseconds(100))
+        timer.setEventHandler { [self] in
+            do {
+                let foreign = try writer.catchUp(now: Clock.now())
+                if !foreign.isEmpty { answer(.merged(foreign)) }
+            } catch {
+                writeStderr("\(Timestamp.iso8601(Clock.now())) cannot read other writers' entries: \(error)")
+            }
+        }
+        catchUpTimer = timer
+        timer.resume()
+
+        guard let lease, let held = lease.lease else { return }
+        let every = Int(min(DriverLease.heartbeatMs, held.ttlMs / 3))
+        let beat = DispatchSource.makeTimerSource(queue: leaseQueue)
+        beat.schedule(deadline: .now() + .milliseconds(every), repeating: .milliseconds(every), leeway: .milliseconds(100))
+        beat.setEventHandler { [self] in
+            guard lease.lease != nil || leaseTrouble == nil else { return }
+            do {
+                try lease.renew(now: wallClockNow())
+                if leaseTrouble != nil { answer(.notice(Notice("driver lease renewed", .info))) }
+                leaseTrouble = nil
+            } catch {
+                let text = "\(error)"
+                if leaseTrouble != text {
+                    writeStderr("\(Timestamp.iso8601(Clock.now())) driver lease: \(text)")
+                    answer(.notice(Notice("DRIVER LEASE: \(text)", .error, sticky: true)))
+                }
+                leaseTrouble = text
+            }
+        }
+        heartbeat = beat
+        beat.resume()
+    }
+
+    /// Stops both timers (and waits for a beat under way).
+    func stopHeartbeat() {
+        catchUpTimer?.cancel()
+        catchUpTimer = nil
+        heartbeat?.cancel()
+        heartbeat = nil
+        queue.sync {}
+        leaseQueue.sync {}
     }
 
     /// Waits until every append, publish and log line handed over so far has been carried out.

@@ -65,6 +65,13 @@ enum Clock {
     }
 }
 
+/// The real wall clock, never pinned: the driver lease's heartbeats and expiry are judged across processes.
+func wallClockNow() -> Int64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+}
+
 func monotonicNS() -> UInt64 {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)

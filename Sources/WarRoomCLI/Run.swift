@@ -15,8 +15,9 @@ struct Run: ParsableCommand {
         derives them from the checklist's text (as warroom init --from writes them), with no hooks: a tracker.
         Ramp keys: g GO, n NO-GO, R rollback, G override (asks a reason), V rollback verified, x trip/clear a criterion.
         Keys: j/k move, space done/open, s skip, b block, u undo, / search, tab next pane, t theme, ? help, q quit.
-        Every change is written to the journal and fsync'd before the screen shows it. Only one console (or
-        `warroom check`) may drive a state directory; a second one fails naming the holder. Logs and stderr go to
+        Every change is written to the journal and fsync'd before the screen shows it. Only one console drives a
+        state directory: it holds the driver lease (renewed every 2 s, expiring 10 s after the last renewal); a
+        second one fails naming the holder. `warroom check` may append while it runs. Logs and stderr go to
         warroom.log in the state directory. The state directory is printed on exit.
         """
     )
@@ -61,7 +62,18 @@ func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: 
         do { writer = try JournalWriter.open(stateDir: stateDir, actor: who, now: Clock.now()) } catch {
             throw Failure("\(error)")
         }
-        defer { writer.close() }
+        var holder: LeaseHolder?
+        defer {
+            if let holder, holder.lease != nil { try? holder.release(now: wallClockNow()) }
+            writer.close()
+        }
+        let grant: LeaseGrant
+        // WARROOM_LEASE_TTL_MS: a shorter lease life, for tests of take-over after a driver dies.
+        let ttl = env["WARROOM_LEASE_TTL_MS"].flatMap { Int64($0) }.flatMap { $0 >= 1000 ? $0 : nil } ?? DriverLease.defaultTTLMs
+        do {
+            grant = try writer.acquireLease(now: wallClockNow(), ttlMs: ttl)
+            holder = try LeaseHolder(stateDir: stateDir, actor: who, lease: grant.lease)
+        } catch { throw Failure("cannot drive: \(error)") }
         guard Terminal.isTTY else { throw Failure("warroom run needs a terminal (stdin and stdout must be a tty)") }
         if writer.state.started == nil {
             do {
@@ -69,6 +81,8 @@ func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: 
                                                          items: loaded.checklist.items.count, host: hostName(),
                                                          pid: Int32(ProcessInfo.processInfo.processIdentifier))),
                                   actor: who, time: Clock.now())
+            } catch is ReduceError where writer.state.started != nil {
+                // A `warroom check` started the run between our look and our append: it is started.
             } catch { throw Failure("cannot start the run: \(error)") }
         }
 
@@ -84,9 +98,14 @@ func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: 
             log("checklist changed since the run started; orphaned state: \(writer.state.orphans(in: loaded.checklist))")
         }
 
+        log("driver lease token \(grant.lease.token) taken")
+        if let previous = grant.previous {
+            log("took the driver lease over from \(previous.holderText(at: grant.lease.since)) (expired; "
+                + "\(grant.gapMs.map { "\($0 / 1000) s" } ?? "?") since its last heartbeat)")
+        }
         for n in setup.notes { log("derivation: \(n)") }
         try recordConfig(setup, writer: writer, stateDir: stateDir, actor: who)
-        let console = Console(writer: writer, setup: setup, stateDir: stateDir, actor: who, theme: startTheme,
+        let console = Console(writer: writer, lease: holder, setup: setup, stateDir: stateDir, actor: who, theme: startTheme,
                               forceASCII: ascii, demo: demo)
         let exit = try console.run()
         log("console stopped: \(exit)")
@@ -96,6 +115,7 @@ func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: 
         print("  \(me) status --checklist \(checklistPath) --state \(stateDir)")
         print("  \(me) verify --state \(stateDir)")
         if case .signal(let sig) = exit {
+            if let holder, holder.lease != nil { try? holder.release(now: wallClockNow()) }
             writer.close()
             Foundation.exit(128 + sig)
         }
@@ -174,12 +194,14 @@ final class Console: ScreenSession {
     let forceASCII: Bool
     let demo: DemoHooks?
     let writer: JournalWriter
+    let lease: LeaseHolder?
     var inbox: Inbox<Action>?
     var runner: EffectRunner?
 
-    init(writer: JournalWriter, setup: LoadedRun, stateDir: String, actor: String, theme: Theme, forceASCII: Bool,
+    init(writer: JournalWriter, lease: LeaseHolder? = nil, setup: LoadedRun, stateDir: String, actor: String, theme: Theme, forceASCII: Bool,
          demo: DemoHooks? = nil) {
         self.writer = writer
+        self.lease = lease
         self.stateDir = stateDir
         self.setup = setup
         self.theme = theme
@@ -195,15 +217,17 @@ final class Console: ScreenSession {
         do { wakeup = try Wakeup() } catch { throw Failure("cannot create the wake-up pipe: \(error)") }
         let inbox = Inbox<Action>(wakeup: wakeup)
         self.inbox = inbox
-        let runner = EffectRunner(writer: writer, actor: state.config.actor, view: viewPublisher()) { inbox.post($0) }
+        let runner = EffectRunner(writer: writer, actor: state.config.actor, lease: lease, view: viewPublisher()) { inbox.post($0) }
         self.runner = runner
         let poller = try makePoller(config: setup.config, environment: ProcessInfo.processInfo.environment) { reading in
             inbox.post(.reading(reading), wake: false)
         }
         for e in state.update(.engine(.start(Clock.now()))) { perform(e) }
         poller?.start()
+        runner.startHeartbeat()
         defer {
             poller?.stop()
+            runner.stopHeartbeat()
             finish(inbox: inbox, runner: runner)
         }
         return try ScreenLoop.run(self, theme: theme, forceASCII: forceASCII, wakeup: wakeup)

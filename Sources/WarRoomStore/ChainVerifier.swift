@@ -34,6 +34,10 @@ struct ChainVerifier {
     private var recentHash = [UInt8](repeating: 0, count: ChainVerifier.recentCount * 64)
     /// The head record last found consistent with the lines (seq 0: none yet).
     private(set) var verifiedHead = Journal.Head(seq: 0, hash: "")
+    /// The highest driver-lease fencing token on a verified line (0: none yet), and that line. Tokens never go
+    /// down along the chain: a lower one is a driver that wrote after losing its lease.
+    private(set) var maxToken = 0
+    private(set) var maxTokenLine = 0
 
     static let recentCount = 64
 
@@ -127,7 +131,13 @@ struct ChainVerifier {
                     throw fail("invalid \(t) payload: \(m)")
                 }
             }
-            let event = JournalEvent(seq: env.seq, time: time, actor: env.actor, body: body)
+            if let token = env.token {
+                if token < 1 { throw fail("token is not a positive integer") }
+                if token < maxToken {
+                    throw fail("driver token \(token) is lower than token \(maxToken) on line \(maxTokenLine) (a driver wrote after losing its lease)")
+                }
+            }
+            let event = JournalEvent(seq: env.seq, time: time, actor: env.actor, body: body, token: env.token)
             do throws(ReduceError) {
                 try state.apply(event)
             } catch {
@@ -140,6 +150,7 @@ struct ChainVerifier {
             if lineNo == watchSeq {
                 watchedHash = String(decoding: slice(buf, env.hashStart, env.hashStart + 64), as: UTF8.self)
             }
+            if let token = env.token, token > maxToken { (maxToken, maxTokenLine) = (token, lineNo) }
             lineCount = lineNo
             lastHashStart = env.hashStart
             recentStarts[lineNo % Self.recentCount] = env.hashStart
@@ -148,6 +159,27 @@ struct ChainVerifier {
             start = nl + 1
         }
         return validLength
+    }
+
+    /// Takes the writer's own new line — just encoded by `LineCodec.encode` and read back by the writer, so its
+    /// format, hash, seq and prev link are right by construction — into the chain: the reducer step (which throws
+    /// a `ReduceError` before changing anything: the chain is then exactly as it was) and the bookkeeping
+    /// `consume` does. `fileOffset` is where the line starts in the file.
+    mutating func appendOwn(_ event: JournalEvent, line: [UInt8], hash: String, fileOffset: Int) throws(ReduceError) {
+        precondition(event.seq == lineCount + 1)
+        try state.apply(event)
+        let hex = Array(hash.utf8)
+        if event.seq == 1 { state.runID = String(hash.prefix(8)) }
+        if event.seq == watchSeq { watchedHash = hash }
+        if let token = event.token, token > maxToken { (maxToken, maxTokenLine) = (token, event.seq) }
+        lineCount = event.seq
+        lastHash = hex
+        // The line ends `"hash":"<64 hex>"}\n`.
+        lastHashOffset = fileOffset + line.count - 67
+        let k = event.seq % Self.recentCount
+        recentSeq[k] = event.seq
+        for b in 0..<64 { recentHash[k * 64 + b] = hex[b] }
+        if recordLineEnds { lineEnds.append(fileOffset + line.count) }
     }
 
     /// The hash of verified line `seq`, if this verifier still knows it.

@@ -30,12 +30,14 @@ public struct Replay: Sendable {
 /// - `journal.jsonl` (0600): the hash-chained JSON Lines journal, one event per line (see `LineCodec`).
 /// - `head` (0600): `{"seq":N,"hash":"…"}` padded to 128 bytes, the last acknowledged line. A journal that
 ///   ends before it has lost acknowledged lines; one line past it is a crash between the two syncs (fine).
-/// - `lock` (0600): held with `flock(LOCK_EX)` by the one writer, holding `{"pid","actor","host","since"}`.
+/// - `append.lock` (0600): `flock(LOCK_EX)` held by one writer for one append (see `JournalWriter`), naming it
+///   (`{"pid","actor","host","since"}`, padded).
+/// - `lease` (0600): the driver lease (see `DriverLease`).
 /// - `torn-<seq>-<unixms>.jsonl` (0600): torn last lines the writer cut off, kept for inspection.
 public enum Journal {
     public static let fileName = "journal.jsonl"
     public static let headName = "head"
-    public static let lockName = "lock"
+    public static let appendLockName = AppendLock.fileName
 
     /// `DIR/journal.jsonl`
     public static func path(in dir: String) -> String { join(dir, fileName) }
@@ -43,7 +45,7 @@ public enum Journal {
     /// Whether the state directory has a journal file (it may still be empty).
     public static func exists(in dir: String) -> Bool { FileIO.exists(path(in: dir)) }
 
-    /// Reads and verifies the whole journal without taking the lock or changing any file: every line's
+    /// Reads and verifies the whole journal without taking any lock or changing any file: every line's
     /// format, hash, seq and prev link, every payload and every reducer step, and the `head` record.
     /// Any damage throws a `JournalError` naming the line; a torn last line is returned in `tornTail`.
     public static func replay(stateDir: String) throws(JournalError) -> Replay {

@@ -8,47 +8,60 @@ import Darwin
 import Foundation
 import WarRoomCore
 
-/// The one writer of a state directory. `open` creates the directory if needed, takes the exclusive lock
-/// (`flock` on `DIR/lock`, dropped by the kernel if the process dies), cuts off a torn last line (saving it),
-/// and replays the journal. `append` validates an event against the state, writes its line, fsyncs, updates
-/// `DIR/head`, and only then changes `state`. Not thread-safe: use from one task/thread.
+/// A writer of a state directory's journal — one of any number, in any number of processes. It does not hold the
+/// directory: each append takes the append lock (`flock` on `DIR/append.lock`, waiting at most `lockWaitMs`, then
+/// failing naming the holder), catches up with the lines other writers appended since its last look (verified
+/// through the one `ChainVerifier` and applied to `state`; they are handed back by `appendCatchingUp`), cuts a
+/// torn last line left by a writer that died mid-write (saving it), validates the new event against the real
+/// tip, writes its line, fsyncs, updates `DIR/head`, and only then releases the lock and returns. A driver-only
+/// event must carry the driver lease's current fencing token (checked under the same lock, see `DriverLease`).
+/// If writing fails the journal is cut back, nothing acknowledged is lost and the event is not recorded.
+/// Not thread-safe: use one writer from one task/thread (many writers may share a directory).
 public final class JournalWriter {
     public let stateDir: String
-    /// The actor recorded as the lock holder.
+    /// The actor named in the append lock while this writer holds it.
     public let actor: String
-    /// State after every acknowledged line.
-    public private(set) var state: RunState
-    /// The torn last line this writer cut off when it opened, if any (with `savedTo` set).
+    /// State after every verified line, this writer's and other writers' (as of its last look).
+    public var state: RunState { chain.state }
+    /// The torn last line this writer most recently cut off (with `savedTo` set), if any.
     public private(set) var recovered: TornTail?
     /// Hash of the last line; nil while the journal is empty.
-    public private(set) var lastHash: String?
+    public var lastHash: String? { chain.lastHashString }
     /// Non-damage findings from opening (see `Replay.warnings`).
     public private(set) var warnings: [String]
+    /// How long an append waits for the append lock before it fails (`AppendLockBusy`).
+    public var lockWaitMs = 2_000
+    /// The driver lease this writer holds (acquired through it), if any: its driver-only events carry its token.
+    public private(set) var lease: LeaseRecord?
 
     /// Test seam: makes the next write/fsync/head update fail. See `FaultPlan`.
     package let faults = FaultPlan()
 
-    private var lockFD: Int32
+    private let appendLock: AppendLock
+    private var leaseLock: AppendLock?
     private var journalFD: Int32 = -1
     private var headFD: Int32 = -1
-    /// Journal length in bytes through the last acknowledged line.
+    private var chain: ChainVerifier
+    /// Journal length in bytes through the last verified line (the tip, while the lock is held).
     private var length = 0
     private var headBytes: [UInt8]
-    /// Set when a failed append could not be rolled back: the writer refuses further appends.
+    /// Other writers' events read since the caller last took them (`takeCaughtUp`).
+    private var caughtUp: [JournalEvent] = []
+    /// Set when the journal is damaged or a failed append could not be rolled back: the writer refuses to append.
     private var broken: String?
     private let encoder: JSONEncoder
     private let journalPath: String
     private let headPath: String
 
-    private init(stateDir: String, actor: String, lockFD: Int32) {
+    private init(stateDir: String, actor: String, appendLock: AppendLock) {
         self.stateDir = stateDir
         self.actor = actor
-        self.lockFD = lockFD
-        self.state = RunState()
+        self.appendLock = appendLock
         self.warnings = []
         self.headBytes = Journal.encodeHead(Journal.Head(seq: 0, hash: ""))
         self.journalPath = Journal.path(in: stateDir)
         self.headPath = Journal.join(stateDir, Journal.headName)
+        self.chain = ChainVerifier(path: Journal.path(in: stateDir))
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         self.encoder = e
@@ -56,42 +69,22 @@ public final class JournalWriter {
 
     deinit { close() }
 
-    /// Opens `stateDir` for writing (creating it, 0700, and its parents if missing) as `actor`; `now` is
-    /// recorded as the lock's `since` and names a saved torn tail.
-    /// Throws `LockHeld` if another writer has it, `JournalError` for damage or a failed system call.
-    public static func open(stateDir: String, actor: String, now: Millis) throws -> JournalWriter {
+    /// Opens `stateDir` for writing (creating it, 0700, and its parents if missing) as `actor`, reads and verifies
+    /// the journal under the append lock (cutting a torn last line, named with `now`, and bringing `head` up to
+    /// date), and lets the lock go. Throws `AppendLockBusy` if the lock stays held, `JournalError` for damage
+    /// or a failed system call.
+    public static func open(stateDir: String, actor: String, now: Millis, lockWaitMs: Int = 2_000) throws -> JournalWriter {
         let created: Bool
         do throws(SysError) { created = try FileIO.makeStateDirectory(stateDir) } catch { throw error.journalError() }
         guard FileIO.isDirectory(stateDir) else {
             throw JournalError(path: stateDir, message: "not a directory")
         }
-
-        let lockPath = Journal.join(stateDir, Journal.lockName)
-        let lockFD: Int32
-        do throws(SysError) { lockFD = try FileIO.openOrCreate(lockPath).fd } catch { throw error.journalError() }
-        // A holder that is just going away (a console quitting; a child between fork and exec still sharing
-        // the lock's open file for a moment) lets go within a few milliseconds: look again for up to a second.
-        var patience = 50
-        while flock(lockFD, LOCK_EX | LOCK_NB) != 0 {
-            let e = errno
-            if e == EINTR { continue }
-            if e == EWOULDBLOCK || e == EAGAIN, patience > 0 {
-                patience -= 1
-                usleep(20_000)
-                continue
-            }
-            if e == EWOULDBLOCK || e == EAGAIN {
-                let held = readHolder(lockFD, dir: stateDir)
-                FileIO.closeFD(lockFD)
-                throw held
-            }
-            FileIO.closeFD(lockFD)
-            throw SysError(op: "flock", path: lockPath, code: e).journalError()
-        }
-
-        let w = JournalWriter(stateDir: stateDir, actor: actor, lockFD: lockFD)
+        let lock: AppendLock
+        do throws(SysError) { lock = try AppendLock(stateDir: stateDir) } catch { throw error.journalError() }
+        let w = JournalWriter(stateDir: stateDir, actor: actor, appendLock: lock)
+        w.lockWaitMs = lockWaitMs
         do {
-            try w.start(actor: actor, now: now, lockPath: lockPath, dirCreated: created)
+            try w.start(now: now, dirCreated: created)
         } catch {
             w.close()
             throw error
@@ -99,73 +92,114 @@ public final class JournalWriter {
         return w
     }
 
-    private static func readHolder(_ fd: Int32, dir: String) -> LockHeld {
-        // The holder may be between taking the lock and writing its details: look a few times.
-        for attempt in 0..<5 {
-            if let bytes = try? FileIO.readAll(fd, path: dir), let v = parseJSON(bytes), case .object = v {
-                return LockHeld(dir: dir, pid: v["pid"]?.int.flatMap { Int32(exactly: $0) }, actor: v["actor"]?.string,
-                                host: v["host"]?.string, since: v["since"]?.string)
-            }
-            if attempt < 4 { usleep(10_000) }
-        }
-        return LockHeld(dir: dir, pid: nil, actor: nil, host: nil, since: nil)
-    }
-
-    private func start(actor: String, now: Millis, lockPath: String, dirCreated: Bool) throws {
-        do {
-            // Holder details, for the error a second writer gets.
-            var info = Array(#"{"pid":\#(getpid()),"actor":"#.utf8)
-            appendJSONString(actor, to: &info)
-            info.append(contentsOf: #","host":"#.utf8)
-            appendJSONString(FileIO.hostName(), to: &info)
-            info.append(contentsOf: #","since":"\#(Timestamp.iso8601(now))"}"#.utf8)
-            info.append(0x0A)
-            try FileIO.truncateFile(lockFD, to: 0, path: lockPath)
-            try FileIO.pwriteAll(lockFD, info, at: 0, path: lockPath)
-            try FileIO.syncFile(lockFD, path: lockPath)
-
+    private func start(now: Millis, dirCreated: Bool) throws {
+        let headCreated: Bool
+        do throws(SysError) {
             let j = try FileIO.openOrCreate(journalPath, extraFlags: O_APPEND)
             journalFD = j.fd
             let h = try FileIO.openOrCreate(headPath)
             headFD = h.fd
+            headCreated = h.created
             if dirCreated || j.created || h.created { try FileIO.fsyncDirectory(stateDir) }
+        } catch { throw error.journalError() }
 
-            let headRaw = try FileIO.readAll(headFD, path: headPath)
+        try appendLock.acquire(actor: actor, waitMs: lockWaitMs)
+        defer { appendLock.release() }
+        let headRaw: [UInt8]
+        do throws(SysError) { headRaw = try FileIO.readAll(headFD, path: headPath) } catch { throw error.journalError() }
+        let head: Journal.HeadState
+        if headCreated, headRaw.isEmpty {
+            head = .missing // it did not exist before this open
+        } else if let parsed = Journal.parseHead(headRaw) {
+            head = parsed
+        } else {
+            throw JournalError(path: headPath, line: 1, message: "unreadable head record")
+        }
+        headBytes = headRaw
+        _ = try catchUpLocked(head: head, now: now, collectWarnings: true)
+        caughtUp = []
+    }
+
+    /// Reads the lines appended since the last look (the append lock held): verifies and applies them, cuts a torn
+    /// last line (no writer can be in the middle of one while we hold the lock), checks the head record.
+    /// `head` nil: read it now. A damaged journal stops the writer.
+    @discardableResult
+    private func catchUpLocked(head known: Journal.HeadState? = nil, now: Millis, collectWarnings: Bool = false) throws -> Int {
+        do {
             let head: Journal.HeadState
-            if h.created {
-                head = .missing // it did not exist before this open
-            } else if let parsed = Journal.parseHead(headRaw) {
+            if let known { head = known } else {
+                let raw = try FileIO.readAll(headFD, path: headPath)
+                guard let parsed = Journal.parseHead(raw) else {
+                    throw JournalError(path: headPath, line: 1, message: "unreadable head record")
+                }
                 head = parsed
-            } else {
-                throw JournalError(path: headPath, line: 1, message: "unreadable head record")
+                headBytes = raw
             }
-
-            let bytes = try FileIO.readAll(journalFD, path: journalPath)
-            let verified = try Journal.verify(bytes, head: head, path: journalPath)
-            var replay = verified.replay
-
-            if var torn = replay.tornTail {
-                // Never acknowledged: keep a copy, then cut it off so the next line starts clean.
-                torn.savedTo = try saveTorn(bytes[verified.validLength...], seq: torn.line, now: now)
-                try FileIO.truncateFile(journalFD, to: verified.validLength, path: journalPath)
-                try FileIO.syncFile(journalFD, path: journalPath)
-                replay.tornTail = torn
-                recovered = torn
+            var st = stat()
+            guard fstat(journalFD, &st) == 0 else { throw SysError(op: "fstat", path: journalPath, code: errno) }
+            let size = Int(st.st_size)
+            if size < length {
+                throw JournalError(path: journalPath, line: chain.lineCount > 0 ? chain.lineCount : nil,
+                                   message: "the journal is \(size) bytes, shorter than the \(length) bytes already verified (truncated or rewritten?)")
             }
-            length = verified.validLength
-            state = replay.state
-            lastHash = replay.lastHash
-            warnings = replay.warnings
-
-            // Bring head up to date (it is one behind after a crash between the journal and head syncs).
-            if let last = lastHash {
-                let want = Journal.encodeHead(Journal.Head(seq: replay.lineCount, hash: last))
-                if want != headRaw { try writeHead(want) }
-                headBytes = want
+            var added = 0
+            if size > length {
+                if case .at(let h) = head, h.seq > chain.lineCount { chain.watchSeq = h.seq }
+                let bytes = try FileIO.readFrom(journalFD, offset: length, path: journalPath)
+                let start = length
+                let before = caughtUp.count
+                let consumed = bytes.withUnsafeBufferPointer { buf in
+                    Result { () throws(JournalError) -> Int in try chain.consume(buf, fileOffset: start, events: &caughtUp) }
+                }
+                let n = try consumed.get()
+                added = caughtUp.count - before
+                length += n
+                if n < bytes.count {
+                    // Never acknowledged (a writer died mid-line; we hold the lock, so nobody is writing it now):
+                    // keep a copy, then cut it off so the next line starts clean.
+                    let seq = chain.lineCount + 1
+                    let saved = try saveTorn(bytes[n...], seq: seq, now: now)
+                    try FileIO.truncateFile(journalFD, to: length, path: journalPath)
+                    try FileIO.syncFile(journalFD, path: journalPath)
+                    recovered = TornTail(line: seq, bytes: bytes.count - n, savedTo: saved)
+                }
             }
+            let found = try chain.checkHead(head)
+            if collectWarnings { warnings = found }
+            // Bring head up to date (one behind after a crash between the journal and head syncs; missing).
+            if let last = chain.lastHashString {
+                let want = Journal.encodeHead(Journal.Head(seq: chain.lineCount, hash: last))
+                if want != headBytes { try writeHead(want); headBytes = want }
+            }
+            return added
         } catch let e as SysError {
             throw e.journalError()
+        } catch let e as JournalError {
+            if e.line != nil { broken = "journal writer stopped: \(e)" }
+            throw e
         }
+    }
+
+    /// Other writers' events this writer read since they were last taken, in journal order, and forgets them.
+    /// After a failed append the events it caught up on before failing are here.
+    public func takeCaughtUp() -> [JournalEvent] {
+        defer { caughtUp = [] }
+        return caughtUp
+    }
+
+    /// Looks for lines other writers appended (under the append lock) and returns every foreign event not yet
+    /// taken, in journal order. Cuts a torn last line like an append does.
+    public func catchUp(now: Millis) throws -> [JournalEvent] {
+        try ready()
+        try appendLock.acquire(actor: actor, waitMs: lockWaitMs)
+        defer { appendLock.release() }
+        try catchUpLocked(now: now)
+        return takeCaughtUp()
+    }
+
+    private func ready() throws {
+        guard journalFD >= 0 else { throw JournalError(path: journalPath, message: "journal writer is closed") }
+        if let broken { throw JournalError(path: journalPath, message: broken) }
     }
 
     private func saveTorn(_ bytes: ArraySlice<UInt8>, seq: Int, now: Millis) throws(SysError) -> String {
@@ -193,31 +227,51 @@ public final class JournalWriter {
         try FileIO.syncData(headFD, path: headPath)
     }
 
-    /// Appends one event as `actor` at `time` and returns it once its line is written and fsync'd and
-    /// `head` is updated. Throws `ReduceError` if the state rejects the event (nothing is written), or
-    /// `JournalError` if writing fails: then the journal is cut back to its previous length (best effort)
-    /// and `state` is unchanged.
-    @discardableResult
-    public func append(_ body: EventBody, actor: String, time: Millis) throws -> JournalEvent {
-        guard journalFD >= 0 else { throw JournalError(path: journalPath, message: "journal writer is closed") }
-        if let broken { throw JournalError(path: journalPath, message: broken) }
+    /// An acknowledged append: the event as journaled, and the other writers' events read before it (in journal
+    /// order, all before `event`), not yet handed to the caller.
+    public struct Appended: Sendable, Equatable {
+        public var event: JournalEvent
+        public var foreign: [JournalEvent]
+    }
 
-        let event = JournalEvent(seq: state.lastSeq + 1, time: time, actor: actor, body: body)
+    /// Appends one event as `actor` at `time` and returns it once its line is written and fsync'd and `head` is
+    /// updated. Other writers' events read on the way are applied to `state` and dropped (see `appendCatchingUp`).
+    @discardableResult
+    public func append(_ body: EventBody, actor: String, time: Millis, token: Int? = nil) throws -> JournalEvent {
+        let r = try appendCatchingUp(body, actor: actor, time: time, token: token)
+        return r.event
+    }
+
+    /// Appends one event as `actor` at `time` (see the type's description) and returns it with the other writers'
+    /// events read since the caller last took them. A driver-only event carries `token` (default: the lease this
+    /// writer holds) and is refused (`LeaseError`) unless that is the lease's current token. Throws `ReduceError` if
+    /// the real tip's state rejects the event, `AppendLockBusy`, or `JournalError` if writing fails: then the
+    /// journal is cut back to the tip and the event is not recorded. Nothing is written in any of these cases; the
+    /// events caught up on before failing stay for `takeCaughtUp`.
+    public func appendCatchingUp(_ body: EventBody, actor: String, time: Millis, token: Int? = nil) throws -> Appended {
+        try ready()
+        try appendLock.acquire(actor: actor, waitMs: lockWaitMs)
+        defer { appendLock.release() }
+        try catchUpLocked(now: time)
+
+        var fencing: Int? = nil
+        if body.isDriverOnly {
+            guard let t = token ?? lease?.token else { throw LeaseError.noToken(dir: stateDir, type: body.type) }
+            let current = try DriverLease.read(stateDir: stateDir)
+            // The lease file must also be ahead of every token already journaled (it could have been replaced).
+            guard let current, current.token == t, !current.released, t >= chain.maxToken else {
+                throw LeaseError.staleToken(dir: stateDir, type: body.type, token: t, current: current, now: wallClockMs())
+            }
+            fencing = t
+        }
+
+        let event = JournalEvent(seq: chain.lineCount + 1, time: time, actor: actor, body: body, token: fencing)
         let (line, hash) = try LineCodec.encode(event, prev: lastHash, encoder: encoder)
         try checkRoundTrip(line, event)
 
-        // Validate by applying the event before writing. `RunState.apply` throws before it changes
-        // anything, so the state is moved out of `self` (leaving its storage uniquely referenced) and
-        // updated in place: copying it would cost O(events) per append (≈3 ms at 100k events).
-        var next = RunState()
-        swap(&next, &state)
-        do {
-            try next.apply(event)
-        } catch {
-            swap(&next, &state)
-            throw error
-        }
-        if event.seq == 1 { next.runID = String(hash.prefix(8)) }
+        // Validate by applying the event before writing: the reducer throws before it changes anything, and
+        // the state is updated in place (copying it would cost O(events) per append).
+        try chain.appendOwn(event, line: line, hash: hash, fileOffset: length)
 
         let failure: JournalError? = {
             let (written, writeError) = line.withUnsafeBytes { FileIO.writeAll(journalFD, $0, path: journalPath, faults: faults) }
@@ -252,20 +306,22 @@ public final class JournalWriter {
             throw failure
         }
         length += line.count
-        lastHash = hash
-        state = next
-        return event
+        return Appended(event: event, foreign: takeCaughtUp())
     }
 
-    /// After a failed append: rebuilds `state` from the journal's acknowledged bytes (rare path).
+    /// After a failed append: rebuilds the chain from the journal's verified bytes (rare path; the lock is held).
     private func restoreState() {
         do {
             let bytes = try FileIO.readAll(journalFD, path: journalPath)
-            let head = Journal.parseHead(headBytes) ?? .empty
-            let verified = try Journal.verify(Array(bytes.prefix(length)), head: head, path: journalPath)
-            state = verified.replay.state
+            var rebuilt = ChainVerifier(path: journalPath)
+            var events: [JournalEvent] = []
+            let prefix = Array(bytes.prefix(length))
+            let n = try prefix.withUnsafeBufferPointer { buf throws(JournalError) in
+                try rebuilt.consume(buf, fileOffset: 0, events: &events)
+            }
+            guard n == length else { throw JournalError(path: journalPath, message: "the verified part ends early") }
+            chain = rebuilt
         } catch {
-            state = RunState()
             broken = "journal writer stopped: could not reload the state after a failed write (\(error)); reopen the state directory"
         }
     }
@@ -292,17 +348,99 @@ public final class JournalWriter {
             guard let env = try? LineCodec.parseEnvelope(buf, 0, buf.count - 1),
                   let body = try? LineCodec.decodeBody(buf, env) else { return false }
             return env.seq == event.seq && env.actor == event.actor && body == event.body
-                && Timestamp.parse(env.time) == event.time
+                && Timestamp.parse(env.time) == event.time && env.token == event.token
         }
         guard ok else {
             throw JournalError(path: journalPath, message: "seq \(event.seq) would not read back as written (time out of range?); nothing was written")
         }
     }
 
-    /// Releases the lock and closes the files. Safe to call more than once; also done on deinit.
+    /// Closes the files (a lease this writer holds stays until released or expired). Safe to call more than
+    /// once; also done on deinit.
     public func close() {
         if journalFD >= 0 { FileIO.closeFD(journalFD); journalFD = -1 }
         if headFD >= 0 { FileIO.closeFD(headFD); headFD = -1 }
-        if lockFD >= 0 { FileIO.closeFD(lockFD); lockFD = -1 }
+        appendLock.close()
+        leaseLock?.close()
+    }
+
+    // MARK: the driver lease
+
+    /// Takes the driver lease for this writer's actor unless a live one exists (then `LeaseError.held` names the
+    /// holder, since and last heartbeat). An expired, unreleased lease is taken over: the grant names it and the
+    /// gap. The new token is higher than any before it, in the lease file and in the journal.
+    @discardableResult
+    public func acquireLease(now: Millis, ttlMs: Millis = DriverLease.defaultTTLMs) throws -> LeaseGrant {
+        try takeLease(now: now, ttlMs: ttlMs, reason: nil)
+    }
+
+    /// Takes over a lease whose holder stopped renewing it: refused (`LeaseError.notExpired`) while it is live.
+    /// The grant names the old holder and the gap since its last heartbeat, for the caller to journal.
+    @discardableResult
+    public func takeOverLease(reason: String, now: Millis, ttlMs: Millis = DriverLease.defaultTTLMs) throws -> LeaseGrant {
+        try takeLease(now: now, ttlMs: ttlMs, reason: reason)
+    }
+
+    private func takeLease(now: Millis, ttlMs: Millis, reason: String?) throws -> LeaseGrant {
+        try ready()
+        precondition(ttlMs > 0)
+        // Every token already journaled, under the append lock; then the lease itself, under the lease lock.
+        do {
+            try appendLock.acquire(actor: actor, waitMs: lockWaitMs)
+            defer { appendLock.release() }
+            try catchUpLocked(now: now)
+        }
+        let lock = try leaseLockOpened()
+        try lock.acquire(actor: actor, waitMs: lockWaitMs)
+        defer { lock.release() }
+        let current = try DriverLease.read(stateDir: stateDir)
+        if let current, current.isLive(at: now) {
+            throw reason == nil ? LeaseError.held(dir: stateDir, current: current, now: now)
+                                : LeaseError.notExpired(dir: stateDir, current: current, now: now)
+        }
+        let token = max(current?.token ?? 0, chain.maxToken) + 1
+        let record = LeaseRecord(token: token, actor: actor, pid: getpid(), host: FileIO.hostName(), since: now,
+                                 heartbeat: now, ttlMs: ttlMs)
+        do throws(SysError) { try DriverLease.write(record, stateDir: stateDir, durable: true) } catch { throw error.journalError() }
+        lease = record
+        let previous = current.flatMap { $0.released ? nil : $0 }
+        return LeaseGrant(lease: record, previous: previous, gapMs: previous.map { now - $0.heartbeat }, reason: reason)
+    }
+
+    /// `DIR/lease.lock`, opened (created) on the first change to the lease.
+    private func leaseLockOpened() throws -> AppendLock {
+        if let leaseLock { return leaseLock }
+        do throws(SysError) {
+            let l = try AppendLock(stateDir: stateDir, name: AppendLock.leaseLockName)
+            leaseLock = l
+            return l
+        } catch { throw error.journalError() }
+    }
+
+    /// The heartbeat: extends the lease to `now + ttl`. Throws `LeaseError.lost` if another writer took it over
+    /// (this writer then holds no lease) and `notHolding` if it holds none. (To renew on another thread than the
+    /// writer's, use a `LeaseHolder`.)
+    public func renewLease(now: Millis) throws {
+        guard let mine = lease else { throw LeaseError.notHolding(dir: stateDir) }
+        try ready()
+        let lock = try leaseLockOpened()
+        try lock.acquire(actor: actor, waitMs: lockWaitMs)
+        defer { lock.release() }
+        do { lease = try DriverLease.renewLocked(mine, stateDir: stateDir, now: now) } catch let e as LeaseError {
+            lease = nil
+            throw e
+        }
+    }
+
+    /// Gives the lease up so the next driver may acquire it at once (its token is never reused). A lease already
+    /// taken over is left alone (`LeaseError.lost`).
+    public func releaseLease(now: Millis) throws {
+        guard let mine = lease else { throw LeaseError.notHolding(dir: stateDir) }
+        guard journalFD >= 0 else { throw JournalError(path: journalPath, message: "journal writer is closed") }
+        let lock = try leaseLockOpened()
+        try lock.acquire(actor: actor, waitMs: lockWaitMs)
+        defer { lock.release() }
+        lease = nil
+        try DriverLease.releaseLocked(mine, stateDir: stateDir, now: now)
     }
 }

@@ -6,6 +6,10 @@ import WarRoomCore
 ///
 ///     {"seq":1,"time":"2026-11-22T02:11:01.123Z","actor":"dana","type":"item.set","payload":{...},"prev":"<64 hex>","hash":"<64 hex>"}\n
 ///
+/// A driver-only event (`EventBody.isDriverOnly`) written under a driver lease carries the lease's fencing token
+/// after the actor: `…,"actor":"dana","token":7,"type":"ramp.decision",…`. The member is optional (journals written
+/// before the lease have none) and covered by the hash like every other byte.
+///
 /// `hash` is the lowercase hex SHA-256 of the line's bytes with the `,"hash":"…"` member removed, i.e. of
 /// `{"seq":…,"prev":"…"}`. `prev` is the previous line's hash (64 zeros for seq 1).
 enum LineCodec {
@@ -34,6 +38,10 @@ enum LineCodec {
         out.append(contentsOf: Timestamp.iso8601(event.time).utf8)
         out.append(contentsOf: #"","actor":"#.utf8)
         appendJSONString(event.actor, to: &out)
+        if let token = event.token {
+            out.append(contentsOf: #","token":"#.utf8)
+            out.append(contentsOf: String(token).utf8)
+        }
         out.append(contentsOf: #","type":""#.utf8)
         out.append(contentsOf: event.body.type.utf8)
         out.append(contentsOf: #"","payload":"#.utf8)
@@ -56,6 +64,8 @@ enum LineCodec {
         var seq: Int
         var time: String
         var actor: String
+        /// The driver lease's fencing token, when the line has one.
+        var token: Int?
         var typeRange: Range<Int>
         var payload: JSONValue
         var payloadRange: Range<Int>
@@ -83,6 +93,19 @@ enum LineCodec {
         let time = try s.parseString()
         guard s.consume(#","actor":"#), s.i < end, buf[s.i] == UInt8(ascii: "\"") else { throw s.fail("expected actor") }
         let actor = try s.parseString()
+        var token: Int? = nil
+        if s.consume(#","token":"#) {
+            let tokenStart = s.i
+            var t = 0
+            while s.i < end, isDigit(buf[s.i]), s.i - tokenStart < 18 {
+                t = t * 10 + Int(buf[s.i] &- 48)
+                s.i += 1
+            }
+            guard s.i > tokenStart, !(buf[tokenStart] == UInt8(ascii: "0") && s.i - tokenStart > 1) else {
+                throw s.fail("token is not a plain integer")
+            }
+            token = t
+        }
         guard s.consume(#","type":""#) else { throw s.fail("expected type") }
         let typeStart = s.i
         while s.i < end, buf[s.i] != UInt8(ascii: "\""), buf[s.i] != UInt8(ascii: "\\"), buf[s.i] >= 0x20 { s.i += 1 }
@@ -106,7 +129,7 @@ enum LineCodec {
         guard end - s.i >= 64 else { throw s.fail("hash is not 64 hex digits") }
         s.i += 64
         guard s.consume("\"}"), s.atEnd else { throw s.fail("expected end of line after hash") }
-        return Envelope(seq: seq, time: time, actor: actor, typeRange: typeRange, payload: payload,
+        return Envelope(seq: seq, time: time, actor: actor, token: token, typeRange: typeRange, payload: payload,
                         payloadRange: payloadRange, prevStart: prevStart, hashMember: hashMember, hashStart: hashStart)
     }
 
@@ -129,11 +152,14 @@ enum LineCodec {
         if !missing.isEmpty {
             return "missing field" + (missing.count > 1 ? "s " : " ") + missing.map { "\"\($0)\"" }.joined(separator: ", ")
         }
-        if let extra = keys.first(where: { !fields.contains($0) }) { return "unexpected field \"\(extra)\"" }
+        if let extra = keys.first(where: { !fields.contains($0) && $0 != "token" }) { return "unexpected field \"\(extra)\"" }
         if keys.count != Set(keys).count { return "a field appears twice" }
         guard case .int(let seq) = value["seq"], seq >= 1 else { return "seq is not a positive integer" }
         for k in ["time", "actor", "type", "prev", "hash"] where value[k]?.string == nil { return "\(k) is not a string" }
         guard case .object = value["payload"] else { return "payload is not an object" }
+        if let t = value["token"] {
+            guard case .int(let n) = t, n >= 1 else { return "token is not a positive integer" }
+        }
         for k in ["prev", "hash"] {
             let h = value[k]?.string ?? ""
             guard h.utf8.count == 64, h.utf8.allSatisfy({ isDigit($0) || (97...102).contains($0) }) else {
@@ -251,9 +277,10 @@ enum LineCodec {
 package enum JournalTestSupport {
     /// `payload` is raw JSON; `prev` nil means 64 zeros. Returns the line with its newline, and its hash.
     package static func sealedLine(seq: Int, time: String, actor: String, type: String, payload: String,
-                                   prev: String?) -> (line: String, hash: String) {
+                                   prev: String?, token: Int? = nil) -> (line: String, hash: String) {
         var out = Array(#"{"seq":\#(seq),"time":"\#(time)","actor":"#.utf8)
         appendJSONString(actor, to: &out)
+        if let token { out.append(contentsOf: #","token":\#(token)"#.utf8) }
         out.append(contentsOf: #","type":"\#(type)","payload":\#(payload),"prev":""#.utf8)
         out.append(contentsOf: prev.map { Array($0.utf8) } ?? LineCodec.zeroHash)
         out.append(UInt8(ascii: "\""))

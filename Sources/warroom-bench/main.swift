@@ -80,6 +80,12 @@ line("parse hostile nesting (400 KiB, 100k levels)", "median \(ms(percentile(hos
 // 2. Append + fsync latency, on the real disk (not /tmp, which may be tmpfs).
 let base = FileManager.default.currentDirectoryPath + "/.build/bench-\(getpid())"
 defer { try? FileManager.default.removeItem(atPath: base) }
+// `warroom-bench writers`: only the many-writers figures (section 6).
+if CommandLine.arguments.dropFirst().first == "writers" {
+    benchConcurrentWriters(base: base, items: parsed.items)
+    try? FileManager.default.removeItem(atPath: base)
+    exit(0)
+}
 do {
     let writer = try JournalWriter.open(stateDir: base + "/append", actor: "bench", now: 0)
     try writer.append(.runStarted(RunStarted(checklist: "big.md", checklistSHA256: "00", items: 10_000, host: "bench", pid: getpid())),
@@ -368,3 +374,58 @@ do {
     let initFigures = child("init")
     line("derive of 50 MB (after its parse)", "\(s(initFigures["derive"])), peak RSS \(mib(initFigures["rss"]))", goal: "init --from goal ≤ 4 s")
 }
+
+// 7. Many writers: 1, 4 and 16 writers (threads, each its own JournalWriter and descriptors, so they contend for the
+// append lock exactly as processes do) appending at once: throughput and acknowledgement latency (lock wait, catch-up
+// on the others' lines, write, fsync, head).
+func benchConcurrentWriters(base: String, items: [Item]) {
+    for writers in [1, 4, 16] {
+        do {
+            let dir = base + "/writers-\(writers)"
+            let first = try JournalWriter.open(stateDir: dir, actor: "w0", now: 0)
+            try first.append(.runStarted(RunStarted(checklist: "big.md", checklistSHA256: "00", items: items.count, host: "bench", pid: getpid())),
+                             actor: "w0", time: 1_795_424_400_000)
+            first.close()
+            let each = 1600 / writers
+            final class Box: @unchecked Sendable { var lat: [UInt64] = []; var errors: [String] = [] }
+            let box = Box()
+            let lock = NSLock()
+            let group = DispatchGroup()
+            let start = nowNS()
+            for w in 0..<writers {
+                group.enter()
+                Thread {
+                    defer { group.leave() }
+                    var mine: [UInt64] = []
+                    do {
+                        let writer = try JournalWriter.open(stateDir: dir, actor: "w\(w)", now: 0)
+                        defer { writer.close() }
+                        writer.lockWaitMs = 10_000
+                        for i in 0..<each {
+                            let t = nowNS()
+                            try writer.append(.itemSet(ItemSet(id: items[(w * each + i) % items.count].id, status: .done, note: "w\(w) \(i)")),
+                                              actor: "w\(w)", time: 1_795_424_400_000 + Int64(i))
+                            mine.append(nowNS() - t)
+                        }
+                    } catch {
+                        lock.lock(); box.errors.append("\(error)"); lock.unlock()
+                    }
+                    lock.lock(); box.lat += mine; lock.unlock()
+                }.start()
+            }
+            group.wait()
+            let elapsed = nowNS() - start
+            guard box.errors.isEmpty else { print("writers benchmark (\(writers)) failed: \(box.errors[0])"); continue }
+            let verified = try Journal.replay(stateDir: dir).lineCount
+            precondition(verified == 1 + writers * each, "lost appends: \(verified)")
+            let rate = Double(box.lat.count) / (Double(elapsed) / 1e9)
+            line("append, \(writers) concurrent writer\(writers == 1 ? "" : "s") (\(box.lat.count) entries)",
+                 String(format: "%.0f/s, ", rate) + "p50 \(ms(percentile(box.lat, 0.5))), p99 \(ms(percentile(box.lat, 0.99)))",
+                 goal: writers == 4 ? "goal p99 ≤ 10 ms" : "")
+            line("", "p99.9 \(ms(percentile(box.lat, 0.999))), max \(ms(box.lat.max() ?? 0))", goal: "")
+        } catch {
+            print("writers benchmark (\(writers)) failed: \(error)")
+        }
+    }
+}
+benchConcurrentWriters(base: base, items: parsed.items)

@@ -179,16 +179,25 @@ func checkGolden(_ name: String, _ text: String, replacing: [String: String] = [
         #expect(!FileManager.default.fileExists(atPath: state + "/journal.jsonl"), "a failed check writes nothing")
     }
 
-    @Test func secondWriterIsRefusedNamingTheHolder() throws {
-        let state = tempDir("lock") + "/state"
-        let holder = try JournalWriter.open(stateDir: state, actor: "marco", now: 0)
-        defer { holder.close() }
+    @Test func checkAppendsWhileAConsoleDrivesAndASecondDriverIsRefused() throws {
+        let state = tempDir("lease") + "/state"
+        let driver = try JournalWriter.open(stateDir: state, actor: "marco", now: 0)
+        defer { driver.close() }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        try driver.acquireLease(now: now)
+        defer { try? driver.releaseLease(now: now) }
         let r = try warroom(["check", "T102", "--checklist", canary, "--state", state])
-        #expect(r.status == 1)
-        #expect(r.err.contains("marco"))
-        #expect(r.err.contains("pid \(ProcessInfo.processInfo.processIdentifier)"))
-        // Readers never need the lock.
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("journal seq 1") == false && r.out.contains("T102 done"), "\(r.out)")
+        // The driver sees it at its next look.
+        #expect(try driver.catchUp(now: now).map(\.body.type) == ["run.started", "item.set"])
+        // Only one driver: a second console is refused, naming the holder, before it touches the terminal.
+        let second = try warroom(["run", "--checklist", canary, "--state", state])
+        #expect(second.status == 1)
+        #expect(second.err.contains("cannot drive") && second.err.contains("held by marco (pid \(ProcessInfo.processInfo.processIdentifier)"),
+                "\(second.err)")
         #expect(try warroom(["status", "--checklist", canary, "--state", state]).status == 0)
+        #expect(try warroom(["verify", "--state", state]).status == 0)
     }
 
     @Test func verifyNamesTheFirstBadLine() throws {

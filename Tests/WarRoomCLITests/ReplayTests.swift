@@ -28,6 +28,7 @@ enum ReplayFixture {
         let dir = tempDir("replay") + "/state"
         let w = try JournalWriter.open(stateDir: dir, actor: "dana", now: t0)
         defer { w.close() }
+        try w.acquireLease(now: t0) // driver entries carry the lease's token, as the console writes them
         func add(_ b: EventBody, _ minutes: Double, _ actor: String = "dana") throws -> JournalEvent {
             try w.append(b, actor: actor, time: at(minutes))
         }
@@ -339,6 +340,7 @@ struct ReplayEndToEnd {
         do {
             let w = try JournalWriter.open(stateDir: state, actor: "dana", now: ReplayFixture.t0)
             defer { w.close() }
+            try w.acquireLease(now: ReplayFixture.t0)
             let go = try w.append(.rampDecision(RampDecision(kind: .go, from: 0, to: 10, verdict: "READY", hook: ["./set-weight", "10"])),
                                   actor: "dana", time: ReplayFixture.at(5))
             _ = try w.append(.hookResult(HookResult(decision: go.seq, ok: true, summary: "exit 0", durationMs: 700)), actor: "dana",

@@ -56,6 +56,10 @@ import WarRoomStore
         func append(_ body: EventBody, _ hms: String, by actor: String = "dana") throws -> Int {
             let w = try JournalWriter.open(stateDir: state, actor: actor, now: Self.time(hms))
             defer { w.close() }
+            // Driver entries need the driver lease, as the console holds it.
+            guard body.isDriverOnly else { return try w.append(body, actor: actor, time: Self.time(hms)).seq }
+            try w.acquireLease(now: Self.time(hms))
+            defer { try? w.releaseLease(now: Self.time(hms)) }
             return try w.append(body, actor: actor, time: Self.time(hms)).seq
         }
 

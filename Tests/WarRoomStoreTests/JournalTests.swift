@@ -135,7 +135,7 @@ import Glibc
         let dir = TempDir(); defer { dir.cleanup() }
         try makeJournal(dir)
         #expect(dir.mode(dir.state) == 0o700)
-        #expect(dir.files() == ["head", "journal.jsonl", "lock"])
+        #expect(dir.files() == ["append.lock", "head", "journal.jsonl"])
         for f in dir.files() { #expect(dir.mode(dir.state + "/" + f) == 0o600, "\(f)") }
     }
 
@@ -162,7 +162,7 @@ import Glibc
         #expect(r.lineCount == 6)
         #expect(r.state.lastSeq == 6)
         #expect(asText(dir.readJournal()) == asText(intact + Self.torn))
-        #expect(dir.files() == ["head", "journal.jsonl", "lock"])
+        #expect(dir.files() == ["append.lock", "head", "journal.jsonl"])
     }
 
     @Test func writerCutsItAndSavesACopy() throws {
@@ -392,87 +392,6 @@ import Glibc
         let e = #expect(throws: JournalError.self) { try Journal.replay(stateDir: dir.state) }
         #expect(e?.message == "unreadable head record")
         #expect(throws: JournalError.self) { try JournalWriter.open(stateDir: dir.state, actor: "dana", now: t0) }
-    }
-}
-
-@Suite struct Locking {
-    static func hostName() -> String {
-        var buf = [CChar](repeating: 0, count: 256)
-        _ = gethostname(&buf, 255)
-        return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    @Test func secondWriterIsRefusedNamingTheHolderUntilTheFirstCloses() throws {
-        let dir = TempDir(); defer { dir.cleanup() }
-        let first = try JournalWriter.open(stateDir: dir.state, actor: "dana", now: t0)
-        try first.append(.runStarted(started), actor: "dana", time: t0)
-        do {
-            let second = try JournalWriter.open(stateDir: dir.state, actor: "lee", now: t0 + 5)
-            second.close()
-            Issue.record("second writer opened")
-        } catch let held as LockHeld {
-            #expect(held.pid == getpid())
-            #expect(held.actor == "dana")
-            #expect(held.host == Self.hostName())
-            #expect(held.since == "2026-11-22T02:11:01.123Z")
-            #expect(held.description == "state directory \(dir.state) is in use by dana (pid \(getpid()) on \(Self.hostName()), since 2026-11-22T02:11:01.123Z)")
-        }
-        // Readers never take the lock.
-        #expect(try Journal.replay(stateDir: dir.state).lineCount == 1)
-        first.close()
-        let second = try JournalWriter.open(stateDir: dir.state, actor: "lee", now: t0 + 10)
-        defer { second.close() }
-        #expect(second.state.lastSeq == 1)
-        #expect(String(decoding: dir.read(dir.lock), as: UTF8.self).contains(#""actor":"lee""#))
-    }
-
-    @Test func lockIsReleasedWhenTheWriterGoesAway() throws {
-        let dir = TempDir(); defer { dir.cleanup() }
-        do { _ = try JournalWriter.open(stateDir: dir.state, actor: "dana", now: t0) } // deinit releases
-        // A stale lock file (as after a crash) does not block: only a held flock does.
-        _ = FileManager.default.createFile(atPath: dir.lock, contents: Data(#"{"pid":1,"actor":"ghost","host":"x","since":"y"}"#.utf8))
-        let w = try JournalWriter.open(stateDir: dir.state, actor: "lee", now: t0)
-        w.close()
-    }
-
-    /// Another process holds the flock (util-linux `flock`); once the kernel drops it at that process's
-    /// death, the directory opens again, with no cleanup of the lock file needed.
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/flock")))
-    func lockHeldByAnotherProcessIsDroppedWhenItDies() throws {
-        let dir = TempDir(); defer { dir.cleanup() }
-        try makeJournal(dir)
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
-        // -o: the lock stays with flock(1) itself, not the sleep it runs, so killing flock(1) frees it.
-        holder.arguments = ["-o", dir.lock, "sleep", "5"]
-        try holder.run()
-        defer { if holder.isRunning { kill(holder.processIdentifier, SIGKILL) } }
-        var refused: LockHeld?
-        for _ in 0..<500 where refused == nil {
-            do {
-                let w = try JournalWriter.open(stateDir: dir.state, actor: "lee", now: t0)
-                w.close()
-                usleep(10_000) // flock(1) has not taken it yet
-            } catch let e as LockHeld {
-                refused = e
-            }
-        }
-        // The details are whatever the file last said (makeJournal's or our probe's): flock(1) writes nothing.
-        #expect(refused?.actor == "dana" || refused?.actor == "lee", "\(String(describing: refused))")
-        #expect(try Journal.replay(stateDir: dir.state).lineCount == 6)
-        kill(holder.processIdentifier, SIGKILL)
-        // The kernel drops the lock once the process is gone (reaping happens in the background).
-        var reopened: JournalWriter?
-        for _ in 0..<300 where reopened == nil {
-            do { reopened = try JournalWriter.open(stateDir: dir.state, actor: "lee", now: t0) } catch is LockHeld { usleep(10_000) }
-        }
-        #expect(reopened?.state.lastSeq == 6)
-        reopened?.close()
-    }
-
-    @Test func lockedDirectoryGivesNoDetailsWhenTheLockFileIsUnreadable() {
-        let held = LockHeld(dir: "/x", pid: nil, actor: nil, host: nil, since: nil)
-        #expect(held.description == "state directory /x is in use by another writer (its details are not readable yet)")
     }
 }
 

@@ -19,7 +19,8 @@ struct TempDir {
 
     var journal: String { Journal.path(in: state) }
     var head: String { state + "/head" }
-    var lock: String { state + "/lock" }
+    var appendLock: String { state + "/append.lock" }
+    var lease: String { state + "/lease" }
 
     func read(_ path: String) -> [UInt8] { (try? Array(Data(contentsOf: URL(fileURLWithPath: path)))) ?? [] }
     func readJournal() -> [UInt8] { read(journal) }

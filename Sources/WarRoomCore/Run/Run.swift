@@ -90,6 +90,15 @@ public enum EventBody: Sendable, Equatable {
     case verdictChange(VerdictChange)
     case runConfig(RunConfigRecord)
 
+    /// Events only the driver (the holder of the driver lease) may write: they steer the ramp and the lights, or
+    /// configure the run. Everything else (run.started, item changes) is crew work any writer may append.
+    public var isDriverOnly: Bool {
+        switch self {
+        case .rampDecision, .hookResult, .decisionReason, .lightTrip, .lightClear, .verdictChange, .runConfig: return true
+        case .runStarted, .itemSet, .itemUndo: return false
+        }
+    }
+
     /// The journal's `type` field.
     public var type: String {
         switch self {
@@ -112,12 +121,16 @@ public struct JournalEvent: Sendable, Equatable {
     public var time: Millis
     public var actor: String
     public var body: EventBody
+    /// The driver lease's fencing token the event was written under: set on driver-only events (see
+    /// `EventBody.isDriverOnly`) written by a multi-writer journal; nil on crew events and in older journals.
+    public var token: Int?
 
-    public init(seq: Int, time: Millis, actor: String, body: EventBody) {
+    public init(seq: Int, time: Millis, actor: String, body: EventBody, token: Int? = nil) {
         self.seq = seq
         self.time = time
         self.actor = actor
         self.body = body
+        self.token = token
     }
 }
 
