@@ -13,6 +13,24 @@ final class EffectRunner: @unchecked Sendable {
     private let lock = NSLock()
     /// The newest view waiting to be published: a publish still waiting is replaced, never queued behind.
     private var nextView: TelemetryView?
+    /// Hooks still running, by decision seq.
+    private var hooks: [Int: Task<Void, Never>] = [:]
+
+    /// Whether a hook is still running.
+    var hooksRunning: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return !hooks.isEmpty
+    }
+
+    /// Ends every running hook's process group (TERM, then KILL): the console is closing and nobody would watch it.
+    /// Each answers `.hookFinished` as it ends, so the journal records how.
+    func cancelHooks() {
+        lock.lock()
+        let running = Array(hooks.values)
+        lock.unlock()
+        for t in running { t.cancel() }
+    }
     private let writer: JournalWriter
     private let actor: String
     private let publishView: @Sendable (TelemetryView, Millis) throws -> Void
@@ -51,10 +69,16 @@ final class EffectRunner: @unchecked Sendable {
             let spec = ProcessSpec(argv: r.argv, environment: HookTemplate.environment(values: r.values),
                                    workingDirectory: r.directory, timeoutMs: r.timeoutMs)
             let answer = answer
-            ProcessRunner.start(spec) { o in
+            lock.lock()
+            let task = ProcessRunner.start(spec) { [self] o in
+                lock.lock()
+                hooks[r.decision] = nil
+                lock.unlock()
                 answer(.hookFinished(HookResult(decision: r.decision, ok: o.ok, summary: o.summary, tail: Array(o.tail.suffix(5)),
                                                 durationMs: o.durationMs)))
             }
+            hooks[r.decision] = task
+            lock.unlock()
         case .publish(let view):
             lock.lock()
             let waiting = nextView != nil
@@ -72,7 +96,10 @@ final class EffectRunner: @unchecked Sendable {
                     if publishFailed { log("view for followers published again") }
                     publishFailed = false
                 } catch {
-                    if !publishFailed { log("cannot publish the view for followers: \(error)") }
+                    if !publishFailed {
+                        log("cannot publish the view for followers: \(error)")
+                        answer(.notice(Notice("followers see DRIVER SILENT: cannot publish the view (\(error))", .warn)))
+                    }
                     publishFailed = true
                 }
             }

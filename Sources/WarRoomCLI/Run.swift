@@ -142,7 +142,7 @@ func log(_ line: String) {
 /// Journals the effective config when it is new to the run (at its start, or changed since the last console), so the
 /// state directory describes its own run.
 func recordConfig(_ setup: LoadedRun, writer: JournalWriter, stateDir: String, actor: String) throws {
-    let record = RunConfigRecord(config: setup.config, checklistSHA256: setup.checklist.sha256)
+    let record = RunConfigRecord(config: setup.config.redactingCredentials(), checklistSHA256: setup.checklist.sha256)
     do { try ChecklistCopies.keep(setup.checklist.bytes, stateDir: stateDir) } catch {
         throw Failure("cannot keep a copy of the checklist in the state directory: \(error)")
     }
@@ -237,6 +237,14 @@ final class Console: ScreenSession {
     /// closes; a decision acknowledged now starts no hook (the engine journals it as not run).
     func finish(inbox: Inbox<Action>, runner: EffectRunner) {
         _ = state.update(.engine(.stop))
+        // A hook still running is ended with the console (its whole process group), and its end is journaled: a
+        // hook left behind could move traffic after the next console decided otherwise.
+        if runner.hooksRunning {
+            log("ending the running hook's process group: the console is closing")
+            runner.cancelHooks()
+            let deadline = monotonicNS() + 4_000_000_000
+            while runner.hooksRunning, monotonicNS() < deadline { usleep(20_000) }
+        }
         for _ in 0..<16 {
             runner.drain()
             let actions = inbox.take()

@@ -29,6 +29,7 @@ enum LineCodec {
         case .lightClear(let p): payload = try encoder.encode(p)
         case .verdictChange(let p): payload = try encoder.encode(p)
         case .runConfig(let p): payload = try encoder.encode(p)
+        case .handover(let p): payload = try encoder.encode(p)
         }
         var out: [UInt8] = []
         out.reserveCapacity(payload.count + 256)
@@ -205,6 +206,7 @@ enum LineCodec {
         if matches(buf, env.typeRange, "decision.reason") { return .decisionReason(try slowDecode(DecisionReason.self, buf, env)) }
         if matches(buf, env.typeRange, "light.trip") { return .lightTrip(try slowDecode(LightChange.self, buf, env)) }
         if matches(buf, env.typeRange, "light.clear") { return .lightClear(try slowDecode(LightChange.self, buf, env)) }
+        if matches(buf, env.typeRange, "driver.handover") { return .handover(try slowDecode(Handover.self, buf, env)) }
         if matches(buf, env.typeRange, "run.config") { return .runConfig(try slowDecode(RunConfigRecord.self, buf, env)) }
         if matches(buf, env.typeRange, "verdict.change") { return .verdictChange(try slowDecode(VerdictChange.self, buf, env)) }
         throw .unknownType(String(decoding: slice(buf, env.typeRange.lowerBound, env.typeRange.upperBound), as: UTF8.self))

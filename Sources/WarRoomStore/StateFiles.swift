@@ -32,9 +32,13 @@ public enum ViewFile {
         }
     }
 
-    /// Publishes `value` as JSON.
+    /// Publishes `value` as JSON. Non-finite numbers (a gauge reading +Inf, as `histogram_quantile` gives when latency
+    /// passes the last bucket) are written as "+Inf", "-Inf", "NaN", as Prometheus does: one such value must never
+    /// stop the view.
     public static func publish<T: Encodable>(_ value: T, stateDir: String) throws {
-        try publish(try JSONEncoder().encode(value), stateDir: stateDir)
+        let e = JSONEncoder()
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "+Inf", negativeInfinity: "-Inf", nan: "NaN")
+        try publish(try e.encode(value), stateDir: stateDir)
     }
 
     /// The published bytes; nil when there is no view (or it cannot be read).
@@ -46,7 +50,9 @@ public enum ViewFile {
     /// The published view decoded as `T`; nil when there is none or it does not decode.
     public static func read<T: Decodable>(_ type: T.Type, stateDir: String) -> T? {
         guard let data = read(stateDir: stateDir) else { return nil }
-        return try? JSONDecoder().decode(T.self, from: data)
+        let d = JSONDecoder()
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "+Inf", negativeInfinity: "-Inf", nan: "NaN")
+        return try? d.decode(T.self, from: data)
     }
 }
 

@@ -38,6 +38,42 @@ struct RampEndToEnd {
 
     func weight(_ dir: String) -> String? { try? String(contentsOfFile: dir + "/weight", encoding: .utf8) }
 
+    /// Quitting while a hook runs ends the hook's whole process group and journals how it ended: a hook left behind
+    /// could move traffic after the next console decided otherwise.
+    @Test func quittingEndsARunningHook() throws {
+        let (dir, config) = try makeRun()
+        try """
+        #!/bin/sh
+        echo $$ > hook.pid
+        sleep 60
+        printf '%s' "$1" > weight
+        """.write(toFile: dir + "/set-weight", atomically: true, encoding: .utf8)
+        chmod(dir + "/set-weight", 0o755)
+        let state = dir + "/state"
+        let t = try TmuxConsole(command: "\(shellQuote(warroomBinary)) run \(shellQuote(config)) --state \(shellQuote(state))")
+        t.waitFor(text: "READY")
+        try t.send("g")
+        t.waitFor(text: "reason for GO")
+        try t.send("Escape")
+        t.waitFor(text: "applying 10 %")
+        let deadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: dir + "/hook.pid"), Date() < deadline { usleep(50_000) }
+        let pidText = try String(contentsOfFile: dir + "/hook.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let pid = try #require(Int32(pidText))
+        try t.send("q")
+        t.waitFor(text: "quitting ends it")
+        try t.send("y")
+        #expect(t.waitForExit() == 0)
+        #expect(kill(pid, 0) != 0, "the hook's process is gone")
+        #expect(weight(dir) == nil, "the hook never moved traffic")
+        let status = try warroom(["status", "--state", state, "--json"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(status.out.utf8)) as? [String: Any])
+        let decisions = try #require(json["decisions"] as? [[String: Any]])
+        let hook = decisions.last?["hook"] as? String ?? ""
+        #expect(!hook.hasPrefix("ok") && !hook.isEmpty && !hook.contains("running"), "the journal says how the hook ended: \(hook)")
+        #expect((json["ramp"] as? [String: Any])?["percent"] as? Int == 0)
+    }
+
     @Test func rampRefuseTripRollBackAndJournal() throws {
         let (dir, config) = try makeRun()
         let state = dir + "/state"

@@ -249,3 +249,14 @@ struct EngineHarness {
         #expect(!h.engine.isSaving, "the state passed in is a value: untouched")
     }
 }
+
+@Suite struct ConfigRedaction {
+    @Test func passwordsInSourceURLsNeverReachTheJournal() {
+        #expect(RunConfig.redactPassword("https://admin:hunter2pass@127.0.0.1:18441/x?y=1") == "https://admin:[redacted]@127.0.0.1:18441/x?y=1")
+        #expect(RunConfig.redactPassword("https://127.0.0.1:9090") == "https://127.0.0.1:9090")
+        #expect(RunConfig.redactPassword("http://user@host/") == "http://user@host/")
+        let c = RunConfig(path: nil, service: "s", checklist: "c.md", plan: RampPlan(steps: []),
+                          sources: [SourceConfig(name: "p", kind: .prometheus(url: "https://a:b-secret@h:1"))])
+        #expect(c.redactingCredentials().sources[0].kind == .prometheus(url: "https://a:[redacted]@h:1"))
+    }
+}

@@ -13,6 +13,15 @@ private struct SampleView: Codable, Equatable {
 }
 
 @Suite struct ViewFiles {
+    @Test func aNonFiniteReadingNeverStopsTheView() throws {
+        struct Gauges: Codable, Equatable { var history: [Double] }
+        let dir = TempDir(); defer { dir.cleanup() }
+        try FileManager.default.createDirectory(atPath: dir.state, withIntermediateDirectories: true)
+        try ViewFile.publish(Gauges(history: [1.2, .infinity, -.infinity]), stateDir: dir.state)
+        let back = try #require(ViewFile.read(Gauges.self, stateDir: dir.state))
+        #expect(back.history.count == 3 && back.history[1] == .infinity && back.history[2] == -.infinity)
+    }
+
     @Test func roundTripAsCodableAndAsBytes() throws {
         let dir = TempDir(); defer { dir.cleanup() }
         try FileManager.default.createDirectory(atPath: dir.state, withIntermediateDirectories: true)

@@ -322,3 +322,19 @@ struct FileAndCommandTests {
         #expect("\(spec)".contains("token set"))
     }
 }
+
+@Suite("redaction")
+struct RedactionTests {
+    let token = "s3cr3tTOKENabcdef0123456789XYZ"
+
+    @Test func wholeTokensAndPrefixesLeftAtACutAreRedacted() {
+        #expect(TelemetryText.redact("HTTP 401: Bearer \(token) rejected", token) == "HTTP 401: Bearer [redacted] rejected")
+        // A server's echo cut by a decoder: all but the last characters of the token before the "…".
+        let cut = TelemetryText.oneLine("HTTP 502: upstream said " + String(repeating: "x", count: 240) + " Authorization=Bearer \(token) etc", limit: 300)
+        #expect(cut.contains("s3cr3tTOKEN"), "the cut leaves a prefix of the token: \(cut)")
+        let redacted = TelemetryText.redact(cut, token)
+        #expect(!redacted.contains("s3cr3t") && redacted.contains("[redacted]"), "\(redacted)")
+        #expect(TelemetryText.redact("ends with Bearer s3cr3tTOKENab", token) == "ends with Bearer [redacted]")
+        #expect(TelemetryText.redact("nothing secret here", token) == "nothing secret here")
+    }
+}

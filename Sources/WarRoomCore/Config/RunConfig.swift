@@ -153,3 +153,35 @@ public struct RunConfig: Sendable, Equatable, Codable {
     }
 }
 
+
+extension RunConfig {
+    /// The config as it may be journaled or shown: a password in a source URL (`https://user:pass@host`) becomes
+    /// `[redacted]`. Tokens are never in a config (only the variable or file that holds them).
+    public func redactingCredentials() -> RunConfig {
+        var c = self
+        c.sources = sources.map { s in
+            var s = s
+            switch s.kind {
+            case .prometheus(let u): s.kind = .prometheus(url: Self.redactPassword(u))
+            case .alertmanager(let u): s.kind = .alertmanager(url: Self.redactPassword(u))
+            case .http(let u, let e): s.kind = .http(url: Self.redactPassword(u), expect: e)
+            case .command, .file: break
+            }
+            return s
+        }
+        return c
+    }
+
+    /// `scheme://user:secret@host/…` → `scheme://user:[redacted]@host/…`; anything else unchanged.
+    public static func redactPassword(_ url: String) -> String {
+        guard let schemeEnd = url.firstRange(of: "://") else { return url }
+        let rest = url[schemeEnd.upperBound...]
+        let ends: Set<Character> = ["/", "?", "#"]
+        let authorityEnd = rest.firstIndex { ends.contains($0) } ?? rest.endIndex
+        let authority = rest[..<authorityEnd]
+        guard let at = authority.lastIndex(of: "@") else { return url }
+        let userinfo = authority[..<at]
+        guard let colon = userinfo.firstIndex(of: ":") else { return url }
+        return String(url[..<schemeEnd.upperBound]) + userinfo[..<colon] + ":[redacted]" + String(rest[at...])
+    }
+}

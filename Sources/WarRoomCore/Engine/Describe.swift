@@ -11,6 +11,10 @@ extension Engine {
             return "saved: undo \(u.id) → \(now)"
         case .runStarted:
             return "run started"
+        case .handover(let h):
+            let from = h.from.map { " — took over from \($0)" } ?? ""
+            let gap = h.gapMs.map { " after \(DurationText.clockish($0)) without a driver" } ?? ""
+            return "\(h.to) drives now\(from)\(gap): \(h.reason)"
         case .runConfig(let c):
             return "config: \(c.config.service), \(c.config.plan.steps.count) ramp steps"
         case .rampDecision(let d):

@@ -57,6 +57,24 @@ public struct RunConfigRecord: Sendable, Equatable, Codable {
     }
 }
 
+/// The driver changed: a take-over after the previous driver's lease expired (its laptop died, kill -9), or a
+/// deliberate hand-over. Journaled by the new driver, under its new lease.
+public struct Handover: Sendable, Equatable, Codable {
+    /// The previous driver (nil: nobody held the lease).
+    public var from: String?
+    public var to: String
+    public var reason: String
+    /// How long nobody drove: from the previous driver's last heartbeat to the take-over (ms).
+    public var gapMs: Millis?
+
+    public init(from: String?, to: String, reason: String, gapMs: Millis?) {
+        self.from = from
+        self.to = to
+        self.reason = reason
+        self.gapMs = gapMs
+    }
+}
+
 /// Set one item's status.
 public struct ItemSet: Sendable, Equatable, Codable {
     public var id: String
@@ -89,12 +107,13 @@ public enum EventBody: Sendable, Equatable {
     case lightClear(LightChange)
     case verdictChange(VerdictChange)
     case runConfig(RunConfigRecord)
+    case handover(Handover)
 
     /// Events only the driver (the holder of the driver lease) may write: they steer the ramp and the lights, or
     /// configure the run. Everything else (run.started, item changes) is crew work any writer may append.
     public var isDriverOnly: Bool {
         switch self {
-        case .rampDecision, .hookResult, .decisionReason, .lightTrip, .lightClear, .verdictChange, .runConfig: return true
+        case .rampDecision, .hookResult, .decisionReason, .lightTrip, .lightClear, .verdictChange, .runConfig, .handover: return true
         case .runStarted, .itemSet, .itemUndo: return false
         }
     }
@@ -112,6 +131,7 @@ public enum EventBody: Sendable, Equatable {
         case .lightClear: return "light.clear"
         case .verdictChange: return "verdict.change"
         case .runConfig: return "run.config"
+        case .handover: return "driver.handover"
         }
     }
 }
@@ -183,6 +203,8 @@ public struct RunState: Sendable {
     public private(set) var rollback: RollbackTimeline?
     /// The effective configuration the run last journaled (nil for runs from before it was journaled).
     public private(set) var config: RunConfigRecord?
+    /// Every change of driver, in order.
+    public private(set) var handovers: [(seq: Int, time: Millis, handover: Handover)] = []
 
     public init() {}
 
@@ -245,6 +267,9 @@ public struct RunState: Sendable {
         case .runConfig(let c):
             guard started != nil else { throw ReduceError(seq: event.seq, message: "run.config before run.started") }
             config = c
+        case .handover(let h):
+            guard started != nil else { throw ReduceError(seq: event.seq, message: "driver.handover before run.started") }
+            handovers.append((event.seq, event.time, h))
         }
         lastSeq = event.seq
         lastTime = event.time

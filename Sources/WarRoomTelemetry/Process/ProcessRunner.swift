@@ -169,7 +169,9 @@ public enum ProcessRunner {
 
     /// For non-async callers (the console's poll loop): runs on a background task,
     /// calls `completion` exactly once on an arbitrary thread; returns immediately.
-    public static func start(_ spec: ProcessSpec, completion: @escaping @Sendable (ProcessOutcome) -> Void) {
+    /// Cancelling the returned task ends the program's whole process group (TERM, then KILL) and still completes.
+    @discardableResult
+    public static func start(_ spec: ProcessSpec, completion: @escaping @Sendable (ProcessOutcome) -> Void) -> Task<Void, Never> {
         Task.detached {
             let outcome = await run(spec)
             completion(outcome)

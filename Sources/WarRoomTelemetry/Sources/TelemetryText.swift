@@ -48,9 +48,27 @@ enum TelemetryText {
     }
 
     /// Replaces every occurrence of `secret` in `text` (no-op for nil or empty secrets).
+    ///
+    /// Texts are cut before they get here (a server's echo inside a long error): the start of the secret left where a
+    /// text was cut (before its "…", or at its end) is redacted too, so no prefix of a token survives a cut.
     static func redact(_ text: String, _ secret: String?) -> String {
-        guard let secret, !secret.isEmpty, text.contains(secret) else { return text }
-        return text.replacing(secret, with: "[redacted]")
+        guard let secret, !secret.isEmpty else { return text }
+        var out = text.contains(secret) ? text.replacing(secret, with: "[redacted]") : text
+        let chars = Array(secret)
+        let shortest = min(chars.count, 6)
+        guard chars.count > 1 else { return out }
+        for k in stride(from: chars.count - 1, through: shortest, by: -1) {
+            let head = String(chars[..<k])
+            if out.hasSuffix(head) {
+                out = String(out.dropLast(head.count)) + "[redacted]"
+                break
+            }
+            if out.contains(head + "…") {
+                out = out.replacing(head + "…", with: "[redacted]…")
+                break
+            }
+        }
+        return out
     }
 }
 

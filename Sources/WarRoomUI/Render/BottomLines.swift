@@ -38,7 +38,7 @@ extension Painter {
             var ask = "Quit warroom? y quits, any other key stays"
             if s.config.driving, let p = s.run.pendingDecision {
                 let d = s.run.decisions[p]
-                ask = "A hook is still \(d.kind == .rollback ? "rolling back" : "applying \(d.decision.to) %"): quitting leaves its outcome unknown. y quits anyway, any other key stays"
+                ask = "A hook is still \(d.kind == .rollback ? "rolling back" : "applying \(d.decision.to) %"): quitting ends it — check the traffic by hand. y quits anyway, any other key stays"
             }
             put(ask, x: 0, y: y, max: rect.width, style: Style(.warn, [.bold, .reverse]))
             return
