@@ -144,6 +144,12 @@ final class EffectRunner: @unchecked Sendable {
                 leaseTrouble = nil
             } catch {
                 let text = "\(error)"
+                if case LeaseError.lost(_, _, let current, _) = error {
+                    // Another driver took over (this one was presumed dead): read-only from now on, and say who.
+                    if leaseTrouble != text { answer(.deposed(by: current?.actor)) }
+                    leaseTrouble = text
+                    return
+                }
                 if leaseTrouble != text {
                     writeStderr("\(Timestamp.iso8601(Clock.now())) driver lease: \(text)")
                     answer(.notice(Notice("DRIVER LEASE: \(text)", .error, sticky: true)))

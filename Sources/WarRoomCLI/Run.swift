@@ -29,11 +29,16 @@ struct Run: ParsableCommand {
     @Option(help: "Theme name (default, light, high-contrast, monochrome) or a theme file. Also WARROOM_THEME; NO_COLOR forces monochrome.")
     var theme: String?
     @Flag(help: "Draw with ASCII only (automatic when the locale is not UTF-8).") var ascii = false
+    @Option(name: .customLong("take-over"), help: ArgumentHelp(
+        "Drive a run whose driver's lease has expired (its laptop died, kill -9): the reason is journaled with the hand-over.",
+        valueName: "REASON"))
+    var takeOver: String?
 
     func validate() throws {
         if config == nil, checklist == nil { throw ValidationError("give a config or a checklist: warroom run warroom.yaml, or warroom run --checklist FILE") }
         if config != nil, checklist != nil { throw ValidationError("give a config or a checklist, not both (the config names its checklist)") }
         if let a = actor, a.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--actor cannot be empty") }
+        if let r = takeOver, r.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--take-over needs a reason") }
     }
 
     func run() throws {
@@ -42,12 +47,13 @@ struct Run: ParsableCommand {
             throw Failure("no checklist given")
         }
         try runConsole(setup, stateDir: state ?? defaultStateDir(beside: config ?? checklist ?? "."), actor: actor ?? defaultActor(),
-                       theme: theme, ascii: ascii)
+                       theme: theme, ascii: ascii, takeOver: takeOver)
     }
 }
 
 /// Opens the console on a loaded run: the journal (taking the writer's lock), the terminal, the loop.
-func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: String?, ascii: Bool, demo: DemoHooks? = nil) throws {
+func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: String?, ascii: Bool, demo: DemoHooks? = nil,
+                takeOver: String? = nil) throws {
     do {
         let loaded = setup.checklist
         let checklistPath = setup.config.checklist
@@ -71,9 +77,19 @@ func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: 
         // WARROOM_LEASE_TTL_MS: a shorter lease life, for tests of take-over after a driver dies.
         let ttl = env["WARROOM_LEASE_TTL_MS"].flatMap { Int64($0) }.flatMap { $0 >= 1000 ? $0 : nil } ?? DriverLease.defaultTTLMs
         do {
-            grant = try writer.acquireLease(now: wallClockNow(), ttlMs: ttl)
+            // A driver whose lease expired without being released (its laptop died, kill -9) is replaced only on
+            // purpose, with a reason the journal keeps.
+            if takeOver == nil, let last = try DriverLease.read(stateDir: stateDir), !last.released, !last.isLive(at: wallClockNow()) {
+                throw Failure("\(stateDir): \(last.holderText(at: wallClockNow())) stopped renewing the driver lease; nobody drives. "
+                              + "To drive this run: warroom run … --take-over \"REASON\"")
+            }
+            if let takeOver {
+                grant = try writer.takeOverLease(reason: takeOver, now: wallClockNow(), ttlMs: ttl)
+            } else {
+                grant = try writer.acquireLease(now: wallClockNow(), ttlMs: ttl)
+            }
             holder = try LeaseHolder(stateDir: stateDir, actor: who, lease: grant.lease)
-        } catch { throw Failure("cannot drive: \(error)") }
+        } catch let f as Failure { throw f } catch { throw Failure("cannot drive: \(error)") }
         guard Terminal.isTTY else { throw Failure("warroom run needs a terminal (stdin and stdout must be a tty)") }
         if writer.state.started == nil {
             do {
@@ -103,10 +119,21 @@ func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: 
             log("took the driver lease over from \(previous.holderText(at: grant.lease.since)) (expired; "
                 + "\(grant.gapMs.map { "\($0 / 1000) s" } ?? "?") since its last heartbeat)")
         }
+        var handover: JournalEvent?
+        if let takeOver {
+            // The hand-over, journaled under the new lease: who drove, who drives, why, and how long nobody did.
+            do {
+                handover = try writer.append(.handover(Handover(from: grant.previous?.actor, to: who, reason: takeOver, gapMs: grant.gapMs)),
+                                  actor: who, time: Clock.now())
+            } catch { throw Failure("cannot journal the hand-over: \(error)") }
+        }
         for n in setup.notes { log("derivation: \(n)") }
         try recordConfig(setup, writer: writer, stateDir: stateDir, actor: who)
         let console = Console(writer: writer, lease: holder, setup: setup, stateDir: stateDir, actor: who, theme: startTheme,
                               forceASCII: ascii, demo: demo)
+        if let handover {
+            _ = console.state.update(.engine(.notice(Notice(console.state.engine.describe(handover), .warn))))
+        }
         let exit = try console.run()
         log("console stopped: \(exit)")
         // The follow-up commands as they can be pasted: the binary as it was invoked (it may not be on PATH).

@@ -30,7 +30,7 @@ public final class JournalWriter {
     /// Non-damage findings from opening (see `Replay.warnings`).
     public private(set) var warnings: [String]
     /// How long an append waits for the append lock before it fails (`AppendLockBusy`).
-    public var lockWaitMs = 2_000
+    public var lockWaitMs = 5_000
     /// The driver lease this writer holds (acquired through it), if any: its driver-only events carry its token.
     public private(set) var lease: LeaseRecord?
 
@@ -73,7 +73,7 @@ public final class JournalWriter {
     /// the journal under the append lock (cutting a torn last line, named with `now`, and bringing `head` up to
     /// date), and lets the lock go. Throws `AppendLockBusy` if the lock stays held, `JournalError` for damage
     /// or a failed system call.
-    public static func open(stateDir: String, actor: String, now: Millis, lockWaitMs: Int = 2_000) throws -> JournalWriter {
+    public static func open(stateDir: String, actor: String, now: Millis, lockWaitMs: Int = 5_000) throws -> JournalWriter {
         let created: Bool
         do throws(SysError) { created = try FileIO.makeStateDirectory(stateDir) } catch { throw error.journalError() }
         guard FileIO.isDirectory(stateDir) else {

@@ -181,3 +181,72 @@ struct DriverLeaseEndToEnd {
         #expect(verify.status == 0, "\(verify.err)")
     }
 }
+
+/// Hand-over at the console: a driver that stops renewing (stopped with SIGSTOP, as a laptop that went to sleep) is
+/// taken over only with `--take-over REASON` once its lease expired; the new console continues the run where it was,
+/// the journal records the hand-over, and the old console, when it wakes, is read-only and names who took over.
+@Suite(.serialized, .enabled(if: tmuxAvailable, "tmux is not installed (scripts/test installs it)"))
+struct TakeOverEndToEnd {
+    @Test func takeOverNeedsAReasonAndTheOldDriverTurnsReadOnly() throws {
+        let (dir, config) = try RampEndToEnd().makeRun(hold: "1h")
+        let state = dir + "/state"
+        let env = ["WARROOM_LEASE_TTL_MS": "3000"]
+        let old = try TmuxConsole(command: "\(shellQuote(warroomBinary)) run \(shellQuote(config)) --state \(shellQuote(state)) --actor dana",
+                                  env: env)
+        old.waitFor(text: "READY")
+        try old.send("g")
+        old.waitFor(text: "reason for GO")
+        try old.send("Escape")
+        old.waitFor(text: "10 %  step 1/2")
+        let lease = try #require(try DriverLease.read(stateDir: state))
+        kill(lease.pid, SIGSTOP)
+        defer { kill(lease.pid, SIGCONT) }
+
+        // While the lease is live: refused, naming the driver, even with a reason.
+        let live = try TmuxConsole(command: "\(shellQuote(warroomBinary)) run \(shellQuote(config)) --state \(shellQuote(state)) --actor lee --take-over 'dana unreachable'; sleep 30",
+                                   env: env)
+        live.waitFor(text: "dana")
+        #expect(!live.screen().contains("DRIVING"))
+        // Expired: a plain run is refused and says how to take over.
+        let deadline = Date().addingTimeInterval(8)
+        var plain = ""
+        repeat {
+            usleep(200_000)
+            if let l = try DriverLease.read(stateDir: state), !l.isLive(at: Int64(Date().timeIntervalSince1970 * 1000)) { break }
+        } while Date() < deadline
+        let refused = try TmuxConsole(command: "\(shellQuote(warroomBinary)) run \(shellQuote(config)) --state \(shellQuote(state)) --actor lee; sleep 30",
+                                      env: env)
+        refused.waitFor(text: "--take-over")
+        plain = refused.screen()
+        #expect(plain.contains("dana") && plain.contains("nobody drives"), "\(plain)")
+
+        // With a reason: the new driver continues at 10 %, with the same window.
+        let new = try TmuxConsole(command: "\(shellQuote(warroomBinary)) run \(shellQuote(config)) --state \(shellQuote(state)) --actor lee --take-over 'dana unreachable'",
+                                  env: env)
+        new.waitFor(text: "DRIVING")
+        new.waitFor(text: "10 %  step 1/2")
+        new.waitFor(text: "lee drives now — took over from dana")
+
+        // The old console wakes: read-only, naming who took over; its keys change nothing.
+        kill(lease.pid, SIGCONT)
+        old.waitFor(text: "lee took over driving", timeout: 10)
+        let before = try String(contentsOfFile: state + "/journal.jsonl", encoding: .utf8)
+        try old.send("n")
+        old.waitFor(text: "read-only — lee took over driving")
+        #expect(try String(contentsOfFile: state + "/journal.jsonl", encoding: .utf8) == before)
+
+        let status = try warroom(["status", "--state", state, "--json"])
+        #expect(status.status == 0, "\(status.err)")
+        let journal = try String(contentsOfFile: state + "/journal.jsonl", encoding: .utf8)
+        #expect(journal.contains("\"type\":\"driver.handover\""))
+        #expect(journal.contains("dana unreachable"))
+        let verify = try warroom(["verify", "--state", state])
+        #expect(verify.status == 0, "\(verify.err)")
+        try new.send("q")
+        try new.send("y")
+        #expect(new.waitForExit() == 0)
+        try old.send("q")
+        try old.send("y")
+        _ = old.waitForExit()
+    }
+}

@@ -242,6 +242,21 @@ struct EngineHarness {
         #expect(h.shown.last?.level == .error)
     }
 
+    @Test func aDriverTakenOverWritesNothingMoreAndSaysWhoDrives() {
+        var h = EngineHarness(apply: false)
+        h.reading(.slo("P95"), 1.2, at: EngineHarness.t0)
+        h.send(.deposed(by: "lee"))
+        #expect(!h.engine.driving && h.engine.driver == "lee")
+        #expect(h.shown.last?.text == "lee took over driving: this console is read-only now")
+        let before = h.journal.count
+        h.send(.intent(.go))
+        h.send(.intent(.toggleItem(id: "T1")))
+        h.reading(.light("Errors"), 9, at: EngineHarness.t0 + 5_000)
+        h.send(.tick(EngineHarness.t0 + 6_000))
+        #expect(h.journal.count == before, "no decision, no tick, no telemetry entry from a deposed driver")
+        #expect(h.shown.last?.text == "read-only — lee took over driving" || h.shown.contains { $0.text == "read-only — lee took over driving" })
+    }
+
     @Test func theStaticReducerIsTheSameFunction() {
         let h = EngineHarness(apply: false)
         let (after, commands) = Engine.reduce(h.engine, .intent(.nogo))

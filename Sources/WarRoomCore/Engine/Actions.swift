@@ -121,6 +121,8 @@ public enum Action: Sendable {
     case remoteView(TelemetryView, publishedAt: Millis, driver: String?)
     /// A message from outside the engine (a fault injected in the demo).
     case notice(Notice)
+    /// The driver lease was lost: another driver took over (named when known). Nothing is written from then on.
+    case deposed(by: String?)
 }
 
 /// A hook to run for a journaled decision: argv (never a shell) and the values placeholders and `WARROOM_*` carry.

@@ -6,6 +6,7 @@ extension Engine {
     /// Who drives the run: for a follower, whoever publishes the live view (after a hand-over, the new driver);
     /// else as the run summary reads it from the journal; else the driver named when the follower started.
     public var driver: String? {
+        if let by = deposedBy { return by }
         if let d = remote?.driver { return d }
         if let d = RunSummary.driver(of: run) { return d }
         if case .follower(let d) = session.role { return d }
@@ -71,7 +72,8 @@ extension Engine {
     /// refused key never leaves a prompt behind; `reduce` asks again before it acts.
     public func refusal(_ kind: IntentKind) -> Notice? {
         switch session.role {
-        case .driver: break
+        case .driver:
+            if let by = deposedBy { return Notice("read-only — \(by ?? "another driver") took over driving", .warn) }
         case .follower: return Notice("read-only — \(driver ?? "another console") is driving", .warn)
         case .replay(let badge): return Notice("\(badge): read-only", .warn)
         }

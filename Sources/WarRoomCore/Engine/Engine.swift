@@ -30,6 +30,11 @@ public struct Engine: Sendable {
     var autoRollbackWanted: String?
     /// Closing: acknowledged decisions start no hook.
     var stopping = false
+    /// The driver lost its lease: another driver took over (who, when known). The console is read-only from then on.
+    public private(set) var deposedBy: String??
+
+    /// This console drives: it holds the writer's seat and has not been taken over.
+    public var driving: Bool { session.driving && deposedBy == nil }
     /// Appends asked for and not yet acknowledged, in order.
     public private(set) var saving: [(id: Int, body: EventBody)] = []
     var nextAppend = 1
@@ -73,10 +78,10 @@ public struct Engine: Sendable {
         case .intent(let i):
             return perform(i)
         case .reading(let r):
-            guard session.driving else { return [] }
+            guard driving else { return [] }
             return settle(live.take(r))
         case .hookFinished(let h):
-            guard session.driving else { return [] }
+            guard driving else { return [] }
             var out: [Command] = [.log("hook for seq \(h.decision): \(h.summary) in \(h.durationMs) ms"
                                        + (h.tail.isEmpty ? "" : "; last output: \(h.tail.suffix(3))"))]
             out.append(append(.hookResult(h)))
@@ -123,13 +128,19 @@ public struct Engine: Sendable {
             return []
         case .notice(let n):
             return [.show(n)]
+        case .deposed(let by):
+            guard session.driving, deposedBy == nil else { return [] }
+            deposedBy = .some(by)
+            autoRollbackWanted = nil
+            return [.log("driver lease lost: \(by ?? "another driver") took over; this console is read-only now"),
+                    .show(Notice("\(by ?? "another driver") took over driving: this console is read-only now", .error, sticky: true))]
         }
     }
 
     // MARK: Start and clock
 
     mutating func start() -> [Command] {
-        guard session.driving else { return tick() }
+        guard driving else { return tick() }
         var out: [Command] = []
         // A hook that was running when a previous console stopped: its outcome is unknown, and the ramp did not move.
         if let p = run.pendingDecision {
@@ -146,6 +157,8 @@ public struct Engine: Sendable {
 
     mutating func tick() -> [Command] {
         switch session.role {
+        case .driver where deposedBy != nil:
+            return []
         case .driver:
             var out = settle(live.tick(now: now))
             if let h = unsavedHookResult, !saving.contains(where: { if case .hookResult = $0.body { true } else { false } }) {
@@ -195,7 +208,7 @@ public struct Engine: Sendable {
 
     /// What waits for a decision to settle: an automatic rollback asked for while one was under way.
     mutating func followUp() -> [Command] {
-        guard session.driving, let name = autoRollbackWanted, run.pendingDecision == nil, !decisionInFlight else { return [] }
+        guard driving, let name = autoRollbackWanted, run.pendingDecision == nil, !decisionInFlight else { return [] }
         autoRollbackWanted = nil
         guard run.tripped[name] != nil,
               let d = automaticRollback(reason: "automatic: “\(name)” tripped (auto: true) while a decision was under way") else { return [] }
@@ -222,10 +235,10 @@ public struct Engine: Sendable {
                     .show(Notice("console out of step with the journal at seq \(event.seq): restart it", .error, sticky: true))]
         }
         var out: [Command] = []
-        if case .lightClear(let l) = event.body, session.driving {
+        if case .lightClear(let l) = event.body, driving {
             live.acknowledge(l.name, at: event.time, reason: l.reason ?? "")
         }
-        if own, session.driving, case .rampDecision(let d) = event.body, let argv = d.hook {
+        if own, driving, case .rampDecision(let d) = event.body, let argv = d.hook {
             if stopping {
                 // Closing: a hook nobody would watch is not started; the journal says so, not "outcome unknown".
                 out.append(.log("hook for seq \(event.seq) not started: the console is closing"))

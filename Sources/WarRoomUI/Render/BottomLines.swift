@@ -36,7 +36,7 @@ extension Painter {
             return
         case .confirmQuit:
             var ask = "Quit warroom? y quits, any other key stays"
-            if s.config.driving, let p = s.run.pendingDecision {
+            if s.engine.driving, let p = s.run.pendingDecision {
                 let d = s.run.decisions[p]
                 ask = "A hook is still \(d.kind == .rollback ? "rolling back" : "applying \(d.decision.to) %"): quitting ends it — check the traffic by hand. y quits anyway, any other key stays"
             }

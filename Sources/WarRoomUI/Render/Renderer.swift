@@ -86,11 +86,11 @@ struct Painter {
         } else {
             mission = "no run yet"
         }
-        let badge = s.config.driving ? (s.config.demo ? " DEMO · DRIVING " : " DRIVING ", Style(.ok, [.reverse, .bold]))
+        let badge = s.engine.driving ? (s.config.demo ? " DEMO · DRIVING " : " DRIVING ", Style(.ok, [.reverse, .bold]))
             : (" READ-ONLY\(s.engine.driver.map { " · \($0) drives" } ?? "") ", Style(.warn, [.reverse, .bold]))
         var viewText = ""
         var viewStyle = bar
-        if !s.config.driving, s.config.badge == nil {
+        if !s.engine.driving, !s.config.driving, s.config.badge == nil {
             if let age = s.viewAge {
                 viewText = age > 3_000 ? " DRIVER SILENT \(DurationText.clockish(age)) " : " view \(age < 1_000 ? "<1s" : DurationText.clockish(age)) old "
                 if age > 3_000 { viewStyle = Style(.unknown, [.reverse, .bold]) }
