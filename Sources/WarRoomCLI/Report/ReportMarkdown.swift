@@ -12,6 +12,7 @@ struct ReportMarkdown {
         r.header()
         r.summaryTable()
         r.decisions()
+        r.handovers()
         r.criteria()
         r.rollback()
         r.checklist()
@@ -100,6 +101,18 @@ struct ReportMarkdown {
             if !d.applied, d.hook?.status == .failed { hook += "<br>not applied" }
             add("| \(t(d.time)) | \(Timestamp.hms(d.time)) | \(cell(d.actor)) | \(kind) | \(ramp) | \(gate) | \(hook) | "
                 + "\(d.reason.map(MarkdownText.cell) ?? "—") | \(Self.snapshot(d.gauges, d.lights)) |")
+        }
+        add("")
+    }
+
+    /// Who drove when: only when someone took over (a run one person drove says nothing here).
+    private mutating func handovers() {
+        guard !s.handovers.isEmpty else { return }
+        add("## Hand-overs", "", "| T | UTC | from | to | without a driver | reason |", "|---|---|---|---|---|---|")
+        for h in s.handovers {
+            let gap = h.handover.gapMs.map { DurationText.clockish($0) } ?? "—"
+            add("| \(t(h.time)) | \(Timestamp.hms(h.time)) | \(MarkdownText.cell(h.handover.from ?? "—")) | "
+                + "\(MarkdownText.cell(h.handover.to)) | \(gap) | \(MarkdownText.cell(h.handover.reason)) |")
         }
         add("")
     }

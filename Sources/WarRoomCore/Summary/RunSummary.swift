@@ -48,6 +48,8 @@ public struct RunSummary: Sendable, Equatable {
     public var criterionEvents: [CriterionEvent]
     /// Telemetry verdict changes, in order.
     public var verdictChanges: [VerdictEvent]
+    /// Every change of driver (take-overs), in order.
+    public var handovers: [HandoverEvent]
     /// The last rollback against its targets.
     public var rollback: Rollback?
 
@@ -119,6 +121,7 @@ public struct RunSummary: Sendable, Equatable {
 
         criteria = config.lights.map(\.name)
         tripped = run.tripped.values.sorted { $0.seq < $1.seq }
+        handovers = run.handovers.map { HandoverEvent(seq: $0.seq, time: $0.time, handover: $0.handover) }
         criterionEvents = run.lightHistory.map {
             CriterionEvent(seq: $0.seq, time: $0.time, actor: $0.actor, trip: $0.trip, change: $0.change)
         }
@@ -188,4 +191,13 @@ public struct JournalFacts: Sendable, Equatable {
 
     /// No journal yet.
     public static let none = JournalFacts(path: "", lines: 0)
+}
+
+extension RunSummary {
+    /// A change of driver as the report lists it.
+    public struct HandoverEvent: Sendable, Equatable {
+        public var seq: Int
+        public var time: Millis
+        public var handover: Handover
+    }
 }
