@@ -75,7 +75,13 @@ public struct ItemSet: Sendable, Equatable, Codable {
 /// Take back the most recent change to one item.
 public struct ItemUndo: Sendable, Equatable, Codable {
     public var id: String
-    public init(id: String) { self.id = id }
+    /// Why someone took back another person's change (`check --undo --force REASON`); absent in older journals and
+    /// when people undo their own.
+    public var reason: String?
+    public init(id: String, reason: String? = nil) {
+        self.id = id
+        self.reason = reason
+    }
 }
 
 public enum EventBody: Sendable, Equatable {
@@ -214,7 +220,7 @@ public struct RunState: Sendable {
             }
             records[u.id] = stack.isEmpty ? nil : stack
             changes.append(Change(seq: event.seq, time: event.time, actor: event.actor, item: u.id,
-                                  from: undone.status, to: stack.last?.status, undo: true, reason: nil, note: nil))
+                                  from: undone.status, to: stack.last?.status, undo: true, reason: u.reason, note: nil))
         case .rampDecision(let d):
             try applyDecision(d, event)
         case .hookResult(let h):
