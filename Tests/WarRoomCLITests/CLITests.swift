@@ -31,6 +31,7 @@ func warroom(_ args: [String], env: [String: String] = [:], cwd: String? = nil) 
     var environment = ProcessInfo.processInfo.environment
     environment["WARROOM_NOW"] = "2026-11-23T09:00:00Z"
     environment["USER"] = "dana"
+    environment["SUDO_USER"] = "dana" // the actor default takes SUDO_USER first
     for (k, v) in env { environment[k] = v }
     p.environment = environment
     if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
