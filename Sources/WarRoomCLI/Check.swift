@@ -89,7 +89,7 @@ struct Check: ParsableCommand {
                 if last.actor != who, force == nil {
                     throw Failure("\(item.id): refused — its last change (\(last.status.rawValue), journal seq \(last.seq), \(Timestamp.iso8601(last.time))) was made by \(last.actor), not \(who); --force REASON takes it back anyway")
                 }
-                let e = try writer.append(.itemUndo(ItemUndo(id: item.id, reason: force)), actor: who, time: now)
+                let e = try writer.append(.itemUndo(ItemUndo(id: item.id, reason: force, undoes: last.seq)), actor: who, time: now)
                 let back = writer.state.status(of: item)
                 print("\(item.id) \(back.rawValue) — undid \(last.actor)'s \(last.status.rawValue) from \(Timestamp.iso8601(last.time)) (journal seq \(e.seq))"
                       + (force.map { "\n  reason: \($0)" } ?? ""))

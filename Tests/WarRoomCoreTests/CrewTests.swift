@@ -51,7 +51,7 @@ import Testing
         h.send(.merged([dana]))
         #expect(h.shown.last?.text == "dana: saved: T2 done — Flags ready")
         h.send(.intent(.undo))
-        #expect(h.journal.last?.body == .itemUndo(ItemUndo(id: "T1")) && h.journal.last?.actor == "lee")
+        #expect(h.journal.last?.body == .itemUndo(ItemUndo(id: "T1", undoes: 2)) && h.journal.last?.actor == "lee")
         h.send(.intent(.undo))
         #expect(h.shown.last == Notice("nothing of yours to undo", .info))
         #expect(h.engine.run.record("T2")?.actor == "dana")
@@ -81,5 +81,20 @@ import Testing
         try run.apply(JournalEvent(seq: 3, time: 2, actor: "dana", body: .itemUndo(ItemUndo(id: "T1", reason: "lee ticked the wrong box"))))
         #expect(run.record("T1") == nil)
         #expect(run.changes.last?.undo == true && run.changes.last?.reason == "lee ticked the wrong box")
+    }
+
+    /// An undo names the change it takes back: if another writer changed the item first, the journal's tip refuses it
+    /// instead of taking back that other person's change.
+    @Test func anUndoOfAChangeNoLongerOnTopIsRefused() throws {
+        var run = RunState()
+        try run.apply(JournalEvent(seq: 1, time: 0, actor: "dana",
+                                   body: .runStarted(RunStarted(checklist: "c.md", checklistSHA256: "00", items: 1, host: "h", pid: 1))))
+        try run.apply(JournalEvent(seq: 2, time: 1, actor: "lee", body: .itemSet(ItemSet(id: "T1", status: .done))))
+        try run.apply(JournalEvent(seq: 3, time: 2, actor: "dana", body: .itemSet(ItemSet(id: "T1", status: .blocked, reason: "db"))))
+        let stale = JournalEvent(seq: 4, time: 3, actor: "lee", body: .itemUndo(ItemUndo(id: "T1", undoes: 2)))
+        #expect(throws: ReduceError.self) { try run.apply(stale) }
+        #expect(run.record("T1")?.actor == "dana" && run.lastSeq == 3, "nothing changed")
+        try run.apply(JournalEvent(seq: 4, time: 3, actor: "dana", body: .itemUndo(ItemUndo(id: "T1", undoes: 3))))
+        #expect(run.record("T1")?.actor == "lee")
     }
 }

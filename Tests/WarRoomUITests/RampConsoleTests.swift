@@ -205,9 +205,9 @@ func merge(_ s: inout ConsoleState, _ body: EventBody, actor: String = "dana") t
         let toggle = press(&s, .char(" "))
         #expect(appends(press(&s, .char("u"))).isEmpty, "u cannot yet see the change it should undo")
         #expect(s.message?.level == .warn)
-        try journal(&s, toggle)
+        let saved = try journal(&s, toggle).events.first { if case .itemSet = $0.body { true } else { false } }
         let undo = appends(press(&s, .char("u")))
-        #expect(undo == [.itemUndo(ItemUndo(id: "T10"))], "the newest change, now journaled")
+        #expect(saved != nil && undo == [.itemUndo(ItemUndo(id: "T10", undoes: saved?.seq))], "the newest change, now journaled, named by its seq")
     }
 
     @Test func aCriterionIsNotTrippedTwiceWhileSaving() {

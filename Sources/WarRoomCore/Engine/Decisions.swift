@@ -188,7 +188,7 @@ extension Engine {
             // undo the wrong one.
             if itemSaving(nil) { return [.show(Notice("still saving your last change — press u again in a moment", .warn))] }
             guard let id = run.lastUndoable(by: session.actor) else { return [.show(Notice("nothing of yours to undo", .info))] }
-            return [append(.itemUndo(ItemUndo(id: id)))]
+            return [append(.itemUndo(ItemUndo(id: id, undoes: run.record(id)?.seq)))]
         case .tripLight(let name, let reason):
             if let r = refused(.criterion) { return r }
             if lightSaving(name) { return [.show(stillSaving(name))] }
