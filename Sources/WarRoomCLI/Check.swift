@@ -19,11 +19,13 @@ struct Check: ParsableCommand {
     var itemID: String
     @Option(help: "The checklist (Markdown).") var checklist: String
     @Option(help: "The run's state directory (created if missing).") var state: String
-    @Flag(help: "Take back the item's most recent change.") var undo = false
+    @Flag(help: "Take back the item's most recent change (your own; another person's needs --force).") var undo = false
+    @Option(help: "With --undo: take back another person's change, for this reason (journaled with the undo).")
+    var force: String?
     @Option(help: "Mark the item skipped, with this reason.") var skip: String?
     @Option(help: "Mark the item blocked, with this reason.") var block: String?
     @Option(help: "A note to keep with the change.") var note: String?
-    @Option(help: "Who is making the change (default: $USER).") var actor: String?
+    @Option(help: "Who is making the change (default: $SUDO_USER, else your account name, else $USER).") var actor: String?
 
     func validate() throws {
         let modes = [undo, skip != nil, block != nil].filter { $0 }.count
@@ -31,6 +33,8 @@ struct Check: ParsableCommand {
         if let s = skip, s.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--skip needs a reason") }
         if let b = block, b.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--block needs a reason") }
         if undo, note != nil { throw ValidationError("--note cannot be used with --undo") }
+        if force != nil, !undo { throw ValidationError("--force goes with --undo") }
+        if let f = force, f.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--force needs a reason") }
         if let a = actor, a.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--actor cannot be empty") }
     }
 
@@ -81,9 +85,14 @@ struct Check: ParsableCommand {
                 guard let last = writer.state.record(item.id) else {
                     throw Failure("\(item.id) has no change to undo in this run (it is \(current.rawValue) as written in the checklist)")
                 }
-                let e = try writer.append(.itemUndo(ItemUndo(id: item.id)), actor: who, time: now)
+                // Undo is your own: another person's change is taken back only with --force and its reason.
+                if last.actor != who, force == nil {
+                    throw Failure("\(item.id): refused — its last change (\(last.status.rawValue), journal seq \(last.seq), \(Timestamp.iso8601(last.time))) was made by \(last.actor), not \(who); --force REASON takes it back anyway")
+                }
+                let e = try writer.append(.itemUndo(ItemUndo(id: item.id, reason: force, undoes: last.seq)), actor: who, time: now)
                 let back = writer.state.status(of: item)
-                print("\(item.id) \(back.rawValue) — undid \(last.actor)'s \(last.status.rawValue) from \(Timestamp.iso8601(last.time)) (journal seq \(e.seq))")
+                print("\(item.id) \(back.rawValue) — undid \(last.actor)'s \(last.status.rawValue) from \(Timestamp.iso8601(last.time)) (journal seq \(e.seq))"
+                      + (force.map { "\n  reason: \($0)" } ?? ""))
                 return
             }
             let target: ItemStatus = skip != nil ? .skipped : block != nil ? .blocked : .done

@@ -21,7 +21,7 @@ struct Demo: ParsableCommand {
     )
 
     @Option(help: "The demo directory (created; an existing one must be empty).") var dir: String?
-    @Option(help: "Who is driving (default: $USER).") var actor: String?
+    @Option(help: "Who is driving (default: $SUDO_USER, else your account name, else $USER).") var actor: String?
     @Option(help: "Theme name (default, light, high-contrast, monochrome) or a theme file.") var theme: String?
     @Flag(help: "Draw with ASCII only (automatic when the locale is not UTF-8).") var ascii = false
     @Flag(help: "Short observation windows (3 s) and trip delays (2 s), for tests and quick looks.") var fast = false

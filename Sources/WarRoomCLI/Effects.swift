@@ -33,7 +33,8 @@ final class EffectRunner: @unchecked Sendable {
     }
     private let writer: JournalWriter
     private let actor: String
-    private let publishView: @Sendable (TelemetryView, Millis) throws -> Void
+    /// Nil for a crew console: only the driver publishes a view (the engine asks no crew console to).
+    private let publishView: (@Sendable (TelemetryView, Millis) throws -> Void)?
     private let answer: @Sendable (Action) -> Void
     private var publishFailed = false
 
@@ -42,7 +43,7 @@ final class EffectRunner: @unchecked Sendable {
     private let leaseQueue = DispatchQueue(label: "warroom.lease")
 
     init(writer: JournalWriter, actor: String, lease: LeaseHolder? = nil,
-         view: @escaping @Sendable (TelemetryView, Millis) throws -> Void, answer: @escaping @Sendable (Action) -> Void) {
+         view: (@Sendable (TelemetryView, Millis) throws -> Void)?, answer: @escaping @Sendable (Action) -> Void) {
         self.writer = writer
         self.lease = lease
         self.actor = actor
@@ -80,6 +81,7 @@ final class EffectRunner: @unchecked Sendable {
             hooks[r.decision] = task
             lock.unlock()
         case .publish(let view):
+            guard let publishView else { return }
             lock.lock()
             let waiting = nextView != nil
             nextView = view

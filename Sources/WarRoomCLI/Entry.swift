@@ -78,12 +78,21 @@ func monotonicNS() -> UInt64 {
     return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }
 
-func defaultActor() -> String {
-    let env = ProcessInfo.processInfo.environment
+func defaultActor(environment env: [String: String] = ProcessInfo.processInfo.environment,
+                  account: () -> String? = accountName) -> String {
+    // Under sudo the person is SUDO_USER, not root; else the account the process runs as (what $USER claims can be
+    // anything); $USER / $LOGNAME only when the account has no name.
+    if let u = env["SUDO_USER"], !u.isEmpty { return u }
+    if let name = account(), !name.isEmpty { return name }
     if let u = env["USER"], !u.isEmpty { return u }
     if let u = env["LOGNAME"], !u.isEmpty { return u }
-    if let pw = getpwuid(getuid()), let name = pw.pointee.pw_name { return String(cString: name) }
     return "unknown"
+}
+
+/// The name of the account this process runs as (getpwuid), if it has one.
+func accountName() -> String? {
+    guard let pw = getpwuid(getuid()), let name = pw.pointee.pw_name else { return nil }
+    return String(cString: name)
 }
 
 func hostName() -> String {

@@ -20,13 +20,17 @@ struct PublishedView: Codable {
 
 struct Follow: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Watch a run read-only: the same panes, live, for anyone who is not driving.",
+        abstract: "Watch a run (read-only, or --crew to tick items): the same panes, live, for anyone who is not driving.",
         discussion: """
         Opens the journal read-only and never takes the writer's lock, so it cannot write, even by accident: keys that
         would change the run answer "read-only — <actor> is driving". Gauges and lights come from the view the driving
         console publishes in the state directory (view.json, at most once a second); the header shows its age and
         turns grey when the driver stops publishing. Works over a shared filesystem and over ssh (ssh -t host warroom
         follow --state DIR). The config and checklist default to the ones the driver runs.
+        With --crew (and --actor NAME, default $SUDO_USER, else your account name, else $USER) the console works the
+        checklist beside the driver: space, s, b and u append to the journal like `warroom check` (no lease needed),
+        each shown once it is saved; ramp decisions and criteria answer "<driver> drives — crew can tick items, not
+        decide". The header says CREW · NAME.
         """
     )
 
@@ -35,10 +39,26 @@ struct Follow: ParsableCommand {
     @Option(help: "The checklist, when there is no config.") var checklist: String?
     @Option(help: "Theme name or file.") var theme: String?
     @Flag(help: "Draw with ASCII only.") var ascii = false
+    @Flag(help: "Work the checklist as crew: tick, skip, block and undo items (journaled, no lease); ramp decisions and criteria stay the driver's.")
+    var crew = false
+    @Option(help: "With --crew: who you are (default: $SUDO_USER, else your account name, else $USER).") var actor: String?
+
+    func validate() throws {
+        if actor != nil, !crew { throw ValidationError("--actor goes with --crew (a read-only follower writes nothing)") }
+        if let a = actor, a.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--actor cannot be empty") }
+    }
 
     func run() throws {
         guard Journal.exists(in: state) else { throw Failure("\(state): no journal here yet (is the driver running with --state \(state)?)") }
         let published = ViewFile.read(PublishedView.self, stateDir: state)
+        // Crew: the writer opens first, so the tail opened next starts at or after it (the console's run is then
+        // never behind what the writer hands back with its acknowledgements).
+        let who = actor ?? defaultActor()
+        var writer: JournalWriter?
+        if crew {
+            do { writer = try JournalWriter.open(stateDir: state, actor: who, now: Clock.now()) } catch { throw Failure("\(error)") }
+        }
+        defer { writer?.close() }
         let opened: (tail: JournalTail, replay: Replay)
         do { opened = try JournalTail.open(stateDir: state) } catch { throw Failure("\(error)") }
         let replay = opened.replay
@@ -55,19 +75,22 @@ struct Follow: ParsableCommand {
         }
         guard Terminal.isTTY else { throw Failure("warroom follow needs a terminal (stdin and stdout must be a tty)") }
         let driver = published?.driver ?? replay.events.last?.actor ?? replay.state.startedBy
-        let follower = Follower(setup: setup, stateDir: state, run: replay.state, driver: driver, tail: opened.tail)
         let wakeup: Wakeup
         do { wakeup = try Wakeup() } catch { throw Failure("cannot create the wake-up pipe: \(error)") }
+        let follower = Follower(setup: setup, stateDir: state, run: replay.state, driver: driver, tail: opened.tail,
+                                crew: writer.map { (writer: $0, actor: who, wakeup: wakeup) })
         // A follower's log stays out of the driver's warroom.log: stderr is the screen, so it is silenced instead.
         try? ErrorLog.redirectStderr(to: "/dev/null")
         let exit = try ScreenLoop.run(follower, theme: startTheme, forceASCII: ascii, wakeup: wakeup)
+        follower.runner?.drain() // every append handed over is written before the journal closes
         print("warroom: stopped following \(state)")
         if case .signal(let sig) = exit { Foundation.exit(128 + sig) }
     }
 }
 
-/// A read-only session: reads the lines appended to the journal (`JournalTail`) and the driver's view file when
-/// it is replaced.
+/// A follower: reads the lines appended to the journal (`JournalTail`) and the driver's view file when it is
+/// replaced. Read-only, or crew (`--crew`): then checklist changes go to an effect runner that appends them (crew
+/// entries need no lease) off the screen thread and answers through the inbox, as the driver's console does.
 final class Follower: ScreenSession {
     var state: ConsoleState
     let stateDir: String
@@ -78,11 +101,22 @@ final class Follower: ScreenSession {
     var viewStamp: FileStamp?
     /// The journal failed to verify: its damage is on screen until it reads again.
     var damaged = false
+    /// Crew only: the runner that appends, and the inbox its answers come back through.
+    var runner: EffectRunner?
+    var inbox: Inbox<Action>?
 
-    init(setup: LoadedRun, stateDir: String, run: RunState, driver: String?, tail: JournalTail? = nil) {
+    init(setup: LoadedRun, stateDir: String, run: RunState, driver: String?, tail: JournalTail? = nil,
+         crew: (writer: JournalWriter, actor: String, wakeup: Wakeup)? = nil) {
         self.stateDir = stateDir
         self.tail = tail
-        let engine = Engine(config: setup.config, session: Session(actor: "", role: .follower(driver: driver), stateDir: stateDir),
+        let session = crew.map { Session(actor: $0.actor, role: .crew(driver: driver), stateDir: stateDir) }
+            ?? Session(actor: "", role: .follower(driver: driver), stateDir: stateDir)
+        if let crew {
+            let inbox = Inbox<Action>(wakeup: crew.wakeup)
+            self.inbox = inbox
+            runner = EffectRunner(writer: crew.writer, actor: crew.actor, view: nil) { inbox.post($0) }
+        }
+        let engine = Engine(config: setup.config, session: session,
                             checklist: setup.checklist.checklist, run: run, now: Clock.now())
         state = ConsoleState(engine: engine, size: Size(width: 80, height: 24))
         journalStamp = FileStamp(Journal.path(in: stateDir))
@@ -92,7 +126,13 @@ final class Follower: ScreenSession {
     var waitCapMs: Int32 { 250 }
 
     func turn(now: Millis) {
-        followJournal()
+        // Crew: acknowledgements first (each after the other writers' entries its append caught up on). While an
+        // own append is on its way the tail waits, so the console's own line arrives as its acknowledgement, not
+        // as another writer's entry; the engine skips what it already has, by seq.
+        for action in inbox?.take() ?? [] {
+            for e in state.update(.engine(action)) { perform(e) }
+        }
+        if !state.saving { followJournal() }
         let vs = FileStamp(ViewFile.path(in: stateDir))
         if vs != viewStamp {
             viewStamp = vs
@@ -136,6 +176,11 @@ final class Follower: ScreenSession {
     }
 
     func intercept(_ key: Key) -> Bool { false }
-    func perform(_ effect: ConsoleEffect) {}
-    func log(_ line: String) {} // a follower writes nothing, its log included
+
+    func perform(_ effect: ConsoleEffect) {
+        // Read-only: there is no runner, and the engine asks for no append (it refuses every change first).
+        if case .command(let c) = effect, case .append = c { runner?.run(c) }
+    }
+
+    func log(_ line: String) {} // a follower's log goes nowhere: its stderr is the screen
 }

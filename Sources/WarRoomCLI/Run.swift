@@ -25,7 +25,7 @@ struct Run: ParsableCommand {
     @Argument(help: "A warroom.yaml config.") var config: String?
     @Option(help: "The checklist (Markdown), when there is no config.") var checklist: String?
     @Option(help: "The run's state directory (default: .warroom/ beside the config or checklist).") var state: String?
-    @Option(help: "Who is driving (default: $USER).") var actor: String?
+    @Option(help: "Who is driving (default: $SUDO_USER, else your account name, else $USER).") var actor: String?
     @Option(help: "Theme name (default, light, high-contrast, monochrome) or a theme file. Also WARROOM_THEME; NO_COLOR forces monochrome.")
     var theme: String?
     @Flag(help: "Draw with ASCII only (automatic when the locale is not UTF-8).") var ascii = false

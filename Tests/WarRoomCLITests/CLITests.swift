@@ -31,6 +31,7 @@ func warroom(_ args: [String], env: [String: String] = [:], cwd: String? = nil) 
     var environment = ProcessInfo.processInfo.environment
     environment["WARROOM_NOW"] = "2026-11-23T09:00:00Z"
     environment["USER"] = "dana"
+    environment["SUDO_USER"] = "dana" // the actor default takes SUDO_USER first
     for (k, v) in env { environment[k] = v }
     p.environment = environment
     if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
@@ -127,6 +128,37 @@ func checkGolden(_ name: String, _ text: String, replacing: [String: String] = [
 }
 
 @Suite(.serialized) struct CheckStatusVerify {
+    /// Undo is your own: another person's change needs --force and a reason, which is journaled with the undo.
+    @Test func undoingSomeoneElsesChangeIsRefusedUnlessForced() throws {
+        let state = tempDir("undo") + "/state"
+        var r = try warroom(["check", "T102", "--checklist", canary, "--state", state, "--actor", "lee"])
+        #expect(r.status == 0, "\(r.err)")
+        r = try warroom(["check", "T102", "--checklist", canary, "--state", state, "--undo", "--actor", "dana"])
+        #expect(r.status == 1)
+        #expect(r.err.contains("T102: refused — its last change (done, journal seq 2, 2026-11-23T09:00:00.000Z) was made by lee, not dana"),
+                "\(r.err)")
+        #expect(r.err.contains("--force REASON"))
+        let journal = try String(contentsOfFile: state + "/journal.jsonl", encoding: .utf8)
+        #expect(journal.split(separator: "\n").count == 2, "nothing written")
+
+        r = try warroom(["check", "T102", "--checklist", canary, "--state", state, "--undo", "--force", "lee is off shift; soak not done",
+                         "--actor", "dana"])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.hasPrefix("T102 open — undid lee's done"))
+        #expect(r.out.contains("reason: lee is off shift; soak not done"))
+        let last = try #require(try String(contentsOfFile: state + "/journal.jsonl", encoding: .utf8).split(separator: "\n").last)
+        #expect(last.contains("\"type\":\"item.undo\"") && last.contains("\"actor\":\"dana\"")
+                && last.contains("\"reason\":\"lee is off shift; soak not done\""), "\(last)")
+        #expect(try warroom(["verify", "--state", state]).status == 0)
+
+        // Your own change needs no --force; --force without --undo is a usage error.
+        r = try warroom(["check", "T102", "--checklist", canary, "--state", state, "--actor", "lee"])
+        r = try warroom(["check", "T102", "--checklist", canary, "--state", state, "--undo", "--actor", "lee"])
+        #expect(r.status == 0, "\(r.err)")
+        r = try warroom(["check", "T102", "--checklist", canary, "--state", state, "--force", "x"])
+        #expect(r.status != 0 && r.err.contains("--force goes with --undo"))
+    }
+
     @Test func aRunFromFirstCheckToStatus() throws {
         let state = tempDir("run") + "/state"
         var r = try warroom(["check", "T102", "--checklist", canary, "--state", state, "--note", "soak 14h, clean"])

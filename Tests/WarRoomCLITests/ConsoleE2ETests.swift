@@ -19,7 +19,7 @@ final class TmuxConsole {
         set -g status off
         set -g default-terminal tmux-256color
         """.write(toFile: conf, atomically: true, encoding: .utf8)
-        var vars = ["WARROOM_NOW": "", "USER": "dana", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"]
+        var vars = ["WARROOM_NOW": "", "USER": "dana", "SUDO_USER": "dana", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"]
         for (k, v) in env { vars[k] = v }
         let envArgs = vars.flatMap { ["-e", "\($0.key)=\($0.value)"] }
         // tmux 3.3a often never records a dead pane's exit status (seen with sh and htop too), so the wrapper

@@ -14,8 +14,8 @@ struct FollowEndToEnd {
         let driver = try TmuxConsole(command: "\(me) run \(shellQuote(config)) --state \(shellQuote(state))")
         driver.waitFor(text: "READY")
         let followCommand = "\(me) follow --state \(shellQuote(state))"
-        var first: TmuxConsole? = try TmuxConsole(command: followCommand, env: ["USER": "lee"])
-        let second = try TmuxConsole(command: followCommand, env: ["USER": "sam"])
+        var first: TmuxConsole? = try TmuxConsole(command: followCommand, env: ["USER": "lee", "SUDO_USER": "lee"])
+        let second = try TmuxConsole(command: followCommand, env: ["USER": "sam", "SUDO_USER": "sam"])
         for f in [first!, second] {
             f.waitFor(text: "READ-ONLY · dana drives")
             f.waitFor("the driver's live view") { $0.contains("old ") }

@@ -25,6 +25,7 @@ private final class CheckProcess {
         var environment = ProcessInfo.processInfo.environment
         environment["WARROOM_NOW"] = "2026-11-23T09:00:00Z"
         environment["USER"] = "dana"
+        environment["SUDO_USER"] = "dana"
         process.environment = environment
         process.standardOutput = out
         process.standardError = err

@@ -16,6 +16,23 @@ private func monoNS() -> UInt64 {
 private func trip(_ name: String) -> EventBody { .lightTrip(LightChange(name: name, reason: "test")) }
 
 @Suite struct ManyWriters {
+    /// An undo is checked at the real tip: a writer whose view is stale cannot take back a change made meanwhile.
+    @Test func aStaleUndoIsRefusedAtTheTip() throws {
+        let dir = TempDir(); defer { dir.cleanup() }
+        let a = try JournalWriter.open(stateDir: dir.state, actor: "lee", now: t0)
+        defer { a.close() }
+        try a.append(.runStarted(started), actor: "lee", time: t0)
+        let mine = try a.append(.itemSet(ItemSet(id: "T1", status: .done)), actor: "lee", time: t0 + 1)
+        let b = try JournalWriter.open(stateDir: dir.state, actor: "dana", now: t0)
+        defer { b.close() }
+        try b.append(.itemSet(ItemSet(id: "T1", status: .blocked, reason: "db")), actor: "dana", time: t0 + 2)
+        #expect(throws: ReduceError.self) {
+            try a.append(.itemUndo(ItemUndo(id: "T1", undoes: mine.seq)), actor: "lee", time: t0 + 3)
+        }
+        #expect(try Journal.replay(stateDir: dir.state).lineCount == 3, "nothing written")
+        #expect(a.state.record("T1")?.actor == "dana", "it caught up on the way")
+    }
+
     @Test func writersInterleaveAndEachCatchesUpOnTheOthers() throws {
         let dir = TempDir(); defer { dir.cleanup() }
         let a = try JournalWriter.open(stateDir: dir.state, actor: "dana", now: t0)

@@ -4,7 +4,7 @@ import Testing
 
 /// A console with a ramp 10 → 25 → 50 (5 min holds), one manual and one telemetry-bound criterion, and one SLO,
 /// with a first reading in (P95 1.2 s, error rate 0.2).
-func rampState(apply: Bool = true, driving: Bool = true) -> ConsoleState {
+func rampState(apply: Bool = true, driving: Bool = true, crew: String? = nil) -> ConsoleState {
     let c = fixtureChecklist()
     let plan = RampPlan(steps: [RampStep(percent: 10), RampStep(percent: 25), RampStep(percent: 50)], holdMs: 300_000,
                         hasApply: apply, hasRollbackHook: apply, targets: RollbackTargets(decideMs: 300_000, executeMs: 600_000, verifyMs: 300_000))
@@ -15,7 +15,8 @@ func rampState(apply: Bool = true, driving: Bool = true) -> ConsoleState {
                            sources: [SourceConfig(name: "prom", kind: .prometheus(url: "http://127.0.0.1:9090"))],
                            slos: [SLOConfig(name: "P95 latency", source: "prom", query: "p95", unit: "s", objective: Condition(.le, 2),
                                             warn: Condition(.le, 1.5))])
-    let session = Session(actor: "dana", role: driving ? .driver : .follower(driver: "dana"), stateDir: ".warroom")
+    let session = crew.map { Session(actor: $0, role: .crew(driver: "dana"), stateDir: ".warroom") }
+        ?? Session(actor: "dana", role: driving ? .driver : .follower(driver: "dana"), stateDir: ".warroom")
     var s = ConsoleState(engine: Engine(config: config, session: session, checklist: c, run: sampleRun(c), now: t0),
                          size: Size(width: 120, height: 40))
     feed(&s, p95: 1.2, errors: 0.2)
@@ -204,9 +205,9 @@ func merge(_ s: inout ConsoleState, _ body: EventBody, actor: String = "dana") t
         let toggle = press(&s, .char(" "))
         #expect(appends(press(&s, .char("u"))).isEmpty, "u cannot yet see the change it should undo")
         #expect(s.message?.level == .warn)
-        try journal(&s, toggle)
+        let saved = try journal(&s, toggle).events.first { if case .itemSet = $0.body { true } else { false } }
         let undo = appends(press(&s, .char("u")))
-        #expect(undo == [.itemUndo(ItemUndo(id: "T10"))], "the newest change, now journaled")
+        #expect(saved != nil && undo == [.itemUndo(ItemUndo(id: "T10", undoes: saved?.seq))], "the newest change, now journaled, named by its seq")
     }
 
     @Test func aCriterionIsNotTrippedTwiceWhileSaving() {
@@ -235,6 +236,34 @@ func merge(_ s: inout ConsoleState, _ body: EventBody, actor: String = "dana") t
         var s = rampState(driving: false)
         #expect(press(&s, .char("g")).isEmpty)
         #expect(s.message?.text == "read-only — dana is driving")
+    }
+
+    /// A crew console: its checklist keys append (as its actor); decision and criterion keys open no prompt and
+    /// name who drives.
+    @Test func crewTicksItemsButDoesNotDecide() throws {
+        var s = rampState(crew: "lee")
+        for k in ["g", "n", "R", "G", "V"] {
+            #expect(press(&s, .char(Character(k))).isEmpty, "\(k)")
+            #expect(s.mode == .normal, "\(k) opened no prompt")
+            #expect(s.message?.text.hasSuffix(": dana drives — crew can tick items, not decide") == true, "\(k): \(s.message?.text ?? "")")
+        }
+        #expect(s.message?.text == "VERIFY: dana drives — crew can tick items, not decide")
+        press(&s, [.tab])
+        #expect(s.focus == .rollback)
+        #expect(press(&s, .char("x")).isEmpty && s.mode == .normal)
+        #expect(s.message?.text == "criteria: dana drives — crew can tick items, not decide")
+        press(&s, [.tab, .tab, .tab])
+        #expect(s.focus == .checklist)
+
+        press(&s, [.char("/"), .char("T"), .char("1"), .char("0"), .enter])
+        let effects = press(&s, .char(" "))
+        #expect(appends(effects) == [.itemSet(ItemSet(id: "T10", status: .open))], "T10 is checked in the file: space opens it")
+        #expect(s.run.record("T10") == nil, "not shown as done before its acknowledgement")
+        let journaled = try journal(&s, effects, actor: "lee")
+        #expect(journaled.events.map(\.actor) == ["lee"] && s.run.record("T10")?.actor == "lee")
+        let screen = Renderer.render(s, theme: ThemeLoader.builtin("default") ?? Theme(name: "default", roles: [:]), glyphs: .unicode,
+                                     size: s.size).text
+        #expect(screen.contains("CREW · lee · dana drives"))
     }
 
     @Test func noRampSaysSo() {

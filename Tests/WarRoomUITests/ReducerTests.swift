@@ -76,7 +76,7 @@ import Testing
 
     @Test func undoTakesBackYourOwnLatestChange() {
         var s = sampleState()
-        #expect(appends(press(&s, .char("u"))) == [.itemUndo(ItemUndo(id: "T13"))])
+        #expect(appends(press(&s, .char("u"))) == [.itemUndo(ItemUndo(id: "T13", undoes: 4))], "dana's T13 skip, journal seq 4")
     }
 
     @Test func sectionsFoldAndUnfold() {

@@ -8,6 +8,9 @@ public enum Role: Sendable, Equatable {
     case driver
     /// Watches read-only; `driver` names who drives, when known.
     case follower(driver: String?)
+    /// Works the checklist beside the driver: item changes are journaled (crew entries need no lease); ramp
+    /// decisions and criteria are refused naming who drives. `driver` names who drives, when known.
+    case crew(driver: String?)
     /// Plays a journal back; the badge names it ("REPLAY 60×").
     case replay(badge: String)
 }
@@ -29,6 +32,9 @@ public struct Session: Sendable, Equatable {
     }
 
     public var driving: Bool { role == .driver }
+
+    /// A crew console: ticks items, never decides.
+    public var crew: Bool { if case .crew = role { true } else { false } }
 }
 
 /// What a person asked for, already mapped from a key (the UI's key table does that).
@@ -59,7 +65,16 @@ public enum DecisionRef: Sendable, Equatable {
 
 /// The intents a console can refuse before asking anything (so the UI opens no prompt for a refused one).
 public enum IntentKind: Sendable, Equatable {
-    case go, nogo, rollback, override, verify, write
+    case go, nogo, rollback, override, verify
+    /// A checklist change (toggle, skip, block, undo).
+    case write
+    /// Tripping or clearing a rollback criterion (`x`).
+    case criterion
+    /// The reason typed after a decision.
+    case decisionReason
+
+    /// Ramp decisions: only the driver makes them, and only with a ramp.
+    public var isDecision: Bool { [.go, .nogo, .rollback, .override, .verify].contains(self) }
 }
 
 /// One reading of one probe, as the poller delivered it.

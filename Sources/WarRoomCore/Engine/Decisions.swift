@@ -9,8 +9,10 @@ extension Engine {
         if let by = deposedBy { return by }
         if let d = remote?.driver { return d }
         if let d = RunSummary.driver(of: run) { return d }
-        if case .follower(let d) = session.role { return d }
-        return nil
+        switch session.role {
+        case .follower(let d), .crew(let d): return d
+        case .driver, .replay: return nil
+        }
     }
 
     // MARK: Signals and the gate
@@ -76,14 +78,17 @@ extension Engine {
             if let by = deposedBy { return Notice("read-only — \(by ?? "another driver") took over driving", .warn) }
         case .follower: return Notice("read-only — \(driver ?? "another console") is driving", .warn)
         case .replay(let badge): return Notice("\(badge): read-only", .warn)
+        case .crew:
+            guard kind == .write else { return Notice("\(Self.label(kind)): \(driver ?? "the driver") drives — crew can tick items, not decide", .warn) }
+            return nil
         }
-        if kind != .write, !hasRamp {
+        if kind.isDecision, !hasRamp {
             let key = ["g", "n", "R", "G", "V"][[IntentKind.go, .nogo, .rollback, .override, .verify].firstIndex(of: kind) ?? 0]
             return Notice("\(key): ramp decisions need a ramp — none is configured for this run", .warn)
         }
         let v = verdict
         switch kind {
-        case .write:
+        case .write, .criterion, .decisionReason:
             return nil
         case .go:
             switch v.state {
@@ -111,6 +116,20 @@ extension Engine {
                 return Notice("nothing to verify: V confirms a completed rollback", .info)
             }
             return nil
+        }
+    }
+
+    /// How a refusal names what was asked for.
+    static func label(_ kind: IntentKind) -> String {
+        switch kind {
+        case .go: "GO"
+        case .nogo: "NO-GO"
+        case .rollback: "ROLLBACK"
+        case .override: "OVERRIDE"
+        case .verify: "VERIFY"
+        case .write: "change"
+        case .criterion: "criteria"
+        case .decisionReason: "decision reasons"
         }
     }
 
@@ -145,7 +164,7 @@ extension Engine {
             if let r = refused(.verify) { return r }
             return [append(.rampDecision(decision(.verified, to: run.percent)))]
         case .decisionReason(let ref, let reason):
-            if let r = refused(.write) { return r }
+            if let r = refused(.decisionReason) { return r }
             switch ref {
             case .saved(let seq):
                 return [append(.decisionReason(DecisionReason(decision: seq, reason: reason)))]
@@ -171,14 +190,14 @@ extension Engine {
             // undo the wrong one.
             if itemSaving(nil) { return [.show(Notice("still saving your last change — press u again in a moment", .warn))] }
             guard let id = run.lastUndoable(by: session.actor) else { return [.show(Notice("nothing of yours to undo", .info))] }
-            return [append(.itemUndo(ItemUndo(id: id)))]
+            return [append(.itemUndo(ItemUndo(id: id, undoes: run.record(id)?.seq)))]
         case .tripLight(let name, let reason):
-            if let r = refused(.write) { return r }
+            if let r = refused(.criterion) { return r }
             if lightSaving(name) { return [.show(stillSaving(name))] }
             guard run.tripped[name] == nil else { return [.show(Notice("“\(name)” is already tripped", .info))] }
             return [append(.lightTrip(LightChange(name: name, reason: reason, detail: "manual")))]
         case .clearLight(let name, let reason):
-            if let r = refused(.write) { return r }
+            if let r = refused(.criterion) { return r }
             if lightSaving(name) { return [.show(stillSaving(name))] }
             guard run.tripped[name] != nil else { return [.show(Notice("“\(name)” is not tripped", .info))] }
             return [append(.lightClear(LightChange(name: name, reason: reason)))]

@@ -8,7 +8,7 @@ extension Engine {
             return "saved: \(s.id) \(s.status.rawValue)\(s.reason.map { " (\($0))" } ?? "") — \(title)"
         case .itemUndo(let u):
             let now = checklist.item(id: u.id).map { run.status(of: $0).rawValue } ?? "?"
-            return "saved: undo \(u.id) → \(now)"
+            return "saved: undo \(u.id) → \(now)\(u.reason.map { " (\($0))" } ?? "")"
         case .runStarted:
             return "run started"
         case .handover(let h):

@@ -88,7 +88,9 @@ public struct Engine: Sendable {
             return out
         case .appended(let id, let event):
             saving.removeAll { $0.id == id }
-            var out = acknowledged(event, own: true)
+            // Already in the run: a tail reader merged this very line before its acknowledgement came back (a crew
+            // console reads the journal as followers do). Applied once, by seq; the person still hears it was saved.
+            var out: [Command] = event.seq <= run.lastSeq ? [.show(Notice(describe(event), .info))] : acknowledged(event, own: true)
             if let reason = pendingReasons.removeValue(forKey: id) {
                 out.append(append(.decisionReason(DecisionReason(decision: event.seq, reason: reason))))
             }
@@ -171,7 +173,7 @@ public struct Engine: Sendable {
                 out.append(.publish(telemetry))
             }
             return out
-        case .follower:
+        case .follower, .crew:
             guard let r = remote else {
                 viewAge = nil
                 return []

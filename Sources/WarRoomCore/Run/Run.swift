@@ -93,7 +93,18 @@ public struct ItemSet: Sendable, Equatable, Codable {
 /// Take back the most recent change to one item.
 public struct ItemUndo: Sendable, Equatable, Codable {
     public var id: String
-    public init(id: String) { self.id = id }
+    /// Why someone took back another person's change (`check --undo --force REASON`); absent in older journals and
+    /// when people undo their own.
+    public var reason: String?
+    /// The seq of the change this takes back, as its writer saw the item: applied against the journal's real tip,
+    /// an undo whose item changed meanwhile (another writer got there first) is refused instead of taking back
+    /// someone else's change. Absent in older journals.
+    public var undoes: Int?
+    public init(id: String, reason: String? = nil, undoes: Int? = nil) {
+        self.id = id
+        self.reason = reason
+        self.undoes = undoes
+    }
 }
 
 public enum EventBody: Sendable, Equatable {
@@ -234,9 +245,12 @@ public struct RunState: Sendable {
             guard var stack = records[u.id], let undone = stack.popLast() else {
                 throw ReduceError(seq: event.seq, message: "item.undo for \(u.id), which has no change to undo")
             }
+            if let expected = u.undoes, undone.seq != expected {
+                throw ReduceError(seq: event.seq, message: "item.undo for \(u.id) takes back seq \(expected), but its last change is now seq \(undone.seq) by \(undone.actor) — look again")
+            }
             records[u.id] = stack.isEmpty ? nil : stack
             changes.append(Change(seq: event.seq, time: event.time, actor: event.actor, item: u.id,
-                                  from: undone.status, to: stack.last?.status, undo: true, reason: nil, note: nil))
+                                  from: undone.status, to: stack.last?.status, undo: true, reason: u.reason, note: nil))
         case .rampDecision(let d):
             try applyDecision(d, event)
         case .hookResult(let h):

@@ -7,6 +7,8 @@ public struct ConsoleConfig: Sendable {
     public var actor: String
     /// DRIVING (this console holds the writer's lock) or READ-ONLY.
     public var driving: Bool
+    /// A crew console: ticks items, never decides (the badge says CREW · actor).
+    public var crew: Bool
     /// Mission clock zero; without it the clock shows time since the run started.
     public var t0: Millis?
     public var stateDir: String
@@ -30,6 +32,7 @@ public struct ConsoleConfig: Sendable {
         service = c.service
         actor = engine.session.actor
         driving = engine.session.driving
+        crew = engine.session.crew
         t0 = c.t0
         stateDir = engine.session.stateDir
         ramp = c.plan
@@ -39,7 +42,7 @@ public struct ConsoleConfig: Sendable {
         demo = engine.session.demo
         switch engine.session.role {
         case .driver: break
-        case .follower(let d): driver = d
+        case .follower(let d), .crew(let d): driver = d
         case .replay(let b): badge = b
         }
     }

@@ -183,6 +183,10 @@ extension ConsoleState {
     }
 
     mutating func toggleLight() {
+        if let no = engine.refusal(.criterion) {
+            show(no)
+            return
+        }
         guard let l = selectedLight else {
             say(config.lights.isEmpty ? "no rollback criteria configured" : "select a criterion in the ROLLBACK pane (tab)", .info)
             return

@@ -87,6 +87,7 @@ struct Painter {
             mission = "no run yet"
         }
         let badge = s.engine.driving ? (s.config.demo ? " DEMO · DRIVING " : " DRIVING ", Style(.ok, [.reverse, .bold]))
+            : s.config.crew ? (" CREW · \(s.config.actor)\(s.engine.driver.map { " · \($0) drives" } ?? "") ", Style(.accent, [.reverse, .bold]))
             : (" READ-ONLY\(s.engine.driver.map { " · \($0) drives" } ?? "") ", Style(.warn, [.reverse, .bold]))
         var viewText = ""
         var viewStyle = bar
