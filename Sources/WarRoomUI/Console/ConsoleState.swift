@@ -26,6 +26,10 @@ public struct ConsoleState: Sendable {
     public internal(set) var total = ChecklistProgress()
     /// The run's seq the progress was computed at.
     var progressSeq = -1
+    /// Counts messages shown; `askedAt` remembers the count when each append was asked for, so its acknowledgement
+    /// knows whether a warning came up after it (a key refused meanwhile).
+    var messageCount = 0
+    var askedAt: [Int: Int] = [:]
     /// Sections whose subtree has items (the others are prose: not listed).
     var hasItems: [Bool] = []
     /// A lone level-1 heading over the whole document is the checklist's title (the header shows it), not a row.
@@ -181,21 +185,31 @@ public struct ConsoleState: Sendable {
         let commands = engine.reduce(action)
         recomputeProgress()
         var effects: [ConsoleEffect] = []
-        var acknowledgement = false
-        if case .appended = action { acknowledgement = true }
+        var warningsSince: Int?
+        if case .appended(let id, _) = action { warningsSince = askedAt.removeValue(forKey: id) ?? messageCount }
+        if case .appendFailed(let id, _) = action { askedAt[id] = nil }
         for c in commands {
-            if case .show(let n) = c { show(n, acknowledging: acknowledgement) } else { effects.append(.command(c)) }
+            switch c {
+            case .show(let n): show(n, keepingWarningsAfter: warningsSince)
+            case .append(let id, _):
+                askedAt[id] = messageCount
+                effects.append(.command(c))
+            default: effects.append(.command(c))
+            }
         }
         return effects
     }
 
-    /// `acknowledging`: the notice answers one of our own appends.
-    mutating func show(_ n: Notice, acknowledging: Bool = false) {
-        // The journal's acknowledgement arrives after the keys typed meanwhile: its "saved" must not wipe the warning a
-        // later key just raised (a refusal), which still has seconds to live. Other writers' news always shows.
-        if acknowledging, n.level == .info, let m = message, m.level != .info, let until = m.until, until > now { return }
+    /// `keepingWarningsAfter`: the notice answers one of our own appends, asked for when `messageCount` was this.
+    mutating func show(_ n: Notice, keepingWarningsAfter asked: Int? = nil) {
+        // The journal's acknowledgement arrives after the keys typed meanwhile: its "saved" must not wipe a warning a
+        // key raised after the change was asked for (a refusal), which still has seconds to live. A warning from
+        // before it (the key that was refused, then this change) gives way. Other writers' news always shows.
+        if let asked, messageCount > asked, n.level == .info, let m = message, m.level != .info, let until = m.until,
+           until > now { return }
         message = Message(text: n.text, level: n.level,
                           until: n.sticky ? nil : now + (n.level == .info ? 5_000 : 8_000))
+        messageCount += 1
     }
 
     mutating func say(_ text: String, _ level: Message.Level) { show(Notice(text, level)) }
