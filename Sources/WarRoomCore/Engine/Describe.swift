@@ -11,6 +11,10 @@ extension Engine {
             return "saved: undo \(u.id) → \(now)"
         case .runStarted:
             return "run started"
+        case .signOff(let so):
+            return "signed off: \(so.role) by \(e.actor)"
+        case .signOffUndo(let so):
+            return "sign-off undone: \(so.role) by \(e.actor)"
         case .runConfig(let c):
             return "config: \(c.config.service), \(c.config.plan.steps.count) ramp steps"
         case .rampDecision(let d):
