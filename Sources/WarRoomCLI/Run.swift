@@ -29,6 +29,8 @@ struct Run: ParsableCommand {
     @Option(help: "Theme name (default, light, high-contrast, monochrome) or a theme file. Also WARROOM_THEME; NO_COLOR forces monochrome.")
     var theme: String?
     @Flag(help: "Draw with ASCII only (automatic when the locale is not UTF-8).") var ascii = false
+    @Option(help: "Share a new state directory with this Unix group (directory 2770, files 0660), so its members can `check` and `sign`.")
+    var group: String?
 
     func validate() throws {
         if config == nil, checklist == nil { throw ValidationError("give a config or a checklist: warroom run warroom.yaml, or warroom run --checklist FILE") }
@@ -41,13 +43,15 @@ struct Run: ParsableCommand {
         if let config { setup = try loadRunConfig(config) } else if let checklist { setup = try deriveRunConfig(checklistPath: checklist) } else {
             throw Failure("no checklist given")
         }
+        let sharing = try groupSharing(group)
         try runConsole(setup, stateDir: state ?? defaultStateDir(beside: config ?? checklist ?? "."), actor: actor ?? defaultActor(),
-                       theme: theme, ascii: ascii)
+                       theme: theme, ascii: ascii, sharing: sharing)
     }
 }
 
 /// Opens the console on a loaded run: the journal (taking the writer's lock), the terminal, the loop.
-func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: String?, ascii: Bool, demo: DemoHooks? = nil) throws {
+func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: String?, ascii: Bool, demo: DemoHooks? = nil,
+                sharing: gid_t? = nil) throws {
     do {
         let loaded = setup.checklist
         let checklistPath = setup.config.checklist
@@ -59,7 +63,7 @@ func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: 
         case .failure(let e): throw Failure("\(e)")
         }
         let writer: JournalWriter
-        do { writer = try JournalWriter.open(stateDir: stateDir, actor: who, now: Clock.now()) } catch {
+        do { writer = try JournalWriter.open(stateDir: stateDir, actor: who, now: Clock.now(), sharing: sharing) } catch {
             throw Failure("\(error)")
         }
         var holder: LeaseHolder?

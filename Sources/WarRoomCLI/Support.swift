@@ -79,3 +79,9 @@ func absolutePath(_ path: String) -> String {
     let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     return (full as NSString).standardizingPath
 }
+
+/// The group ID for `--group NAME` (nil without it); an unknown group is an error naming it.
+func groupSharing(_ name: String?) throws(Failure) -> gid_t? {
+    guard let name else { return nil }
+    do { return try StateSharing.groupID(named: name) } catch { throw Failure("--group \(error)") }
+}
