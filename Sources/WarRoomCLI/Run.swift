@@ -43,7 +43,8 @@ struct Run: ParsableCommand {
         if let config { setup = try loadRunConfig(config) } else if let checklist { setup = try deriveRunConfig(checklistPath: checklist) } else {
             throw Failure("no checklist given")
         }
-        let sharing = try groupSharing(group)
+        // --group wins over the config's `group:`.
+        let sharing = try groupSharing(group ?? setup.config.group)
         try runConsole(setup, stateDir: state ?? defaultStateDir(beside: config ?? checklist ?? "."), actor: actor ?? defaultActor(),
                        theme: theme, ascii: ascii, sharing: sharing)
     }
