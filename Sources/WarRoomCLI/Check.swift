@@ -46,7 +46,7 @@ struct Check: ParsableCommand {
 
         let writer: JournalWriter
         do { writer = try JournalWriter.open(stateDir: state, actor: who, now: now, sharing: sharing) } catch {
-            throw Failure("\(error)")
+            throw openFailure(error, stateDir: state)
         }
         defer { writer.close() }
         for w in writer.warnings { writeStderr("warroom: warning: \(w)") }

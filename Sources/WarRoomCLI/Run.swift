@@ -65,7 +65,7 @@ func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: 
         }
         let writer: JournalWriter
         do { writer = try JournalWriter.open(stateDir: stateDir, actor: who, now: Clock.now(), sharing: sharing) } catch {
-            throw Failure("\(error)")
+            throw openFailure(error, stateDir: stateDir)
         }
         var holder: LeaseHolder?
         defer {

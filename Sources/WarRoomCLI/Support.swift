@@ -85,3 +85,14 @@ func groupSharing(_ name: String?) throws(Failure) -> gid_t? {
     guard let name else { return nil }
     do { return try StateSharing.groupID(named: name) } catch { throw Failure("--group \(error)") }
 }
+
+/// Why a writer could not open `stateDir`, with a hint when it is a shared directory the user may not enter.
+func openFailure(_ error: Error, stateDir: String) -> Failure {
+    var text = "\(error)"
+    if text.contains("Permission denied"), StateSharing.isShared(stateDir) {
+        var st = stat()
+        let group = stat(stateDir, &st) == 0 ? getgrgid(st.st_gid).map { String(cString: $0.pointee.gr_name) } : nil
+        text += " — \(stateDir) is shared with the group \(group ?? "?"); only its members may use it (ask to be added, then log in again)"
+    }
+    return Failure(text)
+}
