@@ -42,6 +42,30 @@ import WarRoomStore
         #expect(report.out.contains("| Engineering Lead (line 133) | **unsigned** | |"))
     }
 
+    @Test func twoSignersAtOnceOnlyOneWins() throws {
+        let dir = tempDir("sign-race") + "/state"
+        #expect(try warroom(["check", "T101", "--state", dir, "--checklist", canary]).status == 0)
+        for round in 0..<3 {
+            let role = ["Engineering Lead", "SRE Lead", "Product Owner"][round]
+            let procs = ["lee", "sun"].map { who -> (Process, Pipe) in
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: warroomBinary)
+                p.arguments = ["sign", role, "--state", dir, "--actor", who]
+                let err = Pipe()
+                p.standardError = err
+                p.standardOutput = FileHandle.nullDevice
+                return (p, err)
+            }
+            for (p, _) in procs { try p.run() }
+            let errs = procs.map { String(decoding: $0.1.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
+            for (p, _) in procs { p.waitUntilExit() }
+            let ok = procs.filter { $0.0.terminationStatus == 0 }.count
+            #expect(ok == 1, "\(role): \(errs)")
+            #expect(errs.filter { $0.contains("\(role) is already signed off by") }.count == 1, "\(errs)")
+        }
+        #expect(try warroom(["verify", "--state", dir]).status == 0)
+    }
+
     @Test func withoutARunOrChecklistItSaysWhatToGive() throws {
         let dir = tempDir("sign-empty") + "/state"
         let r = try warroom(["sign", "SRE Lead", "--state", dir])
