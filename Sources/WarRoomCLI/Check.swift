@@ -26,6 +26,7 @@ struct Check: ParsableCommand {
     @Option(help: "Mark the item blocked, with this reason.") var block: String?
     @Option(help: "A note to keep with the change.") var note: String?
     @Option(help: "Who is making the change (default: $SUDO_USER, else your account name, else $USER).") var actor: String?
+    @Option(help: "Share a new state directory with this Unix group (directory 2770, files 0660).") var group: String?
 
     func validate() throws {
         let modes = [undo, skip != nil, block != nil].filter { $0 }.count
@@ -45,10 +46,11 @@ struct Check: ParsableCommand {
         guard let item = c.item(id: itemID) else { throw Failure(notFound(itemID, in: c)) }
         let who = actor ?? defaultActor()
         let now = Clock.now()
+        let sharing = try groupSharing(group)
 
         let writer: JournalWriter
-        do { writer = try JournalWriter.open(stateDir: state, actor: who, now: now) } catch {
-            throw Failure("\(error)")
+        do { writer = try JournalWriter.open(stateDir: state, actor: who, now: now, sharing: sharing) } catch {
+            throw openFailure(error, stateDir: state)
         }
         defer { writer.close() }
         for w in writer.warnings { writeStderr("warroom: warning: \(w)") }

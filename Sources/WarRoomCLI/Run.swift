@@ -33,6 +33,8 @@ struct Run: ParsableCommand {
         "Drive a run whose driver's lease has expired (its laptop died, kill -9): the reason is journaled with the hand-over.",
         valueName: "REASON"))
     var takeOver: String?
+    @Option(help: "Share a new state directory with this Unix group (directory 2770, files 0660), so its members can `check` and `sign`.")
+    var group: String?
 
     func validate() throws {
         if config == nil, checklist == nil { throw ValidationError("give a config or a checklist: warroom run warroom.yaml, or warroom run --checklist FILE") }
@@ -46,14 +48,16 @@ struct Run: ParsableCommand {
         if let config { setup = try loadRunConfig(config) } else if let checklist { setup = try deriveRunConfig(checklistPath: checklist) } else {
             throw Failure("no checklist given")
         }
+        // --group wins over the config's `group:`.
+        let sharing = try groupSharing(group ?? setup.config.group)
         try runConsole(setup, stateDir: state ?? defaultStateDir(beside: config ?? checklist ?? "."), actor: actor ?? defaultActor(),
-                       theme: theme, ascii: ascii, takeOver: takeOver)
+                       theme: theme, ascii: ascii, sharing: sharing, takeOver: takeOver)
     }
 }
 
 /// Opens the console on a loaded run: the journal (taking the writer's lock), the terminal, the loop.
 func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: String?, ascii: Bool, demo: DemoHooks? = nil,
-                takeOver: String? = nil) throws {
+                sharing: gid_t? = nil, takeOver: String? = nil) throws {
     do {
         let loaded = setup.checklist
         let checklistPath = setup.config.checklist
@@ -65,8 +69,8 @@ func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: 
         case .failure(let e): throw Failure("\(e)")
         }
         let writer: JournalWriter
-        do { writer = try JournalWriter.open(stateDir: stateDir, actor: who, now: Clock.now()) } catch {
-            throw Failure("\(error)")
+        do { writer = try JournalWriter.open(stateDir: stateDir, actor: who, now: Clock.now(), sharing: sharing) } catch {
+            throw openFailure(error, stateDir: stateDir)
         }
         var holder: LeaseHolder?
         defer {

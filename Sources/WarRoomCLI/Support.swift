@@ -79,3 +79,20 @@ func absolutePath(_ path: String) -> String {
     let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     return (full as NSString).standardizingPath
 }
+
+/// The group ID for `--group NAME` (nil without it); an unknown group is an error naming it.
+func groupSharing(_ name: String?) throws(Failure) -> gid_t? {
+    guard let name else { return nil }
+    do { return try StateSharing.groupID(named: name) } catch { throw Failure("--group \(error)") }
+}
+
+/// Why a writer could not open `stateDir`, with a hint when it is a shared directory the user may not enter.
+func openFailure(_ error: Error, stateDir: String) -> Failure {
+    var text = "\(error)"
+    if text.contains("Permission denied"), StateSharing.isShared(stateDir) {
+        var st = stat()
+        let group = stat(stateDir, &st) == 0 ? getgrgid(st.st_gid).map { String(cString: $0.pointee.gr_name) } : nil
+        text += " — \(stateDir) is shared with the group \(group ?? "?"); only its members may use it (ask to be added, then log in again)"
+    }
+    return Failure(text)
+}

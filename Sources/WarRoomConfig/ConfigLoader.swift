@@ -5,7 +5,7 @@ import Yams
 
 /// Reads `warroom.yaml`. Every problem is a diagnostic with the line to edit; nothing is silently ignored.
 public enum ConfigLoader {
-    public static let topKeys = ["service", "checklist", "t0", "ramp", "rollback", "contacts", "sources", "slos"]
+    public static let topKeys = ["service", "checklist", "t0", "ramp", "rollback", "contacts", "sources", "slos", "group"]
     static let rampKeys = ["steps", "hold", "apply", "rollback", "timeout", "targets"]
     static let stepKeys = ["percent", "hold", "require"]
     static let targetKeys = ["decide", "execute", "verify"]
@@ -103,6 +103,7 @@ struct ConfigParser {
         var contactsNode: Node?
         var sourcesNode: Node?
         var slosNode: Node?
+        var group: String?
         for (k, v) in top {
             guard let key = key(k, known: ConfigLoader.topKeys, context: "at the top level") else { continue }
             switch key {
@@ -121,6 +122,11 @@ struct ConfigParser {
             case "contacts": contactsNode = v
             case "sources": sourcesNode = v
             case "slos": slosNode = v
+            case "group":
+                group = string(v, k, "group")
+                if let g = group, g.isEmpty || g.contains(where: { $0 == " " || $0 == ":" || $0 == "/" }) {
+                    src.error(src.line(v), "group \"\(g)\" is not a Unix group name")
+                }
             default: break
             }
         }
@@ -165,8 +171,10 @@ struct ConfigParser {
         if let n = contactsNode { contacts = parseContacts(n) }
         var slos: [SLOConfig] = []
         if let n = slosNode { slos = parseSLOs(n, sources: sources) }
-        return RunConfig(path: src.path, service: service ?? "", checklist: resolvedChecklist, t0: t0, plan: plan,
-                         apply: apply, rollbackHook: rollbackHook, hookTimeoutMs: timeout, hookDirectory: directory,
-                         lights: lights, contacts: contacts, sources: sources, slos: slos)
+        var config = RunConfig(path: src.path, service: service ?? "", checklist: resolvedChecklist, t0: t0, plan: plan,
+                               apply: apply, rollbackHook: rollbackHook, hookTimeoutMs: timeout, hookDirectory: directory,
+                               lights: lights, contacts: contacts, sources: sources, slos: slos)
+        config.group = group
+        return config
     }
 }

@@ -62,13 +62,24 @@ enum FileIO {
         return fd
     }
 
-    /// Opens `path` read-write, creating it with mode 0600 (fchmod, so the umask does not matter) if it is
-    /// missing. Returns whether it was created.
+    /// Whether `dir` is a state directory shared with its group: it has the setgid bit (made by `--group`, 2770).
+    static func isShared(_ dir: String) -> Bool {
+        var st = stat()
+        return stat(dir, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR && (st.st_mode & S_ISGID) != 0
+    }
+
+    /// The mode of a new file in `dir`: 0660 in a shared state directory (its group inherited through the
+    /// directory's setgid bit), else 0600.
+    static func fileMode(in dir: String) -> mode_t { isShared(dir) ? 0o660 : 0o600 }
+
+    /// Opens `path` read-write, creating it with mode 0600 (0660 in a shared directory; fchmod, so the umask
+    /// does not matter) if it is missing. Returns whether it was created.
     static func openOrCreate(_ path: String, extraFlags: Int32 = 0) throws(SysError) -> (fd: Int32, created: Bool) {
         while true {
-            let fd = retrying { open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | extraFlags, 0o600) }
+            let mode = fileMode(in: parentPath(path))
+            let fd = retrying { open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | extraFlags, mode) }
             if fd >= 0 {
-                guard fchmod(fd, 0o600) == 0 else {
+                guard fchmod(fd, mode) == 0 else {
                     let e = errno
                     _ = close(fd)
                     throw SysError(op: "fchmod", path: path, code: e)
@@ -83,14 +94,15 @@ enum FileIO {
         }
     }
 
-    /// Creates a new file (0600 by fchmod) for writing; nil if it already exists.
+    /// Creates a new file (0600 by fchmod; 0660 in a shared directory) for writing; nil if it already exists.
     static func createExclusive(_ path: String) throws(SysError) -> Int32? {
-        let fd = retrying { open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600) }
+        let mode = fileMode(in: parentPath(path))
+        let fd = retrying { open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode) }
         if fd < 0 {
             if errno == EEXIST { return nil }
             throw SysError(op: "open", path: path, code: errno)
         }
-        guard fchmod(fd, 0o600) == 0 else {
+        guard fchmod(fd, mode) == 0 else {
             let e = errno
             _ = close(fd)
             throw SysError(op: "fchmod", path: path, code: e)
@@ -252,9 +264,23 @@ enum FileIO {
 
     /// `mkdir -p` for the parents, then the directory itself with mode 0700 (chmod'ed after mkdir so the
     /// umask cannot change it). Returns whether the final directory was created.
-    static func makeStateDirectory(_ path: String) throws(SysError) -> Bool {
-        if isDirectory(path) { return false }
+    ///
+    /// With `group`, the directory is shared with that group: owned by it, mode 2770 (setgid, so what is created
+    /// in it belongs to the group; its files are made 0660, see `fileMode`). An existing directory must already be
+    /// shared with that group. A subdirectory of a shared directory (`likeParent`) is shared the same way.
+    static func makeStateDirectory(_ path: String, group: gid_t? = nil, likeParent: Bool = false) throws(SysError) -> Bool {
         let parent = parentPath(path)
+        if isDirectory(path) {
+            if let group {
+                var st = stat()
+                guard stat(path, &st) == 0 else { throw SysError(op: "stat", path: path, code: errno) }
+                guard st.st_gid == group, (st.st_mode & S_ISGID) != 0 else {
+                    throw SysError(op: "stat", path: path, code: EPERM,
+                                   note: "already exists and is not shared with that group (it needs group \(group) and mode 2770); use a new directory, or chgrp and chmod 2770 it and its files 0660")
+                }
+            }
+            return false
+        }
         if parent != path, !isDirectory(parent) {
             _ = try makeDirectories(parent)
         }
@@ -262,7 +288,16 @@ enum FileIO {
             if errno == EEXIST, isDirectory(path) { return false }
             throw SysError(op: "mkdir", path: path, code: errno)
         }
-        guard chmod(path, 0o700) == 0 else { throw SysError(op: "chmod", path: path, code: errno) }
+        let shared = group != nil || (likeParent && isShared(parent))
+        if let group {
+            guard chown(path, uid_t.max, group) == 0 else {
+                let e = errno
+                _ = rmdir(path)
+                throw SysError(op: "chown", path: path, code: e,
+                               note: "cannot give it to group \(group): \(String(cString: strerror(e))) (you must be a member of the group)")
+            }
+        }
+        guard chmod(path, shared ? 0o2770 : 0o700) == 0 else { throw SysError(op: "chmod", path: path, code: errno) }
         // Make the new directory's entry durable.
         try? fsyncDirectory(parent)
         return true

@@ -42,8 +42,13 @@ public enum Journal {
     /// `DIR/journal.jsonl`
     public static func path(in dir: String) -> String { join(dir, fileName) }
 
-    /// Whether the state directory has a journal file (it may still be empty).
-    public static func exists(in dir: String) -> Bool { FileIO.exists(path(in: dir)) }
+    /// Whether the state directory has a journal file (it may still be empty). A journal we may not look at (a
+    /// state directory shared with a group we are not in) counts as there, so reading it fails naming it
+    /// ("Permission denied") rather than passing for "no run yet".
+    public static func exists(in dir: String) -> Bool {
+        var st = stat()
+        return stat(path(in: dir), &st) == 0 || errno == EACCES
+    }
 
     /// Reads and verifies the whole journal without taking any lock or changing any file: every line's
     /// format, hash, seq and prev link, every payload and every reducer step, and the `head` record.

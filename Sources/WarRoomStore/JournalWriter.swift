@@ -73,9 +73,12 @@ public final class JournalWriter {
     /// the journal under the append lock (cutting a torn last line, named with `now`, and bringing `head` up to
     /// date), and lets the lock go. Throws `AppendLockBusy` if the lock stays held, `JournalError` for damage
     /// or a failed system call.
-    public static func open(stateDir: String, actor: String, now: Millis, lockWaitMs: Int = 5_000) throws -> JournalWriter {
+    ///
+    /// With `sharing` (a group ID), a new state directory is shared with that group (see `StateSharing`).
+    public static func open(stateDir: String, actor: String, now: Millis, lockWaitMs: Int = 5_000,
+                            sharing: gid_t? = nil) throws -> JournalWriter {
         let created: Bool
-        do throws(SysError) { created = try FileIO.makeStateDirectory(stateDir) } catch { throw error.journalError() }
+        do throws(SysError) { created = try FileIO.makeStateDirectory(stateDir, group: sharing) } catch { throw error.journalError() }
         guard FileIO.isDirectory(stateDir) else {
             throw JournalError(path: stateDir, message: "not a directory")
         }

@@ -22,6 +22,8 @@ enum LineCodec {
         case .runStarted(let p): payload = try encoder.encode(p)
         case .itemSet(let p): payload = try encoder.encode(p)
         case .itemUndo(let p): payload = try encoder.encode(p)
+        case .signOff(let p): payload = try encoder.encode(p)
+        case .signOffUndo(let p): payload = try encoder.encode(p)
         case .rampDecision(let p): payload = try encoder.encode(p)
         case .hookResult(let p): payload = try encoder.encode(p)
         case .decisionReason(let p): payload = try encoder.encode(p)
@@ -207,6 +209,8 @@ enum LineCodec {
         if matches(buf, env.typeRange, "light.trip") { return .lightTrip(try slowDecode(LightChange.self, buf, env)) }
         if matches(buf, env.typeRange, "light.clear") { return .lightClear(try slowDecode(LightChange.self, buf, env)) }
         if matches(buf, env.typeRange, "driver.handover") { return .handover(try slowDecode(Handover.self, buf, env)) }
+        if matches(buf, env.typeRange, "signoff.sign") { return .signOff(try slowDecode(SignOffEvent.self, buf, env)) }
+        if matches(buf, env.typeRange, "signoff.unsign") { return .signOffUndo(try slowDecode(SignOffEvent.self, buf, env)) }
         if matches(buf, env.typeRange, "run.config") { return .runConfig(try slowDecode(RunConfigRecord.self, buf, env)) }
         if matches(buf, env.typeRange, "verdict.change") { return .verdictChange(try slowDecode(VerdictChange.self, buf, env)) }
         throw .unknownType(String(decoding: slice(buf, env.typeRange.lowerBound, env.typeRange.upperBound), as: UTF8.self))

@@ -90,9 +90,15 @@ public enum LogFile {
     /// descriptor (e.g. makes it stderr).
     public static func open(stateDir: String) throws(JournalError) -> Int32 {
         let p = path(in: stateDir)
-        do throws(SysError) { return try FileIO.openFD(p, O_WRONLY | O_CREAT | O_APPEND, 0o600) } catch {
+        let mode = FileIO.fileMode(in: stateDir)
+        let fd: Int32
+        do throws(SysError) { fd = try FileIO.openFD(p, O_WRONLY | O_CREAT | O_APPEND, mode) } catch {
             throw error.journalError()
         }
+        // In a shared directory the umask must not take the group's write bit; only the owner can fchmod, and
+        // the file's owner made it so already.
+        if mode != 0o600 { _ = fchmod(fd, mode) }
+        return fd
     }
 
     /// One log line: `2026-11-22T02:11:01.123Z text` (no newline).
@@ -129,7 +135,7 @@ public enum ChecklistCopies {
         let p = path(sha256: hash, in: stateDir)
         do throws(SysError) {
             _ = try FileIO.makeStateDirectory(stateDir)
-            _ = try FileIO.makeStateDirectory(dir) // 0700; its entry fsync'd into the state directory
+            _ = try FileIO.makeStateDirectory(dir, likeParent: true) // 0700 (2770 if shared); its entry fsync'd
             if let existing = try FileIO.readFile(p), existing == content { return hash }
             try FileIO.replaceAtomically(p, with: content, durable: true)
         } catch {

@@ -131,3 +131,16 @@ func parse(_ yaml: String, in dir: String) -> (RunConfig?, [String]) {
         }
     }
 }
+
+@Suite struct ConfigGroup {
+    @Test func groupIsReadAndChecked() throws {
+        let dir = try scratch()
+        let (c, diags) = parse("service: s\nchecklist: list.md\ngroup: warroom\n", in: dir)
+        #expect(diags.isEmpty, "\(diags)")
+        #expect(c?.group == "warroom")
+        let (none, _) = parse("service: s\nchecklist: list.md\n", in: dir)
+        #expect(none?.group == nil)
+        let (_, bad) = parse("service: s\nchecklist: list.md\ngroup: \"war room\"\n", in: dir)
+        #expect(bad == ["3: error: group \"war room\" is not a Unix group name"])
+    }
+}

@@ -153,6 +153,14 @@ struct ReportJSON: Encodable {
         var reason: String?
         var asWritten: Bool
     }
+    struct RoleSignOff: Encodable {
+        var role: String
+        var line: Int?
+        var item: String?
+        var signed: Bool
+        var signedBy: String?
+        var at: Stamp?
+    }
     struct Damage: Encodable {
         var file: String
         var line: Int?
@@ -177,6 +185,7 @@ struct ReportJSON: Encodable {
     var rollback: Rollback?
     var checklist: ChecklistPart
     var signOffs: [SignOff]
+    var signatures: [RoleSignOff]
     var journal: JournalPart
 
     init(_ s: RunSummary) {
@@ -237,6 +246,11 @@ struct ReportJSON: Encodable {
             let e = entry(i)
             return SignOff(id: e.id, taskID: e.taskID, title: e.title, section: e.section, status: e.status,
                            signed: e.status == .done, actor: e.actor, at: e.at, reason: e.reason, asWritten: e.asWritten)
+        }
+
+        signatures = s.signatures.map {
+            RoleSignOff(role: $0.role, line: $0.line, item: $0.itemID, signed: $0.signature != nil, signedBy: $0.signature?.actor,
+                        at: $0.signature.map { stamp($0.time) })
         }
 
         journal = JournalPart(path: s.journal.path, intact: s.journal.damage == nil, entries: s.journal.lines, head: s.journal.lastHash,

@@ -235,7 +235,24 @@ struct ReportMarkdown {
 
     private mutating func signOffs() {
         add("## Sign-offs", "")
+        if !s.signatures.isEmpty {
+            add("Signed with `warroom sign ROLE` (\(s.signatures.filter { $0.signature != nil }.count) of \(s.signatures.count)):", "")
+            add("| Role | Signed by | When |", "|---|---|---|")
+            for r in s.signatures {
+                let role = cell(r.role) + (r.line.map { " (line \($0))" } ?? " (not in the checklist)")
+                if let sig = r.signature {
+                    add("| \(role) | \(cell(sig.actor)) | \(Timestamp.long(sig.time)) (\(t(sig.time))) |")
+                } else if let id = r.itemID, let item = s.items.first(where: { $0.id == id }), item.status == .done, let rec = item.record {
+                    // Ticked with `check`, not signed: say both, so neither reading hides the other.
+                    add("| \(role) | **unsigned** (its item was ticked by \(cell(rec.actor))) | \(Timestamp.long(rec.time)) (\(t(rec.time))) |")
+                } else {
+                    add("| \(role) | **unsigned** | |")
+                }
+            }
+            add("")
+        }
         guard !s.signOffs.isEmpty else { return add("The checklist has no sign-off or approval items.", "") }
+        if !s.signatures.isEmpty { add("Sign-off and approval items, by their checkbox:", "") }
         add("| Sign-off | Status |", "|---|---|")
         for i in s.signOffs.map({ s.items[$0] }) {
             let actor = cell(i.record?.actor ?? "?")

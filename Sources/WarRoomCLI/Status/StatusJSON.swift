@@ -77,6 +77,17 @@ struct StatusJSON: Encodable {
         var detail: String?
     }
 
+    struct SignOffEntry: Encodable {
+        var role: String
+        /// Its line in the checklist (nil: signed in the journal, no longer in the checklist).
+        var line: Int?
+        var item: String?
+        var signed: Bool
+        var signedBy: String?
+        var time: String?
+        var seq: Int?
+    }
+
     var checklist: String
     var title: String?
     var run: Run?
@@ -85,6 +96,7 @@ struct StatusJSON: Encodable {
     var items: [ItemEntry]
     var changes: [ChangeEntry]
     var orphans: [Orphan]
+    var signOffs: [SignOffEntry]
     var tornTail: Int?
     var ramp: Ramp?
     var decisions: [DecisionEntry]
@@ -111,6 +123,10 @@ struct StatusJSON: Encodable {
         }
         orphans = s.orphans.compactMap { o in
             o.record.map { Orphan(id: o.id, status: $0.status, actor: $0.actor, time: Timestamp.iso8601($0.time)) }
+        }
+        signOffs = s.signatures.map {
+            SignOffEntry(role: $0.role, line: $0.line, item: $0.itemID, signed: $0.signature != nil, signedBy: $0.signature?.actor,
+                         time: $0.signature.map { Timestamp.iso8601($0.time) }, seq: $0.signature?.seq)
         }
         tornTail = s.journal.tornTail
         decisions = s.decisions.map { d in

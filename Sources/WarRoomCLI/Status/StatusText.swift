@@ -39,6 +39,14 @@ enum StatusText {
             let indent = String(repeating: "  ", count: sec.depth)
             line("  " + column(indent + sec.title, 52) + " " + progress(sec.progress, short: true))
         }
+        if !s.signatures.isEmpty {
+            line("")
+            line("Sign-offs (\(s.signatures.filter { $0.signature != nil }.count)/\(s.signatures.count) signed):")
+            for r in s.signatures {
+                let who = r.signature.map { "signed by \($0.actor) at \(Timestamp.iso8601($0.time))" } ?? "unsigned"
+                line("  \(column(r.role, 28)) \(who)\(r.line == nil ? " (not in the checklist)" : "")")
+            }
+        }
         let open = s.items.filter { $0.status == .blocked || $0.status == .skipped }
         if !open.isEmpty {
             line("")

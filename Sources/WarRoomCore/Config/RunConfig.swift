@@ -132,6 +132,8 @@ public struct RunConfig: Sendable, Equatable, Codable {
     public var contacts: [Contact]?
     public var sources: [SourceConfig]
     public var slos: [SLOConfig]
+    /// `group:` — the Unix group a new state directory is shared with (as `warroom run --group`); nil: private.
+    public var group: String?
 
     public init(path: String?, service: String, checklist: String, t0: Millis? = nil, plan: RampPlan,
                 apply: [String]? = nil, rollbackHook: [String]? = nil, hookTimeoutMs: Millis = 60_000,

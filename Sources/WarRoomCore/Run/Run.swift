@@ -107,10 +107,28 @@ public struct ItemUndo: Sendable, Equatable, Codable {
     }
 }
 
+/// A sign-off: the role's holder signs (`signoff.sign`) or takes the signature back (`signoff.unsign`). Who and
+/// when come from the event's envelope.
+public struct SignOffEvent: Sendable, Equatable, Codable {
+    /// The role as the checklist writes it.
+    public var role: String
+    public init(role: String) { self.role = role }
+}
+
+/// A role's signature in force.
+public struct Signature: Sendable, Equatable {
+    public var role: String
+    public var actor: String
+    public var time: Millis
+    public var seq: Int
+}
+
 public enum EventBody: Sendable, Equatable {
     case runStarted(RunStarted)
     case itemSet(ItemSet)
     case itemUndo(ItemUndo)
+    case signOff(SignOffEvent)
+    case signOffUndo(SignOffEvent)
     case rampDecision(RampDecision)
     case hookResult(HookResult)
     case decisionReason(DecisionReason)
@@ -125,7 +143,7 @@ public enum EventBody: Sendable, Equatable {
     public var isDriverOnly: Bool {
         switch self {
         case .rampDecision, .hookResult, .decisionReason, .lightTrip, .lightClear, .verdictChange, .runConfig, .handover: return true
-        case .runStarted, .itemSet, .itemUndo: return false
+        case .runStarted, .itemSet, .itemUndo, .signOff, .signOffUndo: return false
         }
     }
 
@@ -135,6 +153,8 @@ public enum EventBody: Sendable, Equatable {
         case .runStarted: return "run.started"
         case .itemSet: return "item.set"
         case .itemUndo: return "item.undo"
+        case .signOff: return "signoff.sign"
+        case .signOffUndo: return "signoff.unsign"
         case .rampDecision: return "ramp.decision"
         case .hookResult: return "ramp.hook"
         case .decisionReason: return "decision.reason"
@@ -216,8 +236,15 @@ public struct RunState: Sendable {
     public private(set) var config: RunConfigRecord?
     /// Every change of driver, in order.
     public private(set) var handovers: [(seq: Int, time: Millis, handover: Handover)] = []
+    /// Signatures in force, by `SignOff.key` of the role.
+    public private(set) var signatures: [String: Signature] = [:]
+    /// Every sign and unsign, in order.
+    public private(set) var signOffHistory: [(seq: Int, time: Millis, actor: String, role: String, signed: Bool)] = []
 
     public init() {}
+
+    /// The signature in force for `role`, if any.
+    public func signature(_ role: String) -> Signature? { signatures[SignOff.key(role)] }
 
     /// Applies one event. Contract the journal writer relies on: every check happens before any change, so an
     /// event that throws leaves the state exactly as it was.
@@ -251,6 +278,26 @@ public struct RunState: Sendable {
             records[u.id] = stack.isEmpty ? nil : stack
             changes.append(Change(seq: event.seq, time: event.time, actor: event.actor, item: u.id,
                                   from: undone.status, to: stack.last?.status, undo: true, reason: u.reason, note: nil))
+        case .signOff(let so):
+            guard started != nil else { throw ReduceError(seq: event.seq, message: "signoff.sign before run.started") }
+            let key = SignOff.key(so.role)
+            guard !key.isEmpty else { throw ReduceError(seq: event.seq, message: "signoff.sign without a role") }
+            if let s = signatures[key] {
+                throw ReduceError(seq: event.seq, message: "\(s.role) is already signed off by \(s.actor) at \(Timestamp.iso8601(s.time)) (journal seq \(s.seq)); to sign again, \(s.actor) must undo it first")
+            }
+            signatures[key] = Signature(role: so.role, actor: event.actor, time: event.time, seq: event.seq)
+            signOffHistory.append((event.seq, event.time, event.actor, so.role, true))
+        case .signOffUndo(let so):
+            guard started != nil else { throw ReduceError(seq: event.seq, message: "signoff.unsign before run.started") }
+            let key = SignOff.key(so.role)
+            guard let s = signatures[key] else {
+                throw ReduceError(seq: event.seq, message: "\(so.role) is not signed off: nothing to undo")
+            }
+            guard s.actor == event.actor else {
+                throw ReduceError(seq: event.seq, message: "\(s.role) was signed off by \(s.actor) at \(Timestamp.iso8601(s.time)); only \(s.actor) can undo it, not \(event.actor)")
+            }
+            signatures[key] = nil
+            signOffHistory.append((event.seq, event.time, event.actor, s.role, false))
         case .rampDecision(let d):
             try applyDecision(d, event)
         case .hookResult(let h):

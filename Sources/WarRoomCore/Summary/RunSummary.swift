@@ -70,6 +70,9 @@ public struct RunSummary: Sendable, Equatable {
     public var orphans: [Orphan]
     /// Indices into `items` of the sign-off and approval items.
     public var signOffs: [Int]
+    /// The roles the checklist asks to sign off (`Checklist.signOffs`), with the signature in force for each, then
+    /// any role signed in the journal that the checklist no longer names.
+    public var signatures: [RoleSignature]
 
     /// What a console's header shows of the run.
     public var header: Header {
@@ -139,6 +142,10 @@ public struct RunSummary: Sendable, Equatable {
         changes = run.changes
         orphans = run.orphans(in: c).map { Orphan(id: $0, record: run.record($0)) }
         signOffs = items.indices.filter { items[$0].signOff }
+        let asked = c.signOffs
+        signatures = asked.map { RoleSignature(role: $0.role, line: $0.line, itemID: $0.itemID, signature: run.signature($0.role)) }
+            + run.signatures.values.filter { s in !asked.contains { $0.key == SignOff.key(s.role) } }.sorted { $0.seq < $1.seq }
+                .map { RoleSignature(role: $0.role, line: nil, itemID: nil, signature: $0) }
     }
 
     /// SLOs as a gate sees them without readings: a bound SLO is unknown (and blocks GO), an unbound one counts as

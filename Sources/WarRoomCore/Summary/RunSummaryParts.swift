@@ -1,6 +1,15 @@
 /// The parts of a `RunSummary`: the run's start, the ramp, decisions, criteria, the rollback and the checklist.
 
 extension RunSummary {
+    /// A role's sign-off and who signed it (nil: unsigned).
+    public struct RoleSignature: Sendable, Equatable {
+        public var role: String
+        /// Its line in the checklist; nil for a role signed in the journal that the checklist no longer names.
+        public var line: Int?
+        public var itemID: String?
+        public var signature: Signature?
+    }
+
     public struct Start: Sendable, Equatable {
         /// Short run identifier (from the journal's first line).
         public var id: String?
