@@ -315,7 +315,7 @@ struct PollerTests {
             sources: [
                 SourceSpec(name: "file", kind: .file(path: path, field: "batch.errors"), intervalMs: 60_000, timeoutMs: 1_000),
                 SourceSpec(name: "echo", kind: .command(argv: ["/bin/echo", "0.75"]), intervalMs: 60_000, timeoutMs: 5_000),
-                SourceSpec(name: "fails", kind: .command(argv: ["/bin/sh", "-c", "echo partial; echo 'no route to db' >&2; exit 3"]),
+                SourceSpec(name: "fails", kind: .command(argv: ["/bin/sh", "-c", "echo partial; sleep 0.3; echo 'no route to db' >&2; exit 3"]),
                            intervalMs: 60_000, timeoutMs: 5_000),
                 SourceSpec(name: "slow", kind: .command(argv: ["/bin/sleep", "10"]), intervalMs: 60_000, timeoutMs: 300),
                 SourceSpec(name: "unused", kind: .command(argv: ["/bin/false"]), intervalMs: 10, timeoutMs: 300),
