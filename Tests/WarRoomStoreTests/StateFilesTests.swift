@@ -44,6 +44,15 @@ private struct SampleView: Codable, Equatable {
         #expect(e?.path.hasPrefix(dir.state + "/view.json") == true, "\(String(describing: e))")
     }
 
+    @Test func aFailedReplaceLeavesNoTemporaryFile() throws {
+        let dir = TempDir(); defer { dir.cleanup() }
+        // A non-empty directory where view.json should be: the rename fails after the temporary file was written.
+        try FileManager.default.createDirectory(atPath: ViewFile.path(in: dir.state) + "/x", withIntermediateDirectories: true)
+        let e = #expect(throws: JournalError.self) { try ViewFile.publish(Data("{}".utf8), stateDir: dir.state) }
+        #expect(e?.message.contains("rename failed") == true, "\(String(describing: e))")
+        #expect(dir.files() == ["view.json"], "the temporary file was removed")
+    }
+
     /// A reader racing the publisher sees one whole view or the other, never a mix or a short file.
     @Test func readersNeverSeeAPartialView() throws {
         let dir = TempDir(); defer { dir.cleanup() }
