@@ -38,16 +38,10 @@ struct RampEndToEnd {
 
     func weight(_ dir: String) -> String? { try? String(contentsOfFile: dir + "/weight", encoding: .utf8) }
 
-    /// Quitting while a hook runs ends the hook's whole process group and journals how it ended: a hook left behind
-    /// could move traffic after the next console decided otherwise.
-    @Test func quittingEndsARunningHook() throws {
-        let (dir, config) = try makeRun()
-        try """
-        #!/bin/sh
-        echo $$ > hook.pid
-        sleep 60
-        printf '%s' "$1" > weight
-        """.write(toFile: dir + "/set-weight", atomically: true, encoding: .utf8)
+    /// A run whose apply hook is `script`, its console started, and GO pressed (no reason).
+    func goWithHook(_ script: String, hold: String = "4s") throws -> (dir: String, state: String, console: TmuxConsole) {
+        let (dir, config) = try makeRun(hold: hold)
+        try script.write(toFile: dir + "/set-weight", atomically: true, encoding: .utf8)
         chmod(dir + "/set-weight", 0o755)
         let state = dir + "/state"
         let t = try TmuxConsole(command: "\(shellQuote(warroomBinary)) run \(shellQuote(config)) --state \(shellQuote(state))")
@@ -55,6 +49,18 @@ struct RampEndToEnd {
         try t.send("g")
         t.waitFor(text: "reason for GO")
         try t.send("Escape")
+        return (dir, state, t)
+    }
+
+    /// Quitting while a hook runs ends the hook's whole process group and journals how it ended: a hook left behind
+    /// could move traffic after the next console decided otherwise.
+    @Test func quittingEndsARunningHook() throws {
+        let (dir, state, t) = try goWithHook("""
+        #!/bin/sh
+        echo $$ > hook.pid
+        sleep 60
+        printf '%s' "$1" > weight
+        """)
         t.waitFor(text: "applying 10 %")
         let deadline = Date().addingTimeInterval(10)
         while !FileManager.default.fileExists(atPath: dir + "/hook.pid"), Date() < deadline { usleep(50_000) }
@@ -153,19 +159,11 @@ struct RampEndToEnd {
     }
 
     @Test func failingHookLeavesTheRampAndSaysWhy() throws {
-        let (dir, config) = try makeRun(hold: "1s")
-        try """
+        let (dir, state, t) = try goWithHook("""
         #!/bin/sh
         echo "load balancer API: 503 Service Unavailable" >&2
         exit 3
-        """.write(toFile: dir + "/set-weight", atomically: true, encoding: .utf8)
-        chmod(dir + "/set-weight", 0o755)
-        let state = dir + "/state"
-        let t = try TmuxConsole(command: "\(shellQuote(warroomBinary)) run \(shellQuote(config)) --state \(shellQuote(state))")
-        t.waitFor(text: "READY")
-        try t.send("g")
-        t.waitFor(text: "reason for GO")
-        try t.send("Escape")
+        """, hold: "1s")
         t.waitFor(text: "hook failed: exit 3")
         let s = t.waitFor(text: "503 Service")
         #expect(s.contains("0 %  not started"), "the ramp stayed at 0 %")
