@@ -230,7 +230,7 @@ struct TakeOverEndToEnd {
 
         // The old console wakes: read-only, naming who took over; its keys change nothing.
         kill(lease.pid, SIGCONT)
-        old.waitFor(text: "lee took over driving", timeout: 10)
+        old.waitFor(text: "lee took over driving", timeout: 15)
         let before = try String(contentsOfFile: state + "/journal.jsonl", encoding: .utf8)
         try old.send("n")
         old.waitFor(text: "read-only — lee took over driving")

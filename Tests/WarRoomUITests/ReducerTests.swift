@@ -51,6 +51,24 @@ import Testing
         #expect(s.message?.level == .error)
     }
 
+    /// A sticky notice (a lost lease, NOT SAVED) outlives the passing news that covers it: another writer's entry shows
+    /// for its few seconds, then the sticky one is back; Escape dismisses it.
+    @Test func aStickyNoticeComesBackAfterPassingNews() {
+        var s = sampleState()
+        _ = s.update(.engine(.notice(Notice("lee took over driving: this console is read-only now", .error, sticky: true))))
+        _ = s.update(.engine(.notice(Notice("lee: driver hand-over", .info))))
+        #expect(s.message?.text == "lee: driver hand-over")
+        _ = s.update(.tick(s.now + 6_000))
+        #expect(s.message?.text == "lee took over driving: this console is read-only now")
+        _ = s.update(.tick(s.now + 60_000))
+        #expect(s.message?.level == .error, "sticky: no timeout")
+        press(&s, .escape)
+        #expect(s.message == nil, "Escape dismisses it")
+        _ = s.update(.engine(.notice(Notice("passing", .info))))
+        _ = s.update(.tick(s.now + 6_000))
+        #expect(s.message == nil, "and it stays dismissed")
+    }
+
     @Test func spaceOnADoneItemReopensIt() throws {
         var s = sampleState()
         press(&s, .down, .down)

@@ -16,6 +16,9 @@ public struct ConsoleState: Sendable {
     public internal(set) var focus: Pane = .checklist
     public internal(set) var mode: Mode = .normal
     public internal(set) var message: Message?
+    /// The last sticky notice (a lost lease, NOT SAVED, a damaged journal): a passing message covers it only for its
+    /// own few seconds, then it shows again; Escape dismisses it.
+    var pinned: Message?
     public internal(set) var lastQuery = ""
     public internal(set) var paneScroll: [Pane: Int] = [:]
     /// Selected row of the ROLLBACK pane.
@@ -154,7 +157,7 @@ public struct ConsoleState: Sendable {
         switch action {
         case .tick(let t):
             let effects = send(.tick(t))
-            if let m = message, let until = m.until, until <= t { message = nil }
+            if let m = message, let until = m.until, until <= t { message = pinned }
             return effects
         case .resize(let s):
             size = s
@@ -209,10 +212,17 @@ public struct ConsoleState: Sendable {
            until > now { return }
         message = Message(text: n.text, level: n.level,
                           until: n.sticky ? nil : now + (n.level == .info ? 5_000 : 8_000))
+        if n.sticky { pinned = message }
         messageCount += 1
     }
 
     mutating func say(_ text: String, _ level: Message.Level) { show(Notice(text, level)) }
+
+    /// Escape, or a search given up: clears a passing message back to the pinned one, or dismisses the pinned one.
+    mutating func dismissMessage() {
+        if message == nil || message == pinned { pinned = nil }
+        message = pinned
+    }
 }
 
 extension String {

@@ -46,7 +46,7 @@ extension ConsoleState {
             break
         }
         guard let binding = KeyTable.binding(for: key) else {
-            if key != .escape { say("\(key.label) does nothing here — ? for help", .info) } else { message = nil }
+            if key != .escape { say("\(key.label) does nothing here — ? for help", .info) } else { dismissMessage() }
             return []
         }
         if binding.writes, let no = engine.refusal(.write) {

@@ -66,7 +66,7 @@ extension ConsoleState {
         switch key {
         case .escape:
             mode = .normal
-            message = nil
+            dismissMessage()
         case .enter:
             mode = .normal
             lastQuery = q
