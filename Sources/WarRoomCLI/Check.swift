@@ -93,7 +93,7 @@ struct Check: ParsableCommand {
                 }
                 let e = try writer.append(.itemUndo(ItemUndo(id: item.id, reason: force, undoes: last.seq)), actor: who, time: now)
                 let back = writer.state.status(of: item)
-                print("\(item.id) \(back.rawValue) — undid \(last.actor)'s \(last.status.rawValue) from \(Timestamp.iso8601(last.time)) (journal seq \(e.seq))"
+                say("\(item.id) \(back.rawValue) — undid \(last.actor)'s \(last.status.rawValue) from \(Timestamp.iso8601(last.time)) (journal seq \(e.seq))"
                       + (force.map { "\n  reason: \($0)" } ?? ""))
                 return
             }
@@ -101,7 +101,7 @@ struct Check: ParsableCommand {
             let reason = skip ?? block
             if current == target, note == nil, reason == writer.state.record(item.id)?.reason {
                 let by = writer.state.record(item.id).map { " (by \($0.actor) at \(Timestamp.iso8601($0.time)))" } ?? " (as written in the checklist)"
-                print("\(item.id) is already \(target.rawValue)\(by); nothing changed")
+                say("\(item.id) is already \(target.rawValue)\(by); nothing changed")
                 return
             }
             let e = try writer.append(.itemSet(ItemSet(id: item.id, status: target, reason: reason, note: note)),
@@ -113,7 +113,7 @@ struct Check: ParsableCommand {
             if target == .done, !openChildren.isEmpty {
                 line += "\n  \(openChildren.count) sub-item\(openChildren.count == 1 ? " is" : "s are") still open"
             }
-            print(line)
+            say(line)
         } catch let f as Failure {
             throw f
         } catch {

@@ -49,13 +49,13 @@ struct Demo: ParsableCommand {
         service.stop()
         let weight = Int(service.readWeight().rounded())
         let me = CommandLine.arguments.first.map { $0.contains("/") ? $0 : "warroom" } ?? "warroom"
-        print("warroom demo: the run is in \(home): warroom.yaml, checklist.md, state/ (the journal, warroom.log)")
-        print("  the simulated service (127.0.0.1:\(port)) has stopped; the new version's weight was left at \(weight) %")
-        print("Inspect the run:")
-        print("  \(me) status --config \(configPath) --state \(state)")
-        print("  \(me) verify --state \(state)")
+        say("warroom demo: the run is in \(home): warroom.yaml, checklist.md, state/ (the journal, warroom.log)")
+        say("  the simulated service (127.0.0.1:\(port)) has stopped; the new version's weight was left at \(weight) %")
+        say("Inspect the run:")
+        say("  \(me) status --config \(configPath) --state \(state)")
+        say("  \(me) verify --state \(state)")
         if Warroom.configuration.subcommands.contains(where: { $0._commandName == "report" }) {
-            print("  \(me) report --state \(state) --config \(configPath)")
+            say("  \(me) report --state \(state) --config \(configPath)")
         }
     }
 }
@@ -78,7 +78,7 @@ struct DemoWeight: ParsableCommand {
     func run() throws {
         let target = (dir as NSString).appendingPathComponent("weight")
         try DemoSetup.write("\(percent)\n", to: target)
-        print("weight \(percent) %")
+        say("weight \(percent) %")
     }
 }
 

@@ -23,7 +23,7 @@ public enum WarRoomMain {
             let code = Warroom.exitCode(for: error)
             let message = Warroom.fullMessage(for: error)
             if code == .success {
-                if !message.isEmpty { print(message) }
+                if !message.isEmpty { say(message) }
                 exit(0)
             }
             if !message.isEmpty { writeStderr(message) }

@@ -83,7 +83,7 @@ struct Follow: ParsableCommand {
         try? ErrorLog.redirectStderr(to: "/dev/null")
         let exit = try ScreenLoop.run(follower, theme: startTheme, forceASCII: ascii, wakeup: wakeup)
         follower.runner?.drain() // every append handed over is written before the journal closes
-        print("warroom: stopped following \(state)")
+        say("warroom: stopped following \(state)")
         if case .signal(let sig) = exit { Foundation.exit(128 + sig) }
     }
 }

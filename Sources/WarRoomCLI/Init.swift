@@ -26,7 +26,7 @@ struct Init: ParsableCommand {
         let ref = relativePath(from, to: output == "-" ? "." : (output as NSString).deletingLastPathComponent)
         let text = ConfigWriter.yaml(d, checklist: loaded.checklist, checklistRef: ref)
         if output == "-" {
-            print(text, terminator: "")
+            say(text, terminator: "")
             return
         }
         if FileManager.default.fileExists(atPath: output), !force {
@@ -40,9 +40,9 @@ struct Init: ParsableCommand {
         let known = ConfigLoader.ChecklistFile(path: absolutePath(from), bytes: loaded.bytes, checklist: loaded.checklist)
         let (_, diagnostics, _) = ConfigLoader.loadWithChecklist(path: absolutePath(output), checkFiles: true, known: known)
         for e in diagnostics where e.severity == .error { writeStderr("warroom: the written config has a problem: \(e.formatted(path: output))") }
-        print("wrote \(output): \(d.steps.count) ramp steps, \(d.criteria.count) rollback criteria, \(d.slos.count) SLOs, \(d.contacts.count) contacts")
-        for n in d.notes { print("  note: \(n)") }
-        print("next: review it, add ramp.apply/rollback hooks and sources, then: warroom lint \(output)")
+        say("wrote \(output): \(d.steps.count) ramp steps, \(d.criteria.count) rollback criteria, \(d.slos.count) SLOs, \(d.contacts.count) contacts")
+        for n in d.notes { say("  note: \(n)") }
+        say("next: review it, add ramp.apply/rollback hooks and sources, then: warroom lint \(output)")
     }
 }
 

@@ -33,16 +33,16 @@ struct Lint: ParsableCommand {
             report.files.append(lint(path))
         }
         if json {
-            print(jsonString(report))
+            say(jsonString(report))
         } else {
             for f in report.files {
-                for e in f.errors { print("\(f.path):\(e.line): error: \(e.message)") }
-                for w in f.warnings { print("\(f.path):\(w.line): warning: \(w.message)") }
+                for e in f.errors { say("\(f.path):\(e.line): error: \(e.message)") }
+                for w in f.warnings { say("\(f.path):\(w.line): warning: \(w.message)") }
                 let verdict = f.errors.isEmpty ? "ok" : "\(f.errors.count) error\(f.errors.count == 1 ? "" : "s")"
                 if f.kind == "config" {
-                    print("\(f.path): config, \(f.sections) ramp steps, \(f.items) criteria and SLOs, \(verdict)")
+                    say("\(f.path): config, \(f.sections) ramp steps, \(f.items) criteria and SLOs, \(verdict)")
                 } else {
-                    print("\(f.path): \(f.kind), \(f.sections) sections, \(f.items) items (\(f.done) done), \(verdict)")
+                    say("\(f.path): \(f.kind), \(f.sections) sections, \(f.items) items (\(f.done) done), \(verdict)")
                 }
             }
         }

@@ -64,7 +64,7 @@ struct ReplayCommand: ParsableCommand {
         try? ErrorLog.redirectStderr(to: "/dev/null")
         let exit = try ScreenLoop.run(session, theme: startTheme, forceASCII: ascii, wakeup: wakeup)
         let c = session.player.cursor
-        print("warroom: replay of \(state) stopped at event \(c.position) of \(c.events.count) (nothing written)")
+        say("warroom: replay of \(state) stopped at event \(c.position) of \(c.events.count) (nothing written)")
         if case .signal(let sig) = exit { Foundation.exit(128 + sig) }
     }
 }

@@ -142,9 +142,9 @@ func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: 
         log("console stopped: \(exit)")
         // The follow-up commands as they can be pasted: the binary as it was invoked (it may not be on PATH).
         let me = CommandLine.arguments.first.map { $0.contains("/") ? $0 : "warroom" } ?? "warroom"
-        print("warroom: state directory \(stateDir)")
-        print("  \(me) status --checklist \(checklistPath) --state \(stateDir)")
-        print("  \(me) verify --state \(stateDir)")
+        say("warroom: state directory \(stateDir)")
+        say("  \(me) status --checklist \(checklistPath) --state \(stateDir)")
+        say("  \(me) verify --state \(stateDir)")
         if case .signal(let sig) = exit {
             if let holder, holder.lease != nil { try? holder.release(now: wallClockNow()) }
             writer.close()

@@ -84,9 +84,9 @@ struct Sign: ParsableCommand {
                 throw Failure("\(list.path):\(signOff.line): \(r.message); nothing changed")
             }
             if undo {
-                print("\(signOff.role): sign-off by \(who) undone (\(Timestamp.iso8601(now)), journal seq \(e.seq)) — unsigned")
+                say("\(signOff.role): sign-off by \(who) undone (\(Timestamp.iso8601(now)), journal seq \(e.seq)) — unsigned")
             } else {
-                print("\(signOff.role): signed off by \(who) at \(Timestamp.iso8601(now)) (journal seq \(e.seq))")
+                say("\(signOff.role): signed off by \(who) at \(Timestamp.iso8601(now)) (journal seq \(e.seq))")
             }
         } catch let f as Failure {
             throw f

@@ -48,8 +48,16 @@ func requireValid(_ c: Checklist) throws(Failure) {
 
 /// Writes a line to standard error (the terminal, or warroom.log while the console runs). A failed write — a full
 /// disk, a file-size limit — is dropped: FileHandle would trap, and a log line is never worth the console.
+/// Control characters in it (an item text, a note, a hook's output) are shown as pictures, never sent as escapes.
 func writeStderr(_ s: String) {
-    _ = writeFully(2, Array((s + "\n").utf8))
+    _ = writeFully(2, Array((TerminalText.escapingControls(s) + "\n").utf8))
+}
+
+/// Writes to standard output, as `print` would, with control characters shown as pictures (`TerminalText`): every
+/// line the commands print (status, check, report, lint…) passes here, so text from a checklist, a note or a server
+/// never reaches the terminal as an escape sequence.
+func say(_ s: String, terminator: String = "\n") {
+    _ = writeFully(1, Array((TerminalText.escapingControls(s) + terminator).utf8))
 }
 
 func jsonString(_ value: some Encodable) -> String {

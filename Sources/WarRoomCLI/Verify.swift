@@ -20,7 +20,7 @@ struct Verify: ParsableCommand {
             writeStderr("\(path):\(t.line): warning: torn last line (\(t.bytes) bytes, never acknowledged); the next writer cuts it off")
         }
         for warning in replay.warnings + permissionWarnings(state) { writeStderr("warroom: warning: \(warning)") }
-        print("\(path): chain intact, \(replay.state.lastSeq) entries, run \(replay.state.runID ?? "?")"
+        say("\(path): chain intact, \(replay.state.lastSeq) entries, run \(replay.state.runID ?? "?")"
               + (replay.state.lastTime.map { ", last at \(Timestamp.iso8601($0))" } ?? ""))
     }
 

@@ -50,13 +50,15 @@ struct Report: ParsableCommand {
         let summary = RunSummary(config: setup.config, checklist: setup.checklist.checklist, checklistSHA256: setup.checklist.sha256,
                                  run: journal.state, journal: journal.facts,
                                  slos: RunSummary.unread(setup.config.slos, detail: "(report does not poll)"), now: Clock.now())
-        let text = format == .json ? jsonString(ReportJSON(summary)) + "\n" : ReportMarkdown.render(summary)
+        // Markdown is read with `cat` as often as rendered: no escape sequence from an item or a note reaches it.
+        let text = format == .json ? jsonString(ReportJSON(summary)) + "\n"
+                                   : TerminalText.escapingControls(ReportMarkdown.render(summary))
         if let output {
             do { try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic) } catch {
                 throw Failure("\(output): cannot write the report: \(error.localizedDescription)")
             }
         } else {
-            print(text, terminator: "")
+            say(text, terminator: "")
         }
         if let d = journal.damage {
             throw Failure("\(d) — the report covers only the \(journal.lines) line\(journal.lines == 1 ? "" : "s") before it")

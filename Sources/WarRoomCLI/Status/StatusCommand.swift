@@ -47,7 +47,7 @@ struct Status: ParsableCommand {
         }
         let summary = RunSummary(config: setup.config, checklist: setup.checklist.checklist, checklistSHA256: setup.checklist.sha256,
                                  run: run, journal: facts, slos: Self.slos(setup.config), now: Clock.now())
-        if json { print(jsonString(StatusJSON(summary))) } else { print(StatusText.render(summary, recent: recent), terminator: "") }
+        if json { say(jsonString(StatusJSON(summary))) } else { say(StatusText.render(summary, recent: recent), terminator: "") }
     }
 
     /// status does not poll: SLOs count as unknown, as they would for a console that has no reading yet.

@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+
+/// Text from a checklist or a note reaches the terminal of whoever runs `check`, `status`, `report` or `sign`, and
+/// `cat`s a report: an escape sequence in it must arrive as visible pictures, never as an escape.
+@Suite struct HostileText {
+    static let retitle = "\u{1B}]0;pwned\u{07}"
+    static let clear = "\u{1B}[2J"
+
+    @Test func controlCharactersNeverReachTheTerminal() throws {
+        let dir = tempDir("hostile")
+        let checklist = dir + "/list.md"
+        try """
+        # Go-live \(Self.clear)
+        ## Before
+        - [ ] T1 Drain the queue\(Self.retitle) then \u{9B}31m continue
+        - [ ] T2 Announce
+        - [ ] **Engineering Lead\u{1B}[5m:** [Name/Date] ____
+        """.write(toFile: checklist, atomically: true, encoding: .utf8)
+        let state = dir + "/state"
+        var outputs: [(String, Result)] = []
+        outputs.append(("check", try warroom(["check", "T1", "--checklist", checklist, "--state", state, "--note", "ok \(Self.retitle)\(Self.clear)"])))
+        outputs.append(("check --skip", try warroom(["check", "T2", "--checklist", checklist, "--state", state, "--skip", "no \u{07}bell"])))
+        outputs.append(("status", try warroom(["status", "--checklist", checklist, "--state", state])))
+        outputs.append(("report", try warroom(["report", "--checklist", checklist, "--state", state])))
+        outputs.append(("check unknown", try warroom(["check", "T9\u{1B}[2J", "--checklist", checklist, "--state", state])))
+        let report = dir + "/report.md"
+        outputs.append(("report --output", try warroom(["report", "--checklist", checklist, "--state", state, "--output", report])))
+        for (name, r) in outputs {
+            for (stream, text) in [("stdout", r.out), ("stderr", r.err)] {
+                #expect(!text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x9B },
+                        "\(name) \(stream) carries a control character: \(text.debugDescription)")
+            }
+        }
+        #expect(outputs[0].1.status == 0 && outputs[2].1.status == 0 && outputs[3].1.status == 0, "\(outputs.map { $0.1.err })")
+        #expect(outputs[2].1.out.contains("␛]0;pwned␇"), "shown as pictures: \(outputs[2].1.out)")
+        #expect(outputs[4].1.status != 0 && outputs[4].1.err.contains("T9␛[2J"), "\(outputs[4].1.err)")
+        let written = try String(contentsOfFile: report, encoding: .utf8)
+        #expect(!written.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 }, "the report file")
+        #expect(written.contains("␛]0;pwned␇"))
+        // The journal keeps what was typed, byte for byte: the evidence is not rewritten.
+        let journal = try String(contentsOfFile: state + "/journal.jsonl", encoding: .utf8)
+        #expect(journal.contains("\\u001b]0;pwned\\u0007"))
+    }
+}
