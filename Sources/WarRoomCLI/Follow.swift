@@ -49,7 +49,7 @@ struct Follow: ParsableCommand {
     }
 
     func run() throws {
-        guard Journal.exists(in: state) else { throw Failure("\(state): no journal here yet (is the driver running with --state \(state)?)") }
+        guard try hasRun(state) else { throw Failure("\(state): no journal here yet (is the driver running with --state \(state)?)") }
         let published = ViewFile.read(PublishedView.self, stateDir: state)
         // Crew: the writer opens first, so the tail opened next starts at or after it (the console's run is then
         // never behind what the writer hands back with its acknowledgements).

@@ -40,7 +40,7 @@ struct ReplayCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard Journal.exists(in: state) else { throw Failure("\(state): no journal here") }
+        guard try hasRun(state) else { throw Failure("\(state): no journal here") }
         let opened: (tail: JournalTail, replay: Replay)
         do { opened = try JournalTail.open(stateDir: state) } catch { throw Failure("\(error)") }
         let replay = opened.replay

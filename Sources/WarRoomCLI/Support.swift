@@ -60,6 +60,12 @@ func say(_ s: String, terminator: String = "\n") {
     _ = writeFully(1, Array((TerminalText.escapingControls(s) + terminator).utf8))
 }
 
+/// `Journal.hasRun` as a command's failure: false only for "no run here yet", a problem (a file for a directory, a
+/// deleted journal) exits 1 naming it.
+func hasRun(_ state: String) throws -> Bool {
+    do { return try Journal.hasRun(in: state) } catch { throw Failure("\(error)") }
+}
+
 func jsonString(_ value: some Encodable) -> String {
     let e = JSONEncoder()
     e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

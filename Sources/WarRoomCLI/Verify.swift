@@ -12,7 +12,7 @@ struct Verify: ParsableCommand {
     @Option(help: "The run's state directory.") var state: String
 
     func run() throws {
-        guard Journal.exists(in: state) else { throw Failure("\(state): no journal here (\(Journal.path(in: state)) is missing)") }
+        guard try hasRun(state) else { throw Failure("\(state): no journal here (\(Journal.path(in: state)) is missing)") }
         let replay: Replay
         do { replay = try Journal.replay(stateDir: state) } catch { throw Failure("\(error)") }
         let path = Journal.path(in: state)

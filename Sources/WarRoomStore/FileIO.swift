@@ -257,6 +257,20 @@ enum FileIO {
         return stat(path, &st) == 0
     }
 
+    /// "a regular file", "a FIFO", … for messages about a path that is not what it should be.
+    static func kindText(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFREG: return "a regular file"
+        case S_IFDIR: return "a directory"
+        case S_IFIFO: return "a FIFO"
+        case S_IFLNK: return "a symbolic link"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFSOCK: return "a socket"
+        default: return "not a regular file"
+        }
+    }
+
     static func isDirectory(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
@@ -285,8 +299,13 @@ enum FileIO {
             _ = try makeDirectories(parent)
         }
         if mkdir(path, 0o700) != 0 {
-            if errno == EEXIST, isDirectory(path) { return false }
-            throw SysError(op: "mkdir", path: path, code: errno)
+            let e = errno
+            if e == EEXIST, isDirectory(path) { return false }
+            var st = stat()
+            if e == EEXIST, lstat(path, &st) == 0 {
+                throw SysError(op: "mkdir", path: path, code: e, note: "is \(kindText(st.st_mode)), not a state directory: give a directory (it is created if missing)")
+            }
+            throw SysError(op: "mkdir", path: path, code: e)
         }
         let shared = group != nil || (likeParent && isShared(parent))
         if let group {

@@ -50,6 +50,33 @@ public enum Journal {
         return stat(path(in: dir), &st) == 0 || errno == EACCES
     }
 
+    /// Whether `dir` holds a run (a journal, perhaps empty), false when it does not exist or has no journal and nothing
+    /// was ever acknowledged there. Never mistakes a problem for "no run yet": a state path that is a file, a directory
+    /// it cannot look into, or a journal that is gone while `head` says entries were acknowledged (deleted or moved)
+    /// throws, naming the path and the cause. A journal we may not read counts as there (reading it names EACCES).
+    public static func hasRun(in dir: String) throws(JournalError) -> Bool {
+        var st = stat()
+        if stat(dir, &st) != 0 {
+            let e = errno
+            if e == ENOENT { return false }
+            throw JournalError(path: dir, message: "cannot look at the state directory: \(String(cString: strerror(e))) (errno \(e))")
+        }
+        guard (st.st_mode & S_IFMT) == S_IFDIR else {
+            throw JournalError(path: dir, message: "is \(FileIO.kindText(st.st_mode)), not a state directory")
+        }
+        if stat(path(in: dir), &st) == 0 { return true }
+        let e = errno
+        if e == EACCES { return true }
+        guard e == ENOENT else {
+            throw JournalError(path: path(in: dir), message: "cannot look at the journal: \(String(cString: strerror(e))) (errno \(e))")
+        }
+        if case .at(let h) = try readHead(stateDir: dir, retries: 3) {
+            throw JournalError(path: path(in: dir), message: "missing, but \(join(dir, headName)) says \(h.seq) entr\(h.seq == 1 ? "y was" : "ies were") "
+                + "acknowledged: the journal was deleted or moved — restore it; nothing is shown as if no run had started")
+        }
+        return false
+    }
+
     /// Reads and verifies the whole journal without taking any lock or changing any file: every line's
     /// format, hash, seq and prev link, every payload and every reducer step, and the `head` record.
     /// Any damage throws a `JournalError` naming the line; a torn last line is returned in `tornTail`.

@@ -43,3 +43,36 @@ import Testing
         #expect(journal.contains("\\u001b]0;pwned\\u0007"))
     }
 }
+
+/// A state directory that cannot be read as a run is never shown as "no run yet, 0 % done": each command exits 1
+/// naming the path and the cause.
+@Suite struct HonestStateErrors {
+    @Test func aFileForTheStateDirectoryIsNamed() throws {
+        let dir = tempDir("statefile")
+        let file = dir + "/state"
+        try "x".write(toFile: file, atomically: true, encoding: .utf8)
+        for args in [["status", "--checklist", canary, "--state", file], ["check", "T100", "--checklist", canary, "--state", file],
+                     ["verify", "--state", file], ["report", "--checklist", canary, "--state", file]] {
+            let r = try warroom(args)
+            #expect(r.status == 1 && r.err.contains(file) && r.err.contains("is a regular file, not a state directory"),
+                    "\(args[0]): \(r.status) \(r.err)")
+        }
+    }
+
+    @Test func aDeletedJournalIsNotANewRun() throws {
+        let state = tempDir("deleted") + "/state"
+        #expect(try warroom(["check", "T100", "--checklist", canary, "--state", state]).status == 0)
+        try FileManager.default.removeItem(atPath: state + "/journal.jsonl")
+        for args in [["status", "--checklist", canary, "--state", state], ["verify", "--state", state],
+                     ["report", "--checklist", canary, "--state", state]] {
+            let r = try warroom(args)
+            #expect(r.status == 1 && r.err.contains("journal.jsonl: missing, but") && r.err.contains("acknowledged: the journal was deleted or moved"),
+                    "\(args[0]): \(r.status) \(r.err)")
+            #expect(!r.out.contains("no run yet"))
+        }
+        // A directory that never had a run is still just that.
+        let fresh = tempDir("fresh")
+        let r = try warroom(["status", "--checklist", canary, "--state", fresh])
+        #expect(r.status == 0 && r.out.contains("no run yet"), "\(r.err)")
+    }
+}

@@ -31,7 +31,7 @@ struct Report: ParsableCommand {
     }
 
     func run() throws {
-        guard Journal.exists(in: state) else { throw Failure("\(state): no journal here (\(Journal.path(in: state)) is missing)") }
+        guard try hasRun(state) else { throw Failure("\(state): no journal here (\(Journal.path(in: state)) is missing)") }
         let journal = try ReportJournal.read(stateDir: state)
         for w in journal.warnings { writeStderr("warroom: warning: \(w)") }
         let setup: LoadedRun

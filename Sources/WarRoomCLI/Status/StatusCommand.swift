@@ -26,7 +26,7 @@ struct Status: ParsableCommand {
     func run() throws {
         var run = RunState()
         var facts = JournalFacts.none
-        if Journal.exists(in: state) {
+        if try hasRun(state) {
             do {
                 let replay = try Journal.replay(stateDir: state)
                 run = replay.state
