@@ -3,6 +3,7 @@ import Foundation
 import WarRoomConfig
 import WarRoomCore
 import WarRoomUI
+import WarRoomYAML
 
 struct Lint: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -39,7 +40,9 @@ struct Lint: ParsableCommand {
                 for e in f.errors { say("\(f.path):\(e.line): error: \(e.message)") }
                 for w in f.warnings { say("\(f.path):\(w.line): warning: \(w.message)") }
                 let verdict = f.errors.isEmpty ? "ok" : "\(f.errors.count) error\(f.errors.count == 1 ? "" : "s")"
-                if f.kind == "config" {
+                if f.kind == "yaml" {
+                    say("\(f.path): \(verdict)")
+                } else if f.kind == "config" {
                     say("\(f.path): config, \(f.sections) ramp steps, \(f.items) criteria and SLOs, \(verdict)")
                 } else {
                     say("\(f.path): \(f.kind), \(f.sections) sections, \(f.items) items (\(f.done) done), \(verdict)")
@@ -58,8 +61,15 @@ struct Lint: ParsableCommand {
         }
         let lower = path.lowercased()
         if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") {
+            if let bad = StrictUTF8.firstInvalid(bytes[...]) {
+                file.kind = "yaml"
+                file.errors.append(.init(line: bad.line, message: "not UTF-8 text (byte \(bad.column) of line \(bad.line))"))
+                return file
+            }
             let text = String(decoding: bytes, as: UTF8.self)
-            if ConfigLoader.looksLikeConfig(text) {
+            if ConfigLoader.looksLikeConfig(text) || !ThemeLoader.looksLikeTheme(text) {
+                // Anything that is not clearly a theme is linted as a config: an empty file, a scalar or a list is a
+                // config's mistake far more often than a theme's, and the config's message says what one holds.
                 file.kind = "config"
                 let (config, diagnostics) = ConfigLoader.parse(text, path: path, environment: ProcessInfo.processInfo.environment)
                 for d in diagnostics {

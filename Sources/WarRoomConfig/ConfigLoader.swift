@@ -48,15 +48,42 @@ public enum ConfigLoader {
     public static func loadWithChecklist(path: String, environment: [String: String] = ProcessInfo.processInfo.environment,
                                          checkFiles: Bool = true, known: ChecklistFile? = nil)
         -> (config: RunConfig?, diagnostics: [Diagnostic], checklist: ChecklistFile?) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            return (nil, [Diagnostic(.error, line: 1, "cannot read the file")], nil)
+        guard isRegularFile(path), let data = FileManager.default.contents(atPath: path) else {
+            return (nil, [Diagnostic(.error, line: 1, "the config " + unreadableFileText(path))], nil)
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            return (nil, [Diagnostic(.error, line: 1, "not UTF-8 text")], nil)
+        let bytes = [UInt8](data)
+        if let bad = StrictUTF8.firstInvalid(bytes[...]) {
+            return (nil, [Diagnostic(.error, line: bad.line, "not UTF-8 text (byte \(bad.column) of line \(bad.line))")], nil)
         }
+        let text = String(decoding: bytes, as: UTF8.self)
         var p = ConfigParser(src: YAMLSource(text: text, path: path), environment: environment, checkFiles: checkFiles, known: known)
         let config = p.run()
         return (p.src.hasErrors ? nil : config, p.sortedDiagnostics, p.checklistFile)
+    }
+
+    /// A regular file (following symbolic links): never open a FIFO or a device as if it were one (a FIFO blocks).
+    public static func isRegularFile(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+    }
+
+    /// Why a file named in a config could not be read as one: "not found (looked at …)", "is a directory, not a file",
+    /// "is a FIFO, not a regular file", "cannot be read: Permission denied".
+    public static func unreadableFileText(_ path: String) -> String {
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            let e = errno
+            return e == ENOENT ? "not found (looked at \(path))" : "cannot be read: \(String(cString: strerror(e))) (\(path))"
+        }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: return "cannot be read: \(String(cString: strerror(access(path, R_OK) == 0 ? EIO : errno))) (\(path))"
+        case S_IFDIR: return "is a directory, not a file (\(path))"
+        case S_IFIFO: return "is a FIFO, not a regular file (\(path))"
+        case S_IFCHR: return "is a character device, not a regular file (\(path))"
+        case S_IFBLK: return "is a block device, not a regular file (\(path))"
+        case S_IFSOCK: return "is a socket, not a regular file (\(path))"
+        default: return "is not a regular file (\(path))"
+        }
     }
 
     public static func parse(_ text: String, path: String, environment: [String: String] = [:],
@@ -89,7 +116,14 @@ struct ConfigParser {
             src.error(1, "the file is too large for a config (over 1 MiB)")
             return nil
         }
-        guard let root = src.compose() else { return nil }
+        if src.text.allSatisfy({ $0.isWhitespace }) {
+            src.error(1, "the config is empty: expected a mapping with service, checklist and ramp (warroom init --from CHECKLIST writes one)")
+            return nil
+        }
+        guard let root = src.compose() else {
+            if !src.hasErrors { src.error(1, "the config has no content: expected a mapping with service, checklist and ramp") }
+            return nil
+        }
         guard case .mapping(let top) = root else {
             src.error(src.line(root), "a config must be a mapping with service, checklist and ramp (found \(YAMLSource.kind(root)))")
             return nil
@@ -140,7 +174,7 @@ struct ConfigParser {
             if checkFiles {
                 if let known, (known.path as NSString).standardizingPath == (resolvedChecklist as NSString).standardizingPath {
                     checklistFile = known
-                } else if let data = FileManager.default.contents(atPath: resolvedChecklist) {
+                } else if ConfigLoader.isRegularFile(resolvedChecklist), let data = FileManager.default.contents(atPath: resolvedChecklist) {
                     let bytes = [UInt8](data)
                     checklistFile = ConfigLoader.ChecklistFile(path: resolvedChecklist, bytes: bytes,
                                                                checklist: ChecklistParser.parse(bytes, path: resolvedChecklist))
@@ -151,7 +185,7 @@ struct ConfigParser {
                     }
                     parsedChecklist = parsed
                 } else {
-                    src.error(checklistLine, "checklist \(c) not found (looked at \(resolvedChecklist))")
+                    src.error(checklistLine, "checklist \(c) " + ConfigLoader.unreadableFileText(resolvedChecklist))
                 }
             }
         }

@@ -284,7 +284,19 @@ enum FileIO {
     /// shared with that group. A subdirectory of a shared directory (`likeParent`) is shared the same way.
     static func makeStateDirectory(_ path: String, group: gid_t? = nil, likeParent: Bool = false) throws(SysError) -> Bool {
         let parent = parentPath(path)
+        var link = stat()
+        if lstat(path, &link) == 0, (link.st_mode & S_IFMT) == S_IFLNK {
+            var buf = [CChar](repeating: 0, count: 4096)
+            let n = readlink(path, &buf, buf.count - 1)
+            let target = n > 0 ? String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "?"
+            throw SysError(op: "lstat", path: path, code: ELOOP,
+                           note: "is a symbolic link (to \(target)): give the state directory itself, so the run's journal cannot be pointed elsewhere")
+        }
         if isDirectory(path) {
+            // A private state directory made by someone's mkdir (0755): tightened to 0700, as warroom makes them.
+            if group == nil, (link.st_mode & S_ISGID) == 0, (link.st_mode & 0o077) != 0, link.st_uid == geteuid() {
+                guard chmod(path, 0o700) == 0 else { throw SysError(op: "chmod", path: path, code: errno) }
+            }
             if let group {
                 var st = stat()
                 guard stat(path, &st) == 0 else { throw SysError(op: "stat", path: path, code: errno) }

@@ -70,6 +70,12 @@ public enum ThemeLoader {
     static let roleOrder: [Role] = [.ok, .warn, .crit, .unknown, .accent, .muted, .border, .title, .selection, .text,
                                     .background]
     static let topKeys = ["name", "monochrome", "roles"]
+
+    /// A file `lint` should read as a theme: a top-level key of a theme's (`name:`, `monochrome:`, `roles:`) at the
+    /// start of a line. An empty file, a scalar or a list is not (lint reads those as a config and says what one holds).
+    public static func looksLikeTheme(_ text: String) -> Bool {
+        text.split(separator: "\n").contains { line in topKeys.contains { line.hasPrefix($0 + ":") } }
+    }
     static let roleKeys = ["fg", "bg", "bold", "reverse", "underline", "dim"]
     static let colourNames: [String: UInt8] = [
         "black": 0, "red": 1, "green": 2, "yellow": 3, "blue": 4, "magenta": 5, "cyan": 6, "white": 7,
@@ -104,39 +110,10 @@ public enum ThemeLoader {
     public static func load(bytes: [UInt8], path: String) -> (theme: Theme?, diagnostics: [Diagnostic]) {
         var body = bytes[...]
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
-        if let bad = firstInvalidUTF8(body) {
-            let line = 1 + body[body.startIndex..<bad].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
-            return (nil, [Diagnostic(.error, line: line, "the file is not valid UTF-8")])
+        if let bad = StrictUTF8.firstInvalid(body) {
+            return (nil, [Diagnostic(.error, line: bad.line, "the file is not valid UTF-8 (byte \(bad.column) of line \(bad.line))")])
         }
         return parse(String(decoding: body, as: UTF8.self), path: path)
-    }
-
-    /// The index of the first byte that starts an invalid UTF-8 sequence, or nil.
-    static func firstInvalidUTF8(_ bytes: ArraySlice<UInt8>) -> Int? {
-        var i = bytes.startIndex
-        let end = bytes.endIndex
-        while i < end {
-            let b = bytes[i]
-            var need = 0
-            var min: UInt32 = 0
-            var scalar: UInt32 = 0
-            switch b {
-            case 0x00...0x7F: i += 1; continue
-            case 0xC2...0xDF: need = 1; min = 0x80; scalar = UInt32(b & 0x1F)
-            case 0xE0...0xEF: need = 2; min = 0x800; scalar = UInt32(b & 0x0F)
-            case 0xF0...0xF4: need = 3; min = 0x10000; scalar = UInt32(b & 0x07)
-            default: return i
-            }
-            if end - i <= need { return i }
-            for k in 1...need {
-                let c = bytes[i + k]
-                guard c & 0xC0 == 0x80 else { return i }
-                scalar = scalar << 6 | UInt32(c & 0x3F)
-            }
-            if scalar < min || scalar > 0x10FFFF || (0xD800...0xDFFF).contains(scalar) { return i }
-            i += need + 1
-        }
-        return nil
     }
 
     // MARK: Choosing the theme

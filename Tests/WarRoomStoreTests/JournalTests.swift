@@ -139,12 +139,13 @@ import Glibc
         for f in dir.files() { #expect(dir.mode(dir.state + "/" + f) == 0o600, "\(f)") }
     }
 
-    @Test func existingDirectoryIsUsedAsIs() throws {
+    /// A private state directory someone made with mkdir (0750) is used, and tightened to 0700 like one warroom made.
+    @Test func existingDirectoryIsUsedAndTightened() throws {
         let dir = TempDir(); defer { dir.cleanup() }
         try FileManager.default.createDirectory(atPath: dir.state, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o750])
         try makeJournal(dir)
-        #expect(dir.mode(dir.state) == 0o750)
+        #expect(dir.mode(dir.state) == 0o700)
         #expect(dir.mode(dir.journal) == 0o600)
     }
 }

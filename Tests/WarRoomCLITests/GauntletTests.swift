@@ -1,5 +1,8 @@
 import Foundation
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Text from a checklist or a note reaches the terminal of whoever runs `check`, `status`, `report` or `sign`, and
 /// `cat`s a report: an escape sequence in it must arrive as visible pictures, never as an escape.
@@ -74,5 +77,51 @@ import Testing
         let fresh = tempDir("fresh")
         let r = try warroom(["status", "--checklist", canary, "--state", fresh])
         #expect(r.status == 0 && r.out.contains("no run yet"), "\(r.err)")
+    }
+}
+
+/// Configs that are not what they should be get an error naming the file, the line and what is wrong — from `lint`
+/// and from the commands that load them alike; never a blank `warroom: `, never "not found" for a file that is there.
+@Suite struct BadConfigInput {
+    func write(_ dir: String, _ name: String, _ bytes: [UInt8]) throws -> String {
+        let p = dir + "/" + name
+        try Data(bytes).write(to: URL(fileURLWithPath: p))
+        return p
+    }
+
+    @Test func eachMistakeIsNamedByLintAndByStatus() throws {
+        let dir = tempDir("badcfg")
+        try FileManager.default.copyItem(atPath: canary, toPath: dir + "/list.md")
+        #expect(mkfifo(dir + "/fifo.md", 0o600) == 0)
+        let cases: [(String, [UInt8], String)] = [
+            ("utf8.yaml", Array("service: a".utf8) + [0xFF, 0xFE] + Array("\nchecklist: list.md\n".utf8), ":1: error: not UTF-8 text (byte 11 of line 1)"),
+            ("empty.yaml", [], ":1: error: the config is empty"),
+            ("scalar.yaml", Array("hello\n".utf8), ":1: error: a config must be a mapping with service, checklist and ramp (found a scalar)"),
+            ("list.yaml", Array("- a\n- b\n".utf8), ":1: error: a config must be a mapping with service, checklist and ramp (found a list)"),
+            ("devnull.yaml", Array("service: x\nchecklist: /dev/null\n".utf8), ":2: error: checklist /dev/null is a character device, not a regular file"),
+            ("dir.yaml", Array("service: x\nchecklist: \(dir)\n".utf8), ":2: error: checklist \(dir) is a directory, not a file"),
+            ("fifo.yaml", Array("service: x\nchecklist: fifo.md\n".utf8), ":2: error: checklist fifo.md is a FIFO, not a regular file"),
+        ]
+        for (name, bytes, expected) in cases {
+            let path = try write(dir, name, bytes)
+            let lint = try warroom(["lint", path])
+            #expect(lint.status == 1 && lint.out.contains(path + expected) && !lint.out.contains("theme"), "lint \(name): \(lint.out)")
+            let status = try warroom(["status", "--config", path, "--state", dir + "/state"])
+            #expect(status.status == 1 && status.err.contains(path + expected), "status \(name): \(status.err)")
+        }
+        #expect(try warroom(["lint", repoRoot.appendingPathComponent("themes/light.yaml").path]).status == 0, "a theme is still a theme")
+    }
+
+    @Test func aSymlinkedStateDirectoryIsRefusedAndAnOpenOneTightened() throws {
+        let dir = tempDir("symlink")
+        let real = dir + "/real"
+        try FileManager.default.createDirectory(atPath: real, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o755])
+        try FileManager.default.createSymbolicLink(atPath: dir + "/link", withDestinationPath: real)
+        let viaLink = try warroom(["check", "T102", "--checklist", canary, "--state", dir + "/link"])
+        #expect(viaLink.status == 1 && viaLink.err.contains("is a symbolic link (to \(real))"), "\(viaLink.err)")
+        #expect(!FileManager.default.fileExists(atPath: real + "/journal.jsonl"), "nothing written through the link")
+        #expect(try warroom(["check", "T102", "--checklist", canary, "--state", real]).status == 0)
+        let mode = try FileManager.default.attributesOfItem(atPath: real)[.posixPermissions] as? Int
+        #expect(mode == 0o700)
     }
 }
