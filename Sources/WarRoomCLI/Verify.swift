@@ -10,6 +10,9 @@ struct Verify: ParsableCommand {
     )
 
     @Option(help: "The run's state directory.") var state: String
+    @Option(help: ArgumentHelp("A witness the journal must extend: a line `warroom witness` printed, SEQ:HASH, a hash, or a file holding such lines (each is checked). Repeatable.",
+                               valueName: "line-or-file"))
+    var witness: [String] = []
 
     func run() throws {
         guard try hasRun(state) else { throw Failure("\(state): no journal here (\(Journal.path(in: state)) is missing)") }
@@ -22,6 +25,26 @@ struct Verify: ParsableCommand {
         for warning in replay.warnings + permissionWarnings(state) { writeStderr("warroom: warning: \(warning)") }
         say("\(path): chain intact, \(replay.state.lastSeq) entries, run \(replay.state.runID ?? "?")"
               + (replay.state.lastTime.map { ", last at \(Timestamp.iso8601($0))" } ?? ""))
+        try checkWitnesses()
+    }
+
+    func checkWitnesses() throws {
+        for given in witness {
+            var text = given
+            if FileManager.default.fileExists(atPath: given) {
+                do { text = try String(contentsOfFile: given, encoding: .utf8) } catch {
+                    throw Failure("\(given): cannot read the witness file: \(error.localizedDescription)")
+                }
+            }
+            let found = Witness.parseAll(text)
+            guard !found.isEmpty else { throw Failure("\(given): no witness in it (expected a `warroom witness` line, SEQ:HASH or a hash)") }
+            for w in found {
+                do {
+                    let seq = try Journal.check(w, stateDir: state)
+                    say("witness \(w.hash.prefix(12))… at seq \(seq): the journal extends it")
+                } catch { throw Failure("witness \(w.hash.prefix(12))…: \(error)") }
+            }
+        }
     }
 
     func permissionWarnings(_ dir: String) -> [String] {

@@ -125,3 +125,46 @@ import Glibc
         #expect(mode == 0o700)
     }
 }
+
+/// The chain is unkeyed: whoever can write the files can rewrite it consistently, and `verify` alone then passes. A
+/// witness taken before (`warroom witness`, pasted into the ticket) catches both a rewritten and a shortened history.
+@Suite struct Witnessing {
+    func firstLineOnly(_ from: String, into: String) throws {
+        let lines = try String(contentsOfFile: from + "/journal.jsonl", encoding: .utf8).split(separator: "\n")
+        try FileManager.default.createDirectory(atPath: into, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try (lines[0] + "\n").write(toFile: into + "/journal.jsonl", atomically: true, encoding: .utf8)
+        let hash = String(lines[0].suffix(66).prefix(64))
+        let head = "{\"seq\":1,\"hash\":\"\(hash)\"}"
+        try (head + String(repeating: " ", count: 127 - head.utf8.count) + "\n").write(toFile: into + "/head", atomically: true, encoding: .utf8)
+    }
+
+    @Test func aConsistentRewriteOrCutIsCaughtByAnEarlierWitness() throws {
+        let dir = tempDir("witness")
+        let state = dir + "/state"
+        #expect(try warroom(["check", "T102", "--checklist", canary, "--state", state, "--note", "the real one"]).status == 0)
+        let w = try warroom(["witness", "--state", state])
+        #expect(w.status == 0 && w.out.hasPrefix("warroom-witness run="), "\(w.err)")
+        try w.out.write(toFile: dir + "/ticket.txt", atomically: true, encoding: .utf8)
+        #expect(try warroom(["check", "T104", "--checklist", canary, "--state", state]).status == 0)
+        let ok = try warroom(["verify", "--state", state, "--witness", dir + "/ticket.txt"])
+        #expect(ok.status == 0 && ok.out.contains("the journal extends it"), "\(ok.err)")
+
+        // Rewritten: the same first line (same run), another second line, the chain recomputed by a real writer.
+        let forged = dir + "/forged"
+        try firstLineOnly(state, into: forged)
+        #expect(try warroom(["check", "T102", "--checklist", canary, "--state", forged, "--note", "a forged one"]).status == 0)
+        #expect(try warroom(["verify", "--state", forged]).status == 0, "the chain alone cannot tell")
+        let rewritten = try warroom(["verify", "--state", forged, "--witness", dir + "/ticket.txt"])
+        #expect(rewritten.status == 1 && rewritten.err.contains("line 2 does not have the witnessed hash"), "\(rewritten.err)")
+
+        // Cut back to the first line, head made to agree.
+        let cut = dir + "/cut"
+        try firstLineOnly(state, into: cut)
+        #expect(try warroom(["verify", "--state", cut]).status == 0)
+        let short = try warroom(["verify", "--state", cut, "--witness", w.out])
+        #expect(short.status == 1 && short.err.contains("ends at seq 1 but the witness saw seq 2"), "\(short.err)")
+
+        let nothing = try warroom(["verify", "--state", state, "--witness", "not a witness"])
+        #expect(nothing.status == 1 && nothing.err.contains("no witness in it"))
+    }
+}
