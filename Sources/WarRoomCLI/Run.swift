@@ -30,7 +30,7 @@ struct Run: ParsableCommand {
     var theme: String?
     @Flag(help: "Draw with ASCII only (automatic when the locale is not UTF-8).") var ascii = false
     @Option(name: .customLong("take-over"), help: ArgumentHelp(
-        "Drive a run whose driver's lease has expired (its laptop died, kill -9): the reason is journaled with the hand-over.",
+        "Drive a run whose driver's lease has expired (its laptop died, kill -9), or whose driver offered you driving (D in its console): the reason is journaled with the hand-over.",
         valueName: "REASON"))
     var takeOver: String?
     @Option(help: "Share a new state directory with this Unix group (directory 2770, files 0660), so its members can `check` and `sign`.")
@@ -83,9 +83,15 @@ func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: 
         do {
             // A driver whose lease expired without being released (its laptop died, kill -9) is replaced only on
             // purpose, with a reason the journal keeps.
-            if takeOver == nil, let last = try DriverLease.read(stateDir: stateDir), !last.released, !last.isLive(at: wallClockNow()) {
-                throw Failure("\(stateDir): \(last.holderText(at: wallClockNow())) stopped renewing the driver lease; nobody drives. "
-                              + "To drive this run: warroom run … --take-over \"REASON\"")
+            if takeOver == nil, let last = try DriverLease.read(stateDir: stateDir), !last.released {
+                if !last.isLive(at: wallClockNow()) {
+                    throw Failure("\(stateDir): \(last.holderText(at: wallClockNow())) stopped renewing the driver lease; nobody drives. "
+                                  + "To drive this run: warroom run … --take-over \"REASON\"")
+                }
+                if last.isOffered(to: who) {
+                    throw Failure("\(stateDir): \(last.actor) offers you driving: add --take-over REASON to accept "
+                                  + "(warroom run … --take-over \"REASON\"); \(last.actor) drives until you do")
+                }
             }
             if let takeOver {
                 grant = try writer.takeOverLease(reason: takeOver, now: wallClockNow(), ttlMs: ttl)
@@ -120,14 +126,16 @@ func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: 
 
         log("driver lease token \(grant.lease.token) taken")
         if let previous = grant.previous {
-            log("took the driver lease over from \(previous.holderText(at: grant.lease.since)) (expired; "
-                + "\(grant.gapMs.map { "\($0 / 1000) s" } ?? "?") since its last heartbeat)")
+            log("took the driver lease over from \(previous.holderText(at: grant.lease.since)) ("
+                + (grant.offered ? "offered to \(who); " : "expired; ")
+                + "\(grant.gapMs.map { "\($0 / 1000) s" } ?? "?") without a driver)")
         }
         var handover: JournalEvent?
         if let takeOver {
             // The hand-over, journaled under the new lease: who drove, who drives, why, and how long nobody did.
             do {
-                handover = try writer.append(.handover(Handover(from: grant.previous?.actor, to: who, reason: takeOver, gapMs: grant.gapMs)),
+                handover = try writer.append(.handover(Handover(from: grant.previous?.actor, to: who, reason: takeOver, gapMs: grant.gapMs,
+                                                                offered: grant.offered ? true : nil)),
                                   actor: who, time: Clock.now())
             } catch { throw Failure("cannot journal the hand-over: \(error)") }
         }
