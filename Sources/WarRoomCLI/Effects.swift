@@ -120,17 +120,17 @@ final class EffectRunner: @unchecked Sendable {
     /// the journal cannot take it, the lease's previous offer is put back; either failure answers `.appendFailed`.
     private func offerDriving(id: Int, _ offer: DriverOffer) {
         guard let lease else { return answer(.appendFailed(id: id, "this console holds no driver lease: nothing offered")) }
-        var before: String?
-        do {
+        /// On the lease queue; a lease taken over meanwhile turns the console read-only, as the heartbeat would.
+        func onLease(_ to: String?) throws {
             try leaseQueue.sync {
-                before = lease.lease?.offeredTo
-                do { try lease.offer(to: offer.to, now: wallClockNow()) } catch {
-                    // Taken over meanwhile: read-only from now on, as the heartbeat would have found.
+                do { try lease.offer(to: to, now: wallClockNow()) } catch {
                     if case LeaseError.lost(_, _, let current, _) = error { leaseTrouble = "\(error)"; answer(.deposed(by: current?.actor)) }
                     throw error
                 }
             }
-        } catch { return answer(.appendFailed(id: id, "driver lease: \(error); nothing offered")) }
+        }
+        let before = leaseQueue.sync { lease.lease?.offeredTo }
+        do { try onLease(offer.to) } catch { return answer(.appendFailed(id: id, "driver lease: \(error); nothing offered")) }
         do {
             let r = try writer.appendCatchingUp(.driverOffer(offer), actor: actor, time: Clock.now())
             if !r.foreign.isEmpty { answer(.merged(r.foreign)) }
@@ -139,9 +139,7 @@ final class EffectRunner: @unchecked Sendable {
             let foreign = writer.takeCaughtUp()
             if !foreign.isEmpty { answer(.merged(foreign)) }
             var undone = "the lease's offer was put back"
-            leaseQueue.sync {
-                do { try lease.offer(to: before, now: wallClockNow()) } catch { undone = "the lease still offers it: \(error)" }
-            }
+            do { try onLease(before) } catch { undone = "the lease's offer could not be put back: \(error)" }
             writeStderr("\(Timestamp.iso8601(Clock.now())) driver offer not journaled (\(undone)): \(error)")
             answer(.appendFailed(id: id, "\(error) (\(undone))"))
         }

@@ -46,6 +46,7 @@ struct HandOverEndToEnd {
         lee.waitFor(text: "DRIVING")
         lee.waitFor(text: "10 %  step 1/2")
         lee.waitFor(text: "lee drives now — took over from dana as offered")
+        #expect(!lee.screen().contains("offered to"), "the hand-over settled the offer")
         let events = try Journal.replay(stateDir: state).events
         let handover = try #require(events.last { if case .handover = $0.body { true } else { false } })
         #expect(handover.body == .handover(Handover(from: "dana", to: "lee", reason: "planned hand-over", gapMs: 0, offered: true)))
@@ -72,5 +73,39 @@ struct HandOverEndToEnd {
         try dana.send("q")
         try dana.send("y")
         _ = dana.waitForExit()
+    }
+
+    /// An offer lives on the lease it was made on: the driver quits (releasing the lease), the next console drives
+    /// without --take-over and journals that the offer lapsed, so nobody reads a stale offer.
+    @Test func anOfferLapsesWithTheLeaseItWasMadeOn() throws {
+        let (dir, config) = try RampEndToEnd().makeRun(hold: "1h")
+        let state = dir + "/state"
+        func run(_ actor: String) -> String {
+            "\(shellQuote(warroomBinary)) run \(shellQuote(config)) --state \(shellQuote(state)) --actor \(actor)"
+        }
+        let dana = try TmuxConsole(command: run("dana"))
+        dana.waitFor(text: "DRIVING")
+        try dana.send("D")
+        dana.waitFor(text: "hand over driving to: ")
+        try dana.type("lee")
+        try dana.send("Enter")
+        dana.waitFor(text: "DRIVING · offered to lee")
+        try dana.send("q")
+        dana.waitFor(text: "Quit warroom?")
+        try dana.send("y")
+        #expect(dana.waitForExit() == 0)
+        let sam = try TmuxConsole(command: run("sam"))
+        sam.waitFor(text: "DRIVING")
+        sam.waitFor(text: "sam withdrew the offer of driving (dana's offer to lee lapsed: a new driver lease)")
+        #expect(!sam.screen().contains("offered to lee"))
+        let offers = try Journal.replay(stateDir: state).events.compactMap { e -> DriverOffer? in
+            if case .driverOffer(let o) = e.body { o } else { nil }
+        }
+        #expect(offers.map(\.to) == ["lee", nil])
+        let verify = try warroom(["verify", "--state", state])
+        #expect(verify.status == 0, "\(verify.err)")
+        try sam.send("q")
+        try sam.send("y")
+        #expect(sam.waitForExit() == 0)
     }
 }

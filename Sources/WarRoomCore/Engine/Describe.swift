@@ -18,7 +18,9 @@ extension Engine {
             let gap = h.gapMs.map { " after \(DurationText.clockish($0)) without a driver" } ?? ""
             return "\(h.to) drives now\(from)\(gap): \(h.reason)"
         case .driverOffer(let o):
-            guard let to = o.to else { return "\(e.actor) withdrew the offer of driving — \(e.actor) keeps driving" }
+            guard let to = o.to else {
+                return "\(e.actor) withdrew the offer of driving\(o.note.map { " (\($0))" } ?? "") — \(e.actor) keeps driving"
+            }
             return "\(e.actor) offers driving to \(to)\(o.note.map { " (\($0))" } ?? "") — \(to): warroom run … --take-over REASON"
         case .signOff(let so):
             return "signed off: \(so.role) by \(e.actor)"
