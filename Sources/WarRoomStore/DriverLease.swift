@@ -81,6 +81,7 @@ public enum DriverLease {
         }
         var released = current
         released.released = true
+        released.offeredTo = nil // an offer lives on its lease
         released.heartbeat = max(now, current.heartbeat)
         do throws(SysError) { try write(released, stateDir: stateDir, durable: true) } catch { throw error.journalError() }
     }
@@ -189,7 +190,7 @@ public struct LeaseRecord: Sendable, Equatable {
     /// `dana (pid 4242 on host1), since 2026-11-22T02:11:01.123Z, last heartbeat 3 s ago`
     public func holderText(at now: Millis) -> String {
         "\(actor) (pid \(pid) on \(host)), since \(Timestamp.iso8601(since)), last heartbeat "
-            + Self.ago(now - heartbeat) + ", token \(token)" + (offeredTo.map { ", offering driving to \($0)" } ?? "")
+            + Self.ago(now - heartbeat) + ", token \(token)"
     }
 
     static func ago(_ ms: Millis) -> String {

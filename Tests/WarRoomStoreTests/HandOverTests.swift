@@ -73,6 +73,21 @@ import WarRoomCore
         #expect(try DriverLease.read(stateDir: dir.state)?.actor == "lee")
     }
 
+    @Test func releasingTheLeaseEndsItsOffer() throws {
+        let dir = TempDir(); defer { dir.cleanup() }
+        try makeJournal(dir)
+        let dana = try JournalWriter.open(stateDir: dir.state, actor: "dana", now: t0)
+        let lee = try JournalWriter.open(stateDir: dir.state, actor: "lee", now: t0)
+        defer { dana.close(); lee.close() }
+        let holder = try LeaseHolder(stateDir: dir.state, actor: "dana", lease: try dana.acquireLease(now: t0).lease)
+        try holder.offer(to: "lee", now: t0 + 10)
+        try holder.release(now: t0 + 20)
+        let released = try #require(try DriverLease.read(stateDir: dir.state))
+        #expect(released.released && released.offeredTo == nil)
+        let g = try lee.takeOverLease(reason: "dana left", now: t0 + 30)
+        #expect(!g.offered && g.previous == nil, "a released lease is free for anyone: nothing was handed over")
+    }
+
     @Test func leaseFilesWithoutAnOfferStillParseAndABadOneDoesNot() throws {
         let old = #"{"token":3,"actor":"dana","pid":4242,"host":"h1","since":1,"heartbeat":2,"ttl":10000,"released":false}"#
         let r = try #require(LeaseRecord.parse(Array(old.utf8)))
