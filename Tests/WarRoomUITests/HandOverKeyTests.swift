@@ -22,6 +22,9 @@ import Testing
         try journal(&s, effects)
         #expect(s.message?.text == "offered to lee — waiting for lee to take over (D again to cancel or change)")
         #expect(screen(s).contains("DRIVING · offered to lee"))
+        var narrow = s
+        _ = narrow.update(.resize(Size(width: 80, height: 24)))
+        #expect(screen(narrow).contains("DRIVING · offered to lee"), "the badge is the last thing a narrow header drops")
         press(&s, .char("D"))
         #expect(screen(s).contains("Enter alone withdraws the offer to lee"))
         let withdraw = press(&s, .enter)
