@@ -53,6 +53,8 @@ final class EffectRunner: @unchecked Sendable {
 
     func run(_ command: Command) {
         switch command {
+        case .append(let id, .driverOffer(let offer)):
+            queue.async { [self] in offerDriving(id: id, offer) }
         case .append(let id, let body):
             queue.async { [self] in
                 do {
@@ -110,6 +112,36 @@ final class EffectRunner: @unchecked Sendable {
             side.async { writeStderr("\(Timestamp.iso8601(stamp)) \(line)") }
         case .show:
             break // the console's message line
+        }
+    }
+
+    /// A hand-over offer (on the journal queue): the lease first, on the lease queue (a take-over by the named
+    /// driver is accepted from then on), then the journal, so nobody reads the offer before the lease honours it. If
+    /// the journal cannot take it, the lease's previous offer is put back; either failure answers `.appendFailed`.
+    private func offerDriving(id: Int, _ offer: DriverOffer) {
+        guard let lease else { return answer(.appendFailed(id: id, "this console holds no driver lease: nothing offered")) }
+        /// On the lease queue; a lease taken over meanwhile turns the console read-only, as the heartbeat would.
+        func onLease(_ to: String?) throws {
+            try leaseQueue.sync {
+                do { try lease.offer(to: to, now: wallClockNow()) } catch {
+                    if case LeaseError.lost(_, _, let current, _) = error { leaseTrouble = "\(error)"; answer(.deposed(by: current?.actor)) }
+                    throw error
+                }
+            }
+        }
+        let before = leaseQueue.sync { lease.lease?.offeredTo }
+        do { try onLease(offer.to) } catch { return answer(.appendFailed(id: id, "driver lease: \(error); nothing offered")) }
+        do {
+            let r = try writer.appendCatchingUp(.driverOffer(offer), actor: actor, time: Clock.now())
+            if !r.foreign.isEmpty { answer(.merged(r.foreign)) }
+            answer(.appended(id: id, r.event))
+        } catch {
+            let foreign = writer.takeCaughtUp()
+            if !foreign.isEmpty { answer(.merged(foreign)) }
+            var undone = "the lease's offer was put back"
+            do { try onLease(before) } catch { undone = "the lease's offer could not be put back: \(error)" }
+            writeStderr("\(Timestamp.iso8601(Clock.now())) driver offer not journaled (\(undone)): \(error)")
+            answer(.appendFailed(id: id, "\(error) (\(undone))"))
         }
     }
 

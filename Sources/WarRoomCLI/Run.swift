@@ -13,7 +13,8 @@ struct Run: ParsableCommand {
         discussion: """
         warroom run warroom.yaml uses the config's ramp, hooks, rollback criteria and SLOs; warroom run --checklist FILE
         derives them from the checklist's text (as warroom init --from writes them), with no hooks: a tracker.
-        Ramp keys: g GO, n NO-GO, R rollback, G override (asks a reason), V rollback verified, x trip/clear a criterion.
+        Ramp keys: g GO, n NO-GO, R rollback, G override (asks a reason), V rollback verified, x trip/clear a criterion,
+        D hand over driving (asks the next driver's name; they accept with --take-over).
         Keys: j/k move, space done/open, s skip, b block, u undo, / search, tab next pane, t theme, ? help, q quit.
         Every change is written to the journal and fsync'd before the screen shows it. Only one console drives a
         state directory: it holds the driver lease (renewed every 2 s, expiring 10 s after the last renewal); a
@@ -30,7 +31,7 @@ struct Run: ParsableCommand {
     var theme: String?
     @Flag(help: "Draw with ASCII only (automatic when the locale is not UTF-8).") var ascii = false
     @Option(name: .customLong("take-over"), help: ArgumentHelp(
-        "Drive a run whose driver's lease has expired (its laptop died, kill -9): the reason is journaled with the hand-over.",
+        "Drive a run whose driver's lease has expired (its laptop died, kill -9), or whose driver offered you driving (D in its console): the reason is journaled with the hand-over.",
         valueName: "REASON"))
     var takeOver: String?
     @Option(help: "Share a new state directory with this Unix group (directory 2770, files 0660), so its members can `check` and `sign`.")
@@ -83,9 +84,15 @@ func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: 
         do {
             // A driver whose lease expired without being released (its laptop died, kill -9) is replaced only on
             // purpose, with a reason the journal keeps.
-            if takeOver == nil, let last = try DriverLease.read(stateDir: stateDir), !last.released, !last.isLive(at: wallClockNow()) {
-                throw Failure("\(stateDir): \(last.holderText(at: wallClockNow())) stopped renewing the driver lease; nobody drives. "
-                              + "To drive this run: warroom run … --take-over \"REASON\"")
+            if takeOver == nil, let last = try DriverLease.read(stateDir: stateDir), !last.released {
+                if !last.isLive(at: wallClockNow()) {
+                    throw Failure("\(stateDir): \(last.holderText(at: wallClockNow())) stopped renewing the driver lease; nobody drives. "
+                                  + "To drive this run: warroom run … --take-over \"REASON\"")
+                }
+                if last.isOffered(to: who) {
+                    throw Failure("\(stateDir): \(last.actor) offers you driving: add --take-over REASON to accept "
+                                  + "(warroom run … --take-over \"REASON\"); \(last.actor) drives until you do")
+                }
             }
             if let takeOver {
                 grant = try writer.takeOverLease(reason: takeOver, now: wallClockNow(), ttlMs: ttl)
@@ -120,23 +127,32 @@ func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: 
 
         log("driver lease token \(grant.lease.token) taken")
         if let previous = grant.previous {
-            log("took the driver lease over from \(previous.holderText(at: grant.lease.since)) (expired; "
-                + "\(grant.gapMs.map { "\($0 / 1000) s" } ?? "?") since its last heartbeat)")
+            log("took the driver lease over from \(previous.holderText(at: grant.lease.since)) ("
+                + (grant.offered ? "offered to \(who); " : "expired; ")
+                + "\(grant.gapMs.map { "\($0 / 1000) s" } ?? "?") without a driver)")
         }
-        var handover: JournalEvent?
+        var news: JournalEvent? // the hand-over, or the offer that lapsed: the console opens saying so
         if let takeOver {
             // The hand-over, journaled under the new lease: who drove, who drives, why, and how long nobody did.
             do {
-                handover = try writer.append(.handover(Handover(from: grant.previous?.actor, to: who, reason: takeOver, gapMs: grant.gapMs)),
+                news = try writer.append(.handover(Handover(from: grant.previous?.actor, to: who, reason: takeOver, gapMs: grant.gapMs,
+                                                                offered: grant.offered ? true : nil)),
                                   actor: who, time: Clock.now())
             } catch { throw Failure("cannot journal the hand-over: \(error)") }
+        }
+        if news == nil, let offer = writer.state.driverOffer {
+            // An offer lives on the lease it was made on: a new lease (its driver quit, or restarted) lapses it.
+            do {
+                news = try writer.append(.driverOffer(DriverOffer(to: nil, note: "\(offer.from)'s offer to \(offer.to) lapsed: a new driver lease")),
+                                  actor: who, time: Clock.now())
+            } catch { throw Failure("cannot journal that the offer to \(offer.to) lapsed: \(error)") }
         }
         for n in setup.notes { log("derivation: \(n)") }
         try recordConfig(setup, writer: writer, stateDir: stateDir, actor: who)
         let console = Console(writer: writer, lease: holder, setup: setup, stateDir: stateDir, actor: who, theme: startTheme,
                               forceASCII: ascii, demo: demo)
-        if let handover {
-            _ = console.state.update(.engine(.notice(Notice(console.state.engine.describe(handover), .warn))))
+        if let news {
+            _ = console.state.update(.engine(.notice(Notice(console.state.engine.describe(news), .warn))))
         }
         let exit = try console.run()
         log("console stopped: \(exit)")

@@ -18,7 +18,9 @@ import WarRoomCore
 /// The file is replaced atomically (temporary file, fsync, rename) and only changed while holding the lease lock
 /// (`DIR/lease.lock`, never the append lock: a heartbeat never holds up an append); readers need no lock. Its
 /// content, one JSON object:
-/// `{"token":3,"actor":"dana","pid":4242,"host":"h1","since":<unix ms>,"heartbeat":<unix ms>,"ttl":10000,"released":false}`.
+/// `{"token":3,"actor":"dana","pid":4242,"host":"h1","since":<unix ms>,"heartbeat":<unix ms>,"ttl":10000,"released":false}`,
+/// with `"offered_to":"lee"` after `released` while the holder offers driving to someone (a deliberate hand-over:
+/// `lee`'s `--take-over` is then accepted at once, see `JournalWriter.takeOverLease`). Files without it parse.
 public enum DriverLease {
     public static let fileName = "lease"
     /// How often the holder should renew.
@@ -51,10 +53,24 @@ public enum DriverLease {
         guard let current, current.token == mine.token, !current.released else {
             throw LeaseError.lost(dir: stateDir, token: mine.token, current: current, now: now)
         }
-        var renewed = current
+        var renewed = current // the offer, if any, stays
         renewed.heartbeat = max(now, current.heartbeat)
         do throws(SysError) { try write(renewed, stateDir: stateDir, durable: false) } catch { throw error.journalError() }
         return renewed
+    }
+
+    /// Offers driving to `to` (nil withdraws the offer) on `mine` (the lease lock held), renewing it too; or
+    /// `LeaseError.lost`. Written durably: a take-over may rely on it at once.
+    static func offerLocked(_ mine: LeaseRecord, to: String?, stateDir: String, now: Millis) throws -> LeaseRecord {
+        let current = try read(stateDir: stateDir)
+        guard let current, current.token == mine.token, !current.released else {
+            throw LeaseError.lost(dir: stateDir, token: mine.token, current: current, now: now)
+        }
+        var offered = current
+        offered.offeredTo = to
+        offered.heartbeat = max(now, current.heartbeat)
+        do throws(SysError) { try write(offered, stateDir: stateDir, durable: true) } catch { throw error.journalError() }
+        return offered
     }
 
     /// Giving `mine` up (the lease lock held), or `LeaseError.lost` if it was taken over.
@@ -65,6 +81,7 @@ public enum DriverLease {
         }
         var released = current
         released.released = true
+        released.offeredTo = nil // an offer lives on its lease
         released.heartbeat = max(now, current.heartbeat)
         do throws(SysError) { try write(released, stateDir: stateDir, durable: true) } catch { throw error.journalError() }
     }
@@ -105,6 +122,19 @@ public final class LeaseHolder {
         }
     }
 
+    /// Offers driving to `to` (the next driver's actor name; nil withdraws the offer): while the offer stands,
+    /// `to`'s take-over is accepted at once, even though this lease is live; this holder drives until then.
+    /// Renewals keep the offer. `LeaseError.lost` (and nil `lease`) once another driver took the lease over.
+    public func offer(to: String?, now: Millis) throws {
+        guard let mine = lease else { throw LeaseError.notHolding(dir: stateDir) }
+        try lock.acquire(actor: actor, waitMs: lockWaitMs)
+        defer { lock.release() }
+        do { lease = try DriverLease.offerLocked(mine, to: to, stateDir: stateDir, now: now) } catch let e as LeaseError {
+            lease = nil
+            throw e
+        }
+    }
+
     /// Gives the lease up (its token is never reused); a lease already taken over is left alone.
     public func release(now: Millis) throws {
         guard let mine = lease else { throw LeaseError.notHolding(dir: stateDir) }
@@ -130,9 +160,13 @@ public struct LeaseRecord: Sendable, Equatable {
     public var ttlMs: Millis
     /// Given up by its holder: anyone may acquire it at once.
     public var released: Bool
+    /// The actor the holder offers driving to (a deliberate hand-over), whose `--take-over` is accepted at once
+    /// while the lease is live. Compared exactly (actor names are identities, like the Unix accounts they default
+    /// to: "Lee" is not "lee").
+    public var offeredTo: String?
 
     public init(token: Int, actor: String, pid: Int32, host: String, since: Millis, heartbeat: Millis, ttlMs: Millis,
-                released: Bool = false) {
+                released: Bool = false, offeredTo: String? = nil) {
         self.token = token
         self.actor = actor
         self.pid = pid
@@ -141,7 +175,11 @@ public struct LeaseRecord: Sendable, Equatable {
         self.heartbeat = heartbeat
         self.ttlMs = ttlMs
         self.released = released
+        self.offeredTo = offeredTo
     }
+
+    /// Whether a take-over by `actor` is offered.
+    public func isOffered(to actor: String) -> Bool { offeredTo == actor }
 
     /// When it expires without another heartbeat.
     public var expires: Millis { heartbeat + ttlMs }
@@ -169,8 +207,12 @@ public struct LeaseRecord: Sendable, Equatable {
         appendJSONString(actor, to: &out)
         out.append(contentsOf: #","pid":\#(pid),"host":"#.utf8)
         appendJSONString(host, to: &out)
-        out.append(contentsOf: #","since":\#(since),"heartbeat":\#(heartbeat),"ttl":\#(ttlMs),"released":\#(released)}"#.utf8)
-        out.append(0x0A)
+        out.append(contentsOf: #","since":\#(since),"heartbeat":\#(heartbeat),"ttl":\#(ttlMs),"released":\#(released)"#.utf8)
+        if let offeredTo {
+            out.append(contentsOf: #","offered_to":"#.utf8)
+            appendJSONString(offeredTo, to: &out)
+        }
+        out.append(contentsOf: "}\n".utf8)
         return out
     }
 
@@ -180,8 +222,14 @@ public struct LeaseRecord: Sendable, Equatable {
               let pid = v["pid"]?.int.flatMap({ Int32(exactly: $0) }), let host = v["host"]?.string,
               let since = v["since"]?.int, let heartbeat = v["heartbeat"]?.int, let ttl = v["ttl"]?.int, ttl > 0,
               case .bool(let released)? = v["released"] else { return nil }
+        var offeredTo: String?
+        switch v["offered_to"] {
+        case nil, .null?: break
+        case .string(let to)?: offeredTo = to
+        default: return nil
+        }
         return LeaseRecord(token: Int(token), actor: actor, pid: pid, host: host, since: Millis(since),
-                           heartbeat: Millis(heartbeat), ttlMs: Millis(ttl), released: released)
+                           heartbeat: Millis(heartbeat), ttlMs: Millis(ttl), released: released, offeredTo: offeredTo)
     }
 }
 
@@ -194,6 +242,8 @@ public struct LeaseGrant: Sendable, Equatable {
     public var gapMs: Millis?
     /// Why (a take-over's reason; nil for a plain acquire).
     public var reason: String?
+    /// The previous holder offered driving to this actor (a deliberate hand-over): taken over at once, even live.
+    public var offered: Bool = false
 }
 
 /// Why a lease operation or a driver append was refused. `description` names the directory, the holder and
@@ -217,9 +267,11 @@ public enum LeaseError: Error, Sendable, Equatable, CustomStringConvertible {
         case .held(let dir, let c, let now):
             return "\(DriverLease.path(in: dir)): the driver lease is held by \(c.holderText(at: now)); it expires "
                 + "\(LeaseRecord.seconds(max(0, c.expires - now))) after its last heartbeat unless renewed"
+                + (c.offeredTo.map { "; \(c.actor) offers driving to \($0), who accepts with --take-over REASON" } ?? "")
         case .notExpired(let dir, let c, let now):
             return "\(DriverLease.path(in: dir)): take-over refused: the driver lease of \(c.holderText(at: now)) "
                 + "has not expired (it does in \(LeaseRecord.seconds(max(0, c.expires - now))) without a heartbeat)"
+                + (c.offeredTo.map { "; it is offered to \($0) only" } ?? "")
         case .lost(let dir, let token, let c, let now):
             return "\(DriverLease.path(in: dir)): driver lease lost: token \(token) is no longer current"
                 + (c.map { "; the lease is now \($0.released ? "released by" : "held by") \($0.holderText(at: now))" } ?? "; there is no lease")

@@ -377,8 +377,10 @@ public final class JournalWriter {
         try takeLease(now: now, ttlMs: ttlMs, reason: nil)
     }
 
-    /// Takes over a lease whose holder stopped renewing it: refused (`LeaseError.notExpired`) while it is live.
-    /// The grant names the old holder and the gap since its last heartbeat, for the caller to journal.
+    /// Takes over a lease whose holder stopped renewing it: refused (`LeaseError.notExpired`) while it is live,
+    /// unless its holder offers driving to this writer's actor (`LeaseHolder.offer`, names compared exactly): then it
+    /// is taken over at once, `offered` and with no gap. The grant names the old holder and the gap since its last
+    /// heartbeat, for the caller to journal.
     @discardableResult
     public func takeOverLease(reason: String, now: Millis, ttlMs: Millis = DriverLease.defaultTTLMs) throws -> LeaseGrant {
         try takeLease(now: now, ttlMs: ttlMs, reason: reason)
@@ -397,7 +399,9 @@ public final class JournalWriter {
         try lock.acquire(actor: actor, waitMs: lockWaitMs)
         defer { lock.release() }
         let current = try DriverLease.read(stateDir: stateDir)
-        if let current, current.isLive(at: now) {
+        let offered = reason != nil && current.map { !$0.released && $0.isOffered(to: actor) } == true
+        let live = current?.isLive(at: now) == true
+        if let current, live, !offered {
             throw reason == nil ? LeaseError.held(dir: stateDir, current: current, now: now)
                                 : LeaseError.notExpired(dir: stateDir, current: current, now: now)
         }
@@ -407,7 +411,9 @@ public final class JournalWriter {
         do throws(SysError) { try DriverLease.write(record, stateDir: stateDir, durable: true) } catch { throw error.journalError() }
         lease = record
         let previous = current.flatMap { $0.released ? nil : $0 }
-        return LeaseGrant(lease: record, previous: previous, gapMs: previous.map { now - $0.heartbeat }, reason: reason)
+        // Handed over while live: the previous driver drove until this very moment.
+        return LeaseGrant(lease: record, previous: previous, gapMs: previous.map { live ? 0 : now - $0.heartbeat }, reason: reason,
+                          offered: offered)
     }
 
     /// `DIR/lease.lock`, opened (created) on the first change to the lease.

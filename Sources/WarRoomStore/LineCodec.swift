@@ -32,6 +32,7 @@ enum LineCodec {
         case .verdictChange(let p): payload = try encoder.encode(p)
         case .runConfig(let p): payload = try encoder.encode(p)
         case .handover(let p): payload = try encoder.encode(p)
+        case .driverOffer(let p): payload = try encoder.encode(p)
         }
         var out: [UInt8] = []
         out.reserveCapacity(payload.count + 256)
@@ -209,6 +210,7 @@ enum LineCodec {
         if matches(buf, env.typeRange, "light.trip") { return .lightTrip(try slowDecode(LightChange.self, buf, env)) }
         if matches(buf, env.typeRange, "light.clear") { return .lightClear(try slowDecode(LightChange.self, buf, env)) }
         if matches(buf, env.typeRange, "driver.handover") { return .handover(try slowDecode(Handover.self, buf, env)) }
+        if matches(buf, env.typeRange, "driver.offer") { return .driverOffer(try slowDecode(DriverOffer.self, buf, env)) }
         if matches(buf, env.typeRange, "signoff.sign") { return .signOff(try slowDecode(SignOffEvent.self, buf, env)) }
         if matches(buf, env.typeRange, "signoff.unsign") { return .signOffUndo(try slowDecode(SignOffEvent.self, buf, env)) }
         if matches(buf, env.typeRange, "run.config") { return .runConfig(try slowDecode(RunConfigRecord.self, buf, env)) }

@@ -7,6 +7,7 @@ public enum KeyCommand: String, Sendable, CaseIterable {
     case search, nextMatch, previousMatch
     case cycleTheme, help, quit, redraw
     case go, nogo, rollback, override, verify, toggleLight, fault
+    case handOver
     // `warroom replay` only: the player's controls.
     case replayPause, replayStep, replayStepBack, replayForward, replayBack, replayFaster, replaySlower, replayRestart
 }
@@ -44,6 +45,7 @@ public enum KeyTable {
         Binding([.char("R")], .rollback, "ROLLBACK to 0 % (asks y, runs the rollback hook)", footer: "R rollback", group: "Ramp", writes: true),
         Binding([.char("G")], .override, "override a WAITING/BLOCKED gate (asks a reason)", group: "Ramp", writes: true),
         Binding([.char("V")], .verify, "mark a completed rollback verified", group: "Ramp", writes: true),
+        Binding([.char("D")], .handOver, "hand over driving (asks who drives next)", group: "Ramp", writes: true),
         Binding([.char("x")], .toggleLight, "trip / clear the selected rollback criterion (ROLLBACK pane)", group: "Ramp", writes: true),
         Binding([.char("f")], .fault, "demo only: next simulated fault", group: "Ramp", writes: true),
         Binding([.char("j"), .down], .down, "move down", group: "Move"),

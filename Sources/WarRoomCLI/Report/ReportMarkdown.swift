@@ -105,15 +105,23 @@ struct ReportMarkdown {
         add("")
     }
 
-    /// Who drove when: only when someone took over (a run one person drove says nothing here).
+    /// Who drove when: offers of driving (`D`) and take-overs, in journal order; only when there were any (a run
+    /// one person drove says nothing here).
     private mutating func handovers() {
-        guard !s.handovers.isEmpty else { return }
-        add("## Hand-overs", "", "| T | UTC | from | to | without a driver | reason |", "|---|---|---|---|---|---|")
+        guard !s.handovers.isEmpty || !s.offers.isEmpty else { return }
+        add("## Hand-overs", "", "| T | UTC | what | from | to | without a driver | reason |", "|---|---|---|---|---|---|---|")
+        var rows: [(seq: Int, line: String)] = []
         for h in s.handovers {
             let gap = h.handover.gapMs.map { DurationText.clockish($0) } ?? "—"
-            add("| \(t(h.time)) | \(Timestamp.hms(h.time)) | \(MarkdownText.cell(h.handover.from ?? "—")) | "
-                + "\(MarkdownText.cell(h.handover.to)) | \(gap) | \(MarkdownText.cell(h.handover.reason)) |")
+            rows.append((h.seq, "| \(t(h.time)) | \(Timestamp.hms(h.time)) | \(h.handover.offered == true ? "accepted offer" : "take-over") | "
+                + "\(MarkdownText.cell(h.handover.from ?? "—")) | \(MarkdownText.cell(h.handover.to)) | \(gap) | "
+                + "\(MarkdownText.cell(h.handover.reason)) |"))
         }
+        for o in s.offers {
+            rows.append((o.seq, "| \(t(o.time)) | \(Timestamp.hms(o.time)) | \(o.offer.to == nil ? "offer withdrawn" : "offered") | "
+                + "\(MarkdownText.cell(o.actor)) | \(MarkdownText.cell(o.offer.to ?? "—")) | — | \(o.offer.note.map(MarkdownText.cell) ?? "—") |"))
+        }
+        for r in rows.sorted(by: { $0.seq < $1.seq }) { add(r.line) }
         add("")
     }
 

@@ -55,6 +55,9 @@ public enum Intent: Sendable, Equatable {
     case undo
     case tripLight(name: String, reason: String)
     case clearLight(name: String, reason: String)
+    /// `D`: offer driving to the next driver (by actor name), who accepts with `run --take-over`; nil or empty
+    /// withdraws the offer in force.
+    case offerDriving(to: String?)
 }
 
 /// A decision the console has asked for: still on its way to the journal (its append's id), or journaled (its seq).
@@ -72,6 +75,8 @@ public enum IntentKind: Sendable, Equatable {
     case criterion
     /// The reason typed after a decision.
     case decisionReason
+    /// Offering driving to someone else (`D`).
+    case handOver
 
     /// Ramp decisions: only the driver makes them, and only with a ramp.
     public var isDecision: Bool { [.go, .nogo, .rollback, .override, .verify].contains(self) }
@@ -152,7 +157,9 @@ public struct HookRequest: Sendable, Equatable {
 }
 
 public enum Command: Sendable, Equatable {
-    /// Journal an event (write, fsync); answered by `.appended` or `.appendFailed` with the same id.
+    /// Journal an event (write, fsync); answered by `.appended` or `.appendFailed` with the same id. A
+    /// `driver.offer` is written to the driver lease first (so the named driver's take-over is accepted before anyone
+    /// can read the offer in the journal), and fails without journaling if the lease cannot take it.
     case append(id: Int, EventBody)
     /// Run a decision's hook; answered by `.hookFinished`.
     case runHook(HookRequest)

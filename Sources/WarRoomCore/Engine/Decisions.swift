@@ -90,6 +90,8 @@ extension Engine {
         switch kind {
         case .write, .criterion, .decisionReason:
             return nil
+        case .handOver:
+            return busyRefusal() // the next driver takes over a settled ramp, not a hook under way
         case .go:
             switch v.state {
             case .ready: return nil
@@ -130,6 +132,7 @@ extension Engine {
         case .write: "change"
         case .criterion: "criteria"
         case .decisionReason: "decision reasons"
+        case .handOver: "hand-over"
         }
     }
 
@@ -201,6 +204,8 @@ extension Engine {
             if lightSaving(name) { return [.show(stillSaving(name))] }
             guard run.tripped[name] != nil else { return [.show(Notice("“\(name)” is not tripped", .info))] }
             return [append(.lightClear(LightChange(name: name, reason: reason)))]
+        case .offerDriving(let to):
+            return offerDriving(to: to)
         }
     }
 

@@ -11,10 +11,17 @@ extension Engine {
             return "saved: undo \(u.id) → \(now)\(u.reason.map { " (\($0))" } ?? "")"
         case .runStarted:
             return "run started"
+        case .handover(let h) where h.offered == true:
+            return "\(h.to) drives now — took over from \(h.from ?? "?") as offered, without a gap: \(h.reason)"
         case .handover(let h):
             let from = h.from.map { " — took over from \($0)" } ?? ""
             let gap = h.gapMs.map { " after \(DurationText.clockish($0)) without a driver" } ?? ""
             return "\(h.to) drives now\(from)\(gap): \(h.reason)"
+        case .driverOffer(let o):
+            guard let to = o.to else {
+                return "\(e.actor) withdrew the offer of driving\(o.note.map { " (\($0))" } ?? "") — \(e.actor) keeps driving"
+            }
+            return "\(e.actor) offers driving to \(to)\(o.note.map { " (\($0))" } ?? "") — \(to): warroom run … --take-over REASON"
         case .signOff(let so):
             return "signed off: \(so.role) by \(e.actor)"
         case .signOffUndo(let so):

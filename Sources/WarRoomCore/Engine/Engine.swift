@@ -256,6 +256,8 @@ public struct Engine: Sendable {
         case .verdictChange, .runConfig: break
         case .hookResult(let h) where !h.ok:
             out.append(.show(Notice(describe(event), .error, sticky: true)))
+        case .driverOffer:
+            out.append(.show(offerNotice(event, own: own))) // names who offers: no actor prefix
         default:
             out.append(.show(Notice(own ? describe(event) : "\(event.actor): " + describe(event), .info)))
         }

@@ -66,13 +66,41 @@ public struct Handover: Sendable, Equatable, Codable {
     public var reason: String
     /// How long nobody drove: from the previous driver's last heartbeat to the take-over (ms).
     public var gapMs: Millis?
+    /// The previous driver offered driving to the new one (`driver.offer`), who accepted: true; absent for a
+    /// take-over after the lease expired (and in older journals).
+    public var offered: Bool?
 
-    public init(from: String?, to: String, reason: String, gapMs: Millis?) {
+    public init(from: String?, to: String, reason: String, gapMs: Millis?, offered: Bool? = nil) {
         self.from = from
         self.to = to
         self.reason = reason
         self.gapMs = gapMs
+        self.offered = offered
     }
+}
+
+/// The driver offers driving to someone (`driver.offer`, a deliberate hand-over): `to` accepts with
+/// `warroom run … --take-over REASON` and drives from then on; the driver drives until then. Without `to` (`{}`) it
+/// withdraws the offer. The driver lease carries the same offer (written first), which is what lets the take-over
+/// in while the lease is live.
+public struct DriverOffer: Sendable, Equatable, Codable {
+    /// The next driver's actor name; nil withdraws the offer.
+    public var to: String?
+    public var note: String?
+
+    public init(to: String?, note: String? = nil) {
+        self.to = to
+        self.note = note
+    }
+}
+
+/// An offer of driving in force: who offered it to whom, and when.
+public struct PendingOffer: Sendable, Equatable {
+    public var from: String
+    public var to: String
+    public var note: String?
+    public var seq: Int
+    public var time: Millis
 }
 
 /// Set one item's status.
@@ -137,12 +165,14 @@ public enum EventBody: Sendable, Equatable {
     case verdictChange(VerdictChange)
     case runConfig(RunConfigRecord)
     case handover(Handover)
+    case driverOffer(DriverOffer)
 
     /// Events only the driver (the holder of the driver lease) may write: they steer the ramp and the lights, or
     /// configure the run. Everything else (run.started, item changes) is crew work any writer may append.
     public var isDriverOnly: Bool {
         switch self {
-        case .rampDecision, .hookResult, .decisionReason, .lightTrip, .lightClear, .verdictChange, .runConfig, .handover: return true
+        case .rampDecision, .hookResult, .decisionReason, .lightTrip, .lightClear, .verdictChange, .runConfig, .handover,
+             .driverOffer: return true
         case .runStarted, .itemSet, .itemUndo, .signOff, .signOffUndo: return false
         }
     }
@@ -163,6 +193,7 @@ public enum EventBody: Sendable, Equatable {
         case .verdictChange: return "verdict.change"
         case .runConfig: return "run.config"
         case .handover: return "driver.handover"
+        case .driverOffer: return "driver.offer"
         }
     }
 }
@@ -236,6 +267,10 @@ public struct RunState: Sendable {
     public private(set) var config: RunConfigRecord?
     /// Every change of driver, in order.
     public private(set) var handovers: [(seq: Int, time: Millis, handover: Handover)] = []
+    /// The driver's offer of driving in force (`driver.offer`), until withdrawn or a hand-over follows.
+    public private(set) var driverOffer: PendingOffer?
+    /// Every offer and withdrawal, in order: (seq, time, actor, offer).
+    public private(set) var offers: [(seq: Int, time: Millis, actor: String, offer: DriverOffer)] = []
     /// Signatures in force, by `SignOff.key` of the role.
     public private(set) var signatures: [String: Signature] = [:]
     /// Every sign and unsign, in order.
@@ -331,6 +366,16 @@ public struct RunState: Sendable {
         case .handover(let h):
             guard started != nil else { throw ReduceError(seq: event.seq, message: "driver.handover before run.started") }
             handovers.append((event.seq, event.time, h))
+            driverOffer = nil // whoever drives now, the offer is settled
+        case .driverOffer(let o):
+            guard started != nil else { throw ReduceError(seq: event.seq, message: "driver.offer before run.started") }
+            if let to = o.to {
+                guard !to.isEmpty else { throw ReduceError(seq: event.seq, message: "driver.offer to an empty name") }
+                driverOffer = PendingOffer(from: event.actor, to: to, note: o.note, seq: event.seq, time: event.time)
+            } else {
+                driverOffer = nil
+            }
+            offers.append((event.seq, event.time, event.actor, o))
         }
         lastSeq = event.seq
         lastTime = event.time

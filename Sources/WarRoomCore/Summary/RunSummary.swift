@@ -50,6 +50,8 @@ public struct RunSummary: Sendable, Equatable {
     public var verdictChanges: [VerdictEvent]
     /// Every change of driver (take-overs), in order.
     public var handovers: [HandoverEvent]
+    /// Every offer of driving (`D`) and its withdrawals, in order.
+    public var offers: [OfferEvent]
     /// The last rollback against its targets.
     public var rollback: Rollback?
 
@@ -90,8 +92,9 @@ public struct RunSummary: Sendable, Equatable {
     ///   - slos: the SLOs as the gate should see them; `unread(_:detail:)` for a caller that does not poll.
     /// Who drives `run` (see `driver`): the rule the follower's header uses too.
     public static func driver(of run: RunState) -> String? {
-        let lastDriverEvent = max(run.decisions.last?.seq ?? 0, run.lightHistory.last?.seq ?? 0)
+        let lastDriverEvent = max(run.decisions.last?.seq ?? 0, run.lightHistory.last?.seq ?? 0, run.handovers.last?.seq ?? 0)
         if lastDriverEvent == 0 { return run.startedBy }
+        if let h = run.handovers.last, h.seq == lastDriverEvent { return h.handover.to }
         if run.decisions.last?.seq == lastDriverEvent { return run.decisions.last?.actor }
         return run.lightHistory.last?.actor
     }
@@ -125,6 +128,7 @@ public struct RunSummary: Sendable, Equatable {
         criteria = config.lights.map(\.name)
         tripped = run.tripped.values.sorted { $0.seq < $1.seq }
         handovers = run.handovers.map { HandoverEvent(seq: $0.seq, time: $0.time, handover: $0.handover) }
+        offers = run.offers.map { OfferEvent(seq: $0.seq, time: $0.time, actor: $0.actor, offer: $0.offer) }
         criterionEvents = run.lightHistory.map {
             CriterionEvent(seq: $0.seq, time: $0.time, actor: $0.actor, trip: $0.trip, change: $0.change)
         }
@@ -206,5 +210,13 @@ extension RunSummary {
         public var seq: Int
         public var time: Millis
         public var handover: Handover
+    }
+
+    /// An offer of driving (or its withdrawal: `offer.to` nil) as the report lists it.
+    public struct OfferEvent: Sendable, Equatable {
+        public var seq: Int
+        public var time: Millis
+        public var actor: String
+        public var offer: DriverOffer
     }
 }

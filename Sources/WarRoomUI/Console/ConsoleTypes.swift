@@ -110,6 +110,8 @@ public enum Mode: Sendable, Equatable {
     case lightReason(name: String, trip: Bool, text: String)
     case confirmQuit
     case help
+    /// `D`: the next driver's name (Enter alone withdraws the offer in force).
+    case handOver(text: String)
 }
 
 public enum ReasonKind: Sendable, Equatable {

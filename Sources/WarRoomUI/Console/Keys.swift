@@ -42,6 +42,13 @@ extension ConsoleState {
                               cancelled: "cancelled") { s, reason in
                 s.send(.intent(trip ? .tripLight(name: name, reason: reason) : .clearLight(name: name, reason: reason)))
             }
+        case .handOver(let text):
+            if key == .enter, text.trimmingCharacters(in: " ").isEmpty, engine.pendingOffer != nil {
+                mode = .normal
+                return send(.intent(.offerDriving(to: nil))) // Enter alone withdraws the offer
+            }
+            return editPrompt(text, key, update: { .handOver(text: $0) }, required: "a name is required",
+                              cancelled: "hand-over cancelled") { s, name in s.send(.intent(.offerDriving(to: name))) }
         case .normal:
             break
         }
@@ -123,6 +130,7 @@ extension ConsoleState {
         case .rollback: prompt(.rollback, .confirmRollback)
         case .override: prompt(.override, .overrideReason(text: ""))
         case .verify: return send(.intent(.verify))
+        case .handOver: prompt(.handOver, .handOver(text: ""))
         case .toggleLight: toggleLight()
         case .fault:
             guard config.demo else {

@@ -27,6 +27,10 @@ extension Painter {
         case .overrideReason(let text):
             prompt("OVERRIDE — reason (required): ", text, "  Enter overrides · Esc cancels", rect)
             return
+        case .handOver(let text):
+            let withdraw = s.engine.pendingOffer.map { " · Enter alone withdraws the offer to \($0.to)" } ?? ""
+            prompt("hand over driving to: ", text, "  Enter offers\(withdraw) · Esc cancels", rect)
+            return
         case .lightReason(let name, let trip, let text):
             prompt("\(trip ? "trip" : "clear") “\(name)” — reason: ", text, "  Enter saves · Esc cancels", rect)
             return

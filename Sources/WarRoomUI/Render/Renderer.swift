@@ -86,7 +86,8 @@ struct Painter {
         } else {
             mission = "no run yet"
         }
-        let badge = s.engine.driving ? (s.config.demo ? " DEMO · DRIVING " : " DRIVING ", Style(.ok, [.reverse, .bold]))
+        let offered = s.engine.pendingOffer.map { " · offered to \($0.to)" } ?? ""
+        let badge = s.engine.driving ? (s.config.demo ? " DEMO · DRIVING\(offered) " : " DRIVING\(offered) ", Style(.ok, [.reverse, .bold]))
             : s.config.crew ? (" CREW · \(s.config.actor)\(s.engine.driver.map { " · \($0) drives" } ?? "") ", Style(.accent, [.reverse, .bold]))
             : (" READ-ONLY\(s.engine.driver.map { " · \($0) drives" } ?? "") ", Style(.warn, [.reverse, .bold]))
         var viewText = ""
