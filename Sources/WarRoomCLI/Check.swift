@@ -27,6 +27,7 @@ struct Check: ParsableCommand {
     @Option(help: "A note to keep with the change.") var note: String?
     @Option(help: "Who is making the change (default: $SUDO_USER, else your account name, else $USER).") var actor: String?
     @Option(help: "Share a new state directory with this Unix group (directory 2770, files 0660).") var group: String?
+    @OptionGroup var head: HeadAcceptance
 
     func validate() throws {
         let modes = [undo, skip != nil, block != nil].filter { $0 }.count
@@ -49,7 +50,7 @@ struct Check: ParsableCommand {
         let sharing = try groupSharing(group)
 
         let writer: JournalWriter
-        do { writer = try JournalWriter.open(stateDir: state, actor: who, now: now, sharing: sharing) } catch {
+        do { writer = try JournalWriter.open(stateDir: state, actor: who, now: now, sharing: sharing, acceptDamagedHead: head.reason) } catch {
             throw openFailure(error, stateDir: state)
         }
         defer { writer.close() }

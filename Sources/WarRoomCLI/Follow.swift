@@ -41,6 +41,7 @@ struct Follow: ParsableCommand {
     @Flag(help: "Draw with ASCII only.") var ascii = false
     @Flag(help: "Work the checklist as crew: tick, skip, block and undo items (journaled, no lease); ramp decisions and criteria stay the driver's.")
     var crew = false
+    @OptionGroup var head: HeadAcceptance
     @Option(help: "With --crew: who you are (default: $SUDO_USER, else your account name, else $USER).") var actor: String?
 
     func validate() throws {
@@ -56,7 +57,7 @@ struct Follow: ParsableCommand {
         let who = actor ?? defaultActor()
         var writer: JournalWriter?
         if crew {
-            do { writer = try JournalWriter.open(stateDir: state, actor: who, now: Clock.now()) } catch { throw Failure("\(error)") }
+            do { writer = try JournalWriter.open(stateDir: state, actor: who, now: Clock.now(), acceptDamagedHead: head.reason) } catch { throw Failure("\(error)") }
         }
         defer { writer?.close() }
         let opened: (tail: JournalTail, replay: Replay)

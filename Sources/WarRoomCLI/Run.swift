@@ -36,6 +36,7 @@ struct Run: ParsableCommand {
     var takeOver: String?
     @Option(help: "Share a new state directory with this Unix group (directory 2770, files 0660), so its members can `check` and `sign`.")
     var group: String?
+    @OptionGroup var head: HeadAcceptance
 
     func validate() throws {
         if config == nil, checklist == nil { throw ValidationError("give a config or a checklist: warroom run warroom.yaml, or warroom run --checklist FILE") }
@@ -52,13 +53,14 @@ struct Run: ParsableCommand {
         // --group wins over the config's `group:`.
         let sharing = try groupSharing(group ?? setup.config.group)
         try runConsole(setup, stateDir: state ?? defaultStateDir(beside: config ?? checklist ?? "."), actor: actor ?? defaultActor(),
-                       theme: theme, ascii: ascii, sharing: sharing, takeOver: takeOver)
+                       theme: theme, ascii: ascii, sharing: sharing, takeOver: takeOver,
+                       acceptDamagedHead: head.reason)
     }
 }
 
 /// Opens the console on a loaded run: the journal (taking the writer's lock), the terminal, the loop.
 func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: String?, ascii: Bool, demo: DemoHooks? = nil,
-                sharing: gid_t? = nil, takeOver: String? = nil) throws {
+                sharing: gid_t? = nil, takeOver: String? = nil, acceptDamagedHead: String? = nil) throws {
     do {
         let loaded = setup.checklist
         let checklistPath = setup.config.checklist
@@ -70,7 +72,8 @@ func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: 
         case .failure(let e): throw Failure("\(e)")
         }
         let writer: JournalWriter
-        do { writer = try JournalWriter.open(stateDir: stateDir, actor: who, now: Clock.now(), sharing: sharing) } catch {
+        do { writer = try JournalWriter.open(stateDir: stateDir, actor: who, now: Clock.now(), sharing: sharing,
+                                             acceptDamagedHead: acceptDamagedHead) } catch {
             throw openFailure(error, stateDir: stateDir)
         }
         var holder: LeaseHolder?

@@ -22,6 +22,7 @@ struct Sign: ParsableCommand {
     @Option(help: "Who signs (default: $USER).") var actor: String?
     @Flag(help: "Take back your own sign-off of ROLE.") var undo = false
     @Option(help: "Share a new state directory with this Unix group (directory 2770, files 0660).") var group: String?
+    @OptionGroup var head: HeadAcceptance
 
     func validate() throws {
         if role.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("ROLE cannot be empty") }
@@ -36,7 +37,7 @@ struct Sign: ParsableCommand {
         let sharing = try groupSharing(group)
 
         let writer: JournalWriter
-        do { writer = try JournalWriter.open(stateDir: state, actor: who, now: now, sharing: sharing) } catch {
+        do { writer = try JournalWriter.open(stateDir: state, actor: who, now: now, sharing: sharing, acceptDamagedHead: head.reason) } catch {
             throw openFailure(error, stateDir: state)
         }
         defer { writer.close() }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Crypto
 import Foundation
 import WarRoomCore
@@ -58,6 +59,18 @@ func writeStderr(_ s: String) {
 /// never reaches the terminal as an escape sequence.
 func say(_ s: String, terminator: String = "\n") {
     _ = writeFully(1, Array((TerminalText.escapingControls(s) + terminator).utf8))
+}
+
+/// `--accept-damaged-head REASON`, for every command that writes to the journal.
+struct HeadAcceptance: ParsableArguments {
+    @Option(name: .customLong("accept-damaged-head"), help: ArgumentHelp(
+        "Write to a journal whose head record is missing or several lines behind (lines deleted or added by hand?) after you looked: the reason is journaled with what was found.",
+        valueName: "REASON"))
+    var reason: String?
+
+    func validate() throws {
+        if let r = reason, r.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--accept-damaged-head needs a reason") }
+    }
 }
 
 /// `Journal.hasRun` as a command's failure: false only for "no run here yet", a problem (a file for a directory, a

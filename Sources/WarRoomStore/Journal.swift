@@ -222,6 +222,11 @@ public enum Journal {
         case .success(let n):
             validLength = n
             do throws(JournalError) { warnings = try chain.checkHead(head) } catch { damage = error }
+            if damage == nil, case .at(let h) = head, h.seq < chain.lineCount {
+                let lines = h.seq + 1 == chain.lineCount ? "line \(chain.lineCount) is" : "lines \(h.seq + 1)–\(chain.lineCount) are"
+                warnings.append("\(lines) beyond the acknowledged head (seq \(h.seq)): being written right now, or never acknowledged "
+                                + "(a writer killed between its syncs), or added by hand — the next writer journals what it takes on")
+            }
         }
         if damage == nil, validLength < bytes.count {
             torn = TornTail(line: chain.lineCount + 1, bytes: bytes.count - validLength, savedTo: nil)

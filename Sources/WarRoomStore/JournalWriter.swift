@@ -75,8 +75,12 @@ public final class JournalWriter {
     /// or a failed system call.
     ///
     /// With `sharing` (a group ID), a new state directory is shared with that group (see `StateSharing`).
+    ///
+    /// The head record must agree with the journal: one line beyond it (a writer killed between its journal and head
+    /// syncs) is taken on and journaled (`journal.repair`); a missing head, or more than one line beyond it, is refused
+    /// (`JournalError`) unless `acceptDamagedHead` gives a reason, which is journaled with what was found.
     public static func open(stateDir: String, actor: String, now: Millis, lockWaitMs: Int = 5_000,
-                            sharing: gid_t? = nil) throws -> JournalWriter {
+                            sharing: gid_t? = nil, acceptDamagedHead: String? = nil) throws -> JournalWriter {
         let created: Bool
         do throws(SysError) { created = try FileIO.makeStateDirectory(stateDir, group: sharing) } catch { throw error.journalError() }
         guard FileIO.isDirectory(stateDir) else {
@@ -87,7 +91,9 @@ public final class JournalWriter {
         let w = JournalWriter(stateDir: stateDir, actor: actor, appendLock: lock)
         w.lockWaitMs = lockWaitMs
         do {
-            try w.start(now: now, dirCreated: created)
+            let repair = try w.start(now: now, dirCreated: created, accepting: acceptDamagedHead)
+            // Recorded as this writer's first entry: the journal itself says its head was taken on.
+            if let repair { _ = try w.append(.headRepair(repair), actor: actor, time: now) }
         } catch {
             w.close()
             throw error
@@ -95,7 +101,7 @@ public final class JournalWriter {
         return w
     }
 
-    private func start(now: Millis, dirCreated: Bool) throws {
+    private func start(now: Millis, dirCreated: Bool, accepting reason: String?) throws -> HeadRepair? {
         let headCreated: Bool
         do throws(SysError) {
             let j = try FileIO.openOrCreate(journalPath, extraFlags: O_APPEND)
@@ -119,15 +125,43 @@ public final class JournalWriter {
             throw JournalError(path: headPath, line: 1, message: "unreadable head record")
         }
         headBytes = headRaw
-        _ = try catchUpLocked(head: head, now: now, collectWarnings: true)
+        _ = try catchUpLocked(head: head, now: now, collectWarnings: true, repairHead: false)
         caughtUp = []
+        let lines = chain.lineCount
+        let headSeq: Int?
+        switch head {
+        case .missing: headSeq = lines > 0 ? nil : 0
+        case .empty: headSeq = 0
+        case .at(let h): headSeq = h.seq
+        }
+        guard headSeq != lines else { return nil }
+        let repair = HeadRepair(head: headSeq, lines: lines, reason: reason)
+        if reason == nil, headSeq.map({ lines - $0 > 1 }) ?? true {
+            // Leave the evidence as it was found: a head this open created goes again.
+            if headCreated { unlink(headPath) }
+            throw JournalError(path: headPath, message: "\(repair.summary) — nothing is written until someone looks (warroom "
+                               + "verify, a witness), then --accept-damaged-head REASON takes it on and journals why")
+        }
+        try repairHeadLocked()
+        return repair
+    }
+
+    /// Brings `head` up to the journal's last line (the append lock held).
+    private func repairHeadLocked() throws {
+        guard let last = chain.lastHashString else { return }
+        let want = Journal.encodeHead(Journal.Head(seq: chain.lineCount, hash: last))
+        if want != headBytes {
+            do throws(SysError) { try writeHead(want) } catch { throw error.journalError() }
+            headBytes = want
+        }
     }
 
     /// Reads the lines appended since the last look (the append lock held): verifies and applies them, cuts a torn
     /// last line (no writer can be in the middle of one while we hold the lock), checks the head record.
     /// `head` nil: read it now. A damaged journal stops the writer.
     @discardableResult
-    private func catchUpLocked(head known: Journal.HeadState? = nil, now: Millis, collectWarnings: Bool = false) throws -> Int {
+    private func catchUpLocked(head known: Journal.HeadState? = nil, now: Millis, collectWarnings: Bool = false,
+                               repairHead: Bool = true) throws -> Int {
         do {
             let head: Journal.HeadState
             if let known { head = known } else {
@@ -169,11 +203,9 @@ public final class JournalWriter {
             }
             let found = try chain.checkHead(head)
             if collectWarnings { warnings = found }
-            // Bring head up to date (one behind after a crash between the journal and head syncs; missing).
-            if let last = chain.lastHashString {
-                let want = Journal.encodeHead(Journal.Head(seq: chain.lineCount, hash: last))
-                if want != headBytes { try writeHead(want); headBytes = want }
-            }
+            // Bring head up to date (one behind after a crash between the journal and head syncs; missing) — on
+            // opening, only once `start` has decided the head may be taken on.
+            if repairHead { try repairHeadLocked() }
             return added
         } catch let e as SysError {
             throw e.journalError()

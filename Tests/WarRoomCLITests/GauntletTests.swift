@@ -168,3 +168,28 @@ import Glibc
         #expect(nothing.status == 1 && nothing.err.contains("no witness in it"))
     }
 }
+
+/// Evidence cannot be erased by deleting the last lines and the head: every writer refuses such a journal until
+/// someone accepts it with a reason, and that acceptance is itself journaled and reported.
+@Suite struct DamagedHead {
+    @Test func writersRefuseAMissingHeadUntilAcceptedAndTheReportSaysSo() throws {
+        let state = tempDir("dhead") + "/state"
+        for id in ["T102", "T104", "T105"] { #expect(try warroom(["check", id, "--checklist", canary, "--state", state]).status == 0) }
+        // The last line and the head removed: the chain alone still verifies (with a warning).
+        var lines = try String(contentsOfFile: state + "/journal.jsonl", encoding: .utf8).split(separator: "\n")
+        lines.removeLast()
+        try (lines.joined(separator: "\n") + "\n").write(toFile: state + "/journal.jsonl", atomically: false, encoding: .utf8)
+        try FileManager.default.removeItem(atPath: state + "/head")
+        for args in [["check", "T106", "--checklist", canary, "--state", state], ["sign", "SRE Lead", "--checklist", canary, "--state", state]] {
+            let r = try warroom(args)
+            #expect(r.status == 1 && r.err.contains("head was missing") && r.err.contains("--accept-damaged-head REASON"), "\(args[0]): \(r.err)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: state + "/head"), "a refused writer leaves the evidence as found")
+        let ok = try warroom(["check", "T106", "--checklist", canary, "--state", state, "--accept-damaged-head", "restored from the 09:00 backup"])
+        #expect(ok.status == 0, "\(ok.err)")
+        #expect(try warroom(["verify", "--state", state]).status == 0)
+        let report = try warroom(["report", "--checklist", canary, "--state", state])
+        #expect(report.out.contains("## Journal integrity") && report.out.contains("restored from the 09:00 backup")
+                && report.out.contains("head was missing"), "\(report.out)")
+    }
+}

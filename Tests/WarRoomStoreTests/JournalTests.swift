@@ -371,19 +371,49 @@ import Glibc
         #expect(String(decoding: dir.read(dir.head), as: UTF8.self) == behind) // the reader leaves it
         let w = try JournalWriter.open(stateDir: dir.state, actor: "dana", now: t0)
         w.close()
-        #expect(String(decoding: dir.read(dir.head), as: UTF8.self).hasPrefix(#"{"seq":6,"hash":"\#(hashField(lines[5]))"}"#))
+        // Taken on, and said in the journal itself: a line added by hand cannot pass silently.
+        let after = try Journal.replay(stateDir: dir.state)
+        #expect(after.lineCount == 7)
+        guard case .headRepair(let r)? = after.events.last?.body else { Issue.record("no journal.repair: \(after.events.last!)"); return }
+        #expect(r == HeadRepair(head: 5, lines: 6, reason: nil))
+        #expect(after.state.headRepairs.count == 1 && after.warnings.isEmpty)
     }
 
-    @Test func missingHeadIsAWarningAndTheWriterRecreatesIt() throws {
+    @Test func aReaderWarnsOfLinesBeyondTheHead() throws {
         let dir = TempDir(); defer { dir.cleanup() }
         try makeJournal(dir)
-        try FileManager.default.removeItem(atPath: dir.head)
+        let lines = dir.journalLines()
+        _ = FileManager.default.createFile(atPath: dir.head, contents: Data(#"{"seq":4,"hash":"\#(hashField(lines[3]))"}"#.utf8))
         let r = try Journal.replay(stateDir: dir.state)
-        #expect(r.warnings.count == 1 && r.warnings[0].contains("missing"))
-        let w = try JournalWriter.open(stateDir: dir.state, actor: "dana", now: t0)
+        #expect(r.warnings.contains { $0.contains("lines 5–6 are beyond the acknowledged head (seq 4)") }, "\(r.warnings)")
+    }
+
+    /// More than one line beyond the head, or no head at all: lines may have been deleted or added by hand. No writer
+    /// writes until someone accepts it with a reason, which is journaled; the refusal leaves the files as they were.
+    @Test(arguments: ["missing", "two behind"])
+    func aDamagedHeadIsRefusedUntilAcceptedWithAReason(_ how: String) throws {
+        let dir = TempDir(); defer { dir.cleanup() }
+        try makeJournal(dir)
+        let lines = dir.journalLines()
+        if how == "missing" {
+            try FileManager.default.removeItem(atPath: dir.head)
+        } else {
+            _ = FileManager.default.createFile(atPath: dir.head, contents: Data(#"{"seq":4,"hash":"\#(hashField(lines[3]))"}"#.utf8))
+        }
+        let headBefore = FileManager.default.contents(atPath: dir.head)
+        let e = #expect(throws: JournalError.self) { try JournalWriter.open(stateDir: dir.state, actor: "dana", now: t0) }
+        #expect(e?.message.contains("--accept-damaged-head REASON") == true, "\(String(describing: e))")
+        #expect(FileManager.default.contents(atPath: dir.head) == headBefore, "the evidence is left as found")
+        #expect(dir.journalLines() == lines)
+
+        let w = try JournalWriter.open(stateDir: dir.state, actor: "dana", now: t0, acceptDamagedHead: "restored from backup")
         w.close()
-        #expect(dir.mode(dir.head) == 0o600)
-        #expect(try Journal.replay(stateDir: dir.state).warnings.isEmpty)
+        if how == "missing" { #expect(dir.mode(dir.head) == 0o600, "made as warroom makes its files") }
+        let after = try Journal.replay(stateDir: dir.state)
+        #expect(after.warnings.isEmpty)
+        guard case .headRepair(let r)? = after.events.last?.body else { Issue.record("no journal.repair"); return }
+        #expect(r == HeadRepair(head: how == "missing" ? nil : 4, lines: 6, reason: "restored from backup"))
+        #expect(after.events.last?.actor == "dana")
     }
 
     @Test func unreadableHeadIsAnError() throws {

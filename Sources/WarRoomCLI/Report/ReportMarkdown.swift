@@ -13,6 +13,7 @@ struct ReportMarkdown {
         r.summaryTable()
         r.decisions()
         r.handovers()
+        r.headRepairs()
         r.criteria()
         r.rollback()
         r.checklist()
@@ -122,6 +123,18 @@ struct ReportMarkdown {
                 + "\(MarkdownText.cell(o.actor)) | \(MarkdownText.cell(o.offer.to ?? "—")) | — | \(o.offer.note.map(MarkdownText.cell) ?? "—") |"))
         }
         for r in rows.sorted(by: { $0.seq < $1.seq }) { add(r.line) }
+        add("")
+    }
+
+    /// Openings of the journal whose head record was missing or behind: a line never acknowledged (a writer killed
+    /// between its syncs) or lines deleted or added by hand. Only when there were any.
+    private mutating func headRepairs() {
+        guard !s.headRepairs.isEmpty else { return }
+        add("## Journal integrity", "", "| T | UTC | who | found | taken on because |", "|---|---|---|---|---|")
+        for r in s.headRepairs {
+            add("| \(t(r.time)) | \(Timestamp.hms(r.time)) | \(MarkdownText.cell(r.actor)) | \(MarkdownText.cell(r.repair.summary)) | "
+                + "\(r.repair.reason.map(MarkdownText.cell) ?? "automatic: one line beyond the head") |")
+        }
         add("")
     }
 

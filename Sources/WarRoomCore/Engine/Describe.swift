@@ -22,6 +22,8 @@ extension Engine {
                 return "\(e.actor) withdrew the offer of driving\(o.note.map { " (\($0))" } ?? "") — \(e.actor) keeps driving"
             }
             return "\(e.actor) offers driving to \(to)\(o.note.map { " (\($0))" } ?? "") — \(to): warroom run … --take-over REASON"
+        case .headRepair(let r):
+            return "journal opened by \(e.actor): \(r.summary)\(r.reason.map { " — accepted: \($0)" } ?? " — kept")"
         case .signOff(let so):
             return "signed off: \(so.role) by \(e.actor)"
         case .signOffUndo(let so):

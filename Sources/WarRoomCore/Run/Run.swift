@@ -94,6 +94,35 @@ public struct DriverOffer: Sendable, Equatable, Codable {
     }
 }
 
+/// A writer opened a journal whose `head` record (the last acknowledged seq and hash) was missing or behind the
+/// journal's lines (`journal.repair`), and went on. One line beyond the head is what a writer killed between its journal
+/// and head syncs leaves: taken on automatically (`reason` nil), and recorded so a line added by hand is not silent.
+/// More than one, or no head at all, could be lines deleted or added by hand: only with `--accept-damaged-head REASON`.
+public struct HeadRepair: Sendable, Equatable, Codable {
+    /// The seq the head record named (0: empty); nil when it was missing.
+    public var head: Int?
+    /// The journal's lines when it was opened.
+    public var lines: Int
+    /// Why it was accepted (`--accept-damaged-head`); nil for the automatic one-line crash recovery.
+    public var reason: String?
+
+    public init(head: Int?, lines: Int, reason: String?) {
+        self.head = head
+        self.lines = lines
+        self.reason = reason
+    }
+
+    /// "head was at seq 5, the journal had 6 lines: line 6 was never acknowledged"
+    public var summary: String {
+        let was = head.map { "head was at seq \($0)" } ?? "head was missing"
+        let beyond = head.map { lines - $0 } ?? lines
+        let what = head == nil ? "nothing shows whether lines were deleted or added by hand"
+            : beyond == 1 ? "line \(lines) was never acknowledged (a writer killed between its syncs, or added by hand)"
+            : "lines \((head ?? 0) + 1)–\(lines) were never acknowledged (added by hand, or lines before them deleted?)"
+        return "\(was), the journal had \(lines) line\(lines == 1 ? "" : "s"): \(what)"
+    }
+}
+
 /// An offer of driving in force: who offered it to whom, and when.
 public struct PendingOffer: Sendable, Equatable {
     public var from: String
@@ -166,6 +195,7 @@ public enum EventBody: Sendable, Equatable {
     case runConfig(RunConfigRecord)
     case handover(Handover)
     case driverOffer(DriverOffer)
+    case headRepair(HeadRepair)
 
     /// Events only the driver (the holder of the driver lease) may write: they steer the ramp and the lights, or
     /// configure the run. Everything else (run.started, item changes) is crew work any writer may append.
@@ -173,7 +203,7 @@ public enum EventBody: Sendable, Equatable {
         switch self {
         case .rampDecision, .hookResult, .decisionReason, .lightTrip, .lightClear, .verdictChange, .runConfig, .handover,
              .driverOffer: return true
-        case .runStarted, .itemSet, .itemUndo, .signOff, .signOffUndo: return false
+        case .runStarted, .itemSet, .itemUndo, .signOff, .signOffUndo, .headRepair: return false
         }
     }
 
@@ -194,6 +224,7 @@ public enum EventBody: Sendable, Equatable {
         case .runConfig: return "run.config"
         case .handover: return "driver.handover"
         case .driverOffer: return "driver.offer"
+        case .headRepair: return "journal.repair"
         }
     }
 }
@@ -271,6 +302,8 @@ public struct RunState: Sendable {
     public private(set) var driverOffer: PendingOffer?
     /// Every offer and withdrawal, in order: (seq, time, actor, offer).
     public private(set) var offers: [(seq: Int, time: Millis, actor: String, offer: DriverOffer)] = []
+    /// Journals opened with a missing or lagging head, and taken on (`journal.repair`).
+    public private(set) var headRepairs: [(seq: Int, time: Millis, actor: String, repair: HeadRepair)] = []
     /// Signatures in force, by `SignOff.key` of the role.
     public private(set) var signatures: [String: Signature] = [:]
     /// Every sign and unsign, in order.
@@ -376,6 +409,8 @@ public struct RunState: Sendable {
                 driverOffer = nil
             }
             offers.append((event.seq, event.time, event.actor, o))
+        case .headRepair(let r):
+            headRepairs.append((event.seq, event.time, event.actor, r))
         }
         lastSeq = event.seq
         lastTime = event.time

@@ -52,6 +52,8 @@ public struct RunSummary: Sendable, Equatable {
     public var handovers: [HandoverEvent]
     /// Every offer of driving (`D`) and its withdrawals, in order.
     public var offers: [OfferEvent]
+    /// Every opening of the journal with a missing or lagging head that a writer took on (`journal.repair`).
+    public var headRepairs: [HeadRepairEvent]
     /// The last rollback against its targets.
     public var rollback: Rollback?
 
@@ -129,6 +131,7 @@ public struct RunSummary: Sendable, Equatable {
         tripped = run.tripped.values.sorted { $0.seq < $1.seq }
         handovers = run.handovers.map { HandoverEvent(seq: $0.seq, time: $0.time, handover: $0.handover) }
         offers = run.offers.map { OfferEvent(seq: $0.seq, time: $0.time, actor: $0.actor, offer: $0.offer) }
+        headRepairs = run.headRepairs.map { HeadRepairEvent(seq: $0.seq, time: $0.time, actor: $0.actor, repair: $0.repair) }
         criterionEvents = run.lightHistory.map {
             CriterionEvent(seq: $0.seq, time: $0.time, actor: $0.actor, trip: $0.trip, change: $0.change)
         }
@@ -210,6 +213,14 @@ extension RunSummary {
         public var seq: Int
         public var time: Millis
         public var handover: Handover
+    }
+
+    /// A journal opened with a missing or lagging head, and who took it on (with the reason they gave, if any).
+    public struct HeadRepairEvent: Sendable, Equatable {
+        public var seq: Int
+        public var time: Millis
+        public var actor: String
+        public var repair: HeadRepair
     }
 
     /// An offer of driving (or its withdrawal: `offer.to` nil) as the report lists it.
