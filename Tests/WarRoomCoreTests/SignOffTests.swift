@@ -87,6 +87,21 @@ private let started = JournalEvent(seq: 1, time: 1_000, actor: "dana",
         #expect(s.signOffHistory.map(\.signed) == [true, false, true])
     }
 
+    /// The one rule the reducer and the console's engine share.
+    @Test func verdictNamesTheSigner() throws {
+        var s = RunState()
+        try s.apply(started)
+        #expect(s.signOffVerdict("SRE Lead", by: "lee", sign: true) == .allowed)
+        #expect(s.signOffVerdict("SRE Lead", by: "lee", sign: false) == .notSigned)
+        try s.apply(JournalEvent(seq: 2, time: 2_000, actor: "lee", body: .signOff(SignOffEvent(role: "SRE Lead"))))
+        let sig = try #require(s.signature("SRE Lead"))
+        #expect(s.signOffVerdict("sre lead", by: "sun", sign: true) == .alreadySigned(sig))
+        #expect(s.signOffVerdict("sre lead", by: "lee", sign: true) == .alreadySigned(sig))
+        #expect(s.signOffVerdict("SRE Lead", by: "sun", sign: false) == .signedByOther(sig))
+        #expect(s.signOffVerdict("SRE Lead", by: "lee", sign: false) == .allowed)
+        #expect(s.signOffVerdict("Engineering Lead", by: "lee", sign: true) == .allowed, "per role")
+    }
+
     @Test func refusesBeforeStartAndUndoOfUnsigned() throws {
         var s = RunState()
         #expect(throws: ReduceError.self) { try s.apply(JournalEvent(seq: 1, time: 0, actor: "a", body: .signOff(SignOffEvent(role: "X")))) }
