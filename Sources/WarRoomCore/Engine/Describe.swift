@@ -16,9 +16,9 @@ extension Engine {
             let gap = h.gapMs.map { " after \(DurationText.clockish($0)) without a driver" } ?? ""
             return "\(h.to) drives now\(from)\(gap): \(h.reason)"
         case .signOff(let so):
-            return "signed off: \(so.role) by \(e.actor)"
+            return "signed: \(so.role) by \(e.actor)"
         case .signOffUndo(let so):
-            return "sign-off undone: \(so.role) by \(e.actor)"
+            return "signature taken back: \(so.role) by \(e.actor)"
         case .runConfig(let c):
             return "config: \(c.config.service), \(c.config.plan.steps.count) ramp steps"
         case .rampDecision(let d):
