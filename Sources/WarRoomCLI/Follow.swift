@@ -28,7 +28,7 @@ struct Follow: ParsableCommand {
         turns grey when the driver stops publishing. Works over a shared filesystem and over ssh (ssh -t host warroom
         follow --state DIR). The config and checklist default to the ones the driver runs.
         With --crew (and --actor NAME, default $SUDO_USER, else your account name, else $USER) the console works the
-        checklist beside the driver: space, s, b and u append to the journal like `warroom check` (no lease needed),
+        checklist beside the driver: space, s, b, u and S (sign off) append to the journal like `warroom check` (no lease needed),
         each shown once it is saved; ramp decisions and criteria answer "<driver> drives — crew can tick items, not
         decide". The header says CREW · NAME.
         """

@@ -1,7 +1,7 @@
 /// Everything a key can do in the console.
 public enum KeyCommand: String, Sendable, CaseIterable {
     case down, up, pageDown, pageUp, top, bottom
-    case toggle, skip, block, undo
+    case toggle, skip, block, undo, signOff
     case expand, collapse, toggleSection
     case nextPane, previousPane
     case search, nextMatch, previousMatch
@@ -60,6 +60,7 @@ public enum KeyTable {
         Binding([.char("s")], .skip, "skip the selected item (asks a reason)", footer: "s skip", group: "Checklist", writes: true),
         Binding([.char("b")], .block, "mark the selected item blocked (asks a reason)", footer: "b block", group: "Checklist", writes: true),
         Binding([.char("u")], .undo, "undo your last change", footer: "u undo", group: "Checklist", writes: true),
+        Binding([.char("S")], .signOff, "sign off the selected sign-off (asks y)", group: "Checklist", writes: true),
         Binding([.enter], .toggleSection, "fold or unfold the section", group: "Checklist"),
         Binding([.right, .char("l")], .expand, "unfold the section", group: "Checklist"),
         Binding([.left, .char("h")], .collapse, "fold the section (on an item: its section)", group: "Checklist"),

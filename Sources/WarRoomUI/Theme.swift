@@ -53,6 +53,8 @@ public struct Glyphs: Sendable, Hashable {
     public var lightOn: String = "●"
     public var lightWatch: String = "◐"
     public var lightOff: String = "○"
+    /// Before a signed sign-off's signer ("✍ signed by dana 17:02"); empty: no mark.
+    public var signed: String = "✍"
 
     public static let unicode = Glyphs(
         horizontal: "─", vertical: "│", topLeft: "┌", topRight: "┐", bottomLeft: "└", bottomRight: "┘",
@@ -63,7 +65,7 @@ public struct Glyphs: Sendable, Hashable {
         horizontal: "-", vertical: "|", topLeft: "+", topRight: "+", bottomLeft: "+", bottomRight: "+",
         ellipsis: "~", open: "[ ]", done: "[x]", skipped: "[-]", blocked: "[!]", collapsed: ">", expanded: "v",
         light: "*", barFull: "#", barEmpty: ".", spark: ["_", ".", "-", "~", "=", "+", "#"], separator: " | ",
-        arrow: ">", bullet: "-", lightOn: "(*)", lightWatch: "(~)", lightOff: "( )")
+        arrow: ">", bullet: "-", lightOn: "(*)", lightWatch: "(~)", lightOff: "( )", signed: "")
 }
 
 /// A key press, decoded by the terminal backend.

@@ -44,7 +44,7 @@ extension Checklist {
             if !found.contains(where: { $0.key == s.key }) { found.append(s) }
         }
         var candidates: [(line: Int, run: () -> Void)] = []
-        for item in items {
+        for item in items where SignOffText.mayBeSignOff(item.text) {
             if let role = SignOffText.roleOfTask(item.text) {
                 candidates.append((item.line, { add(role, item.line, item.id) }))
             } else if SignOffText.isByBlank(item.text), let role = SignOffText.headingRole(sections[item.section].title) {
@@ -62,7 +62,7 @@ extension Checklist {
                 case .text(let l, let t): (line, text) = (l, t)
                 case .table: continue
                 }
-                if SignOffText.isByBlank(text), let role = SignOffText.headingRole(section.title) {
+                if SignOffText.mayBeSignOff(text), SignOffText.isByBlank(text), let role = SignOffText.headingRole(section.title) {
                     candidates.append((line, { add(role, line, nil) }))
                 }
             }
@@ -81,6 +81,31 @@ extension Checklist {
 enum SignOffText {
     static let byPrefixes = ["approved by", "signed off by", "signed-off by", "sign-off by", "sign off by", "signoff by"]
     static let headingSuffixes = ["sign-off", "sign off", "signoff"]
+
+    /// A cheap look first (the console derives sign-offs at every start, 10,000 items included). Every form needs one
+    /// of: "_" or "[" after a colon (blanks, placeholders), "by" (Approved by, Signed off by, Verified by), "sign" or
+    /// "approv" (a bold role that speaks of signing off) — compared without case. False only where no form can match.
+    static func mayBeSignOff(_ text: String) -> Bool {
+        let u = Array(text.utf8)
+        func at(_ i: Int, _ word: StaticString) -> Bool {
+            let n = word.utf8CodeUnitCount
+            guard i + n <= u.count else { return false }
+            for k in 0..<n where u[i + k] | 0x20 != word.utf8Start[k] { return false }
+            return true
+        }
+        var colon = false
+        for i in u.indices {
+            if u[i] == UInt8(ascii: ":") { colon = true }
+            if colon, u[i] == UInt8(ascii: "_") || u[i] == UInt8(ascii: "[") { return true }
+            switch u[i] | 0x20 { // ASCII letters lowercased
+            case UInt8(ascii: "b"): if at(i, "by") { return true }
+            case UInt8(ascii: "s"): if at(i, "sign") { return true }
+            case UInt8(ascii: "a"): if at(i, "approv") { return true }
+            default: break
+            }
+        }
+        return false
+    }
 
     /// Markdown emphasis and escapes removed, spaces trimmed.
     static func plain(_ s: String) -> String {
@@ -131,7 +156,7 @@ enum SignOffText {
         guard let colon = t.firstIndex(of: ":") else { return nil }
         let role = String(t[..<colon]).trimmingSpaces()
         let rest = String(t[t.index(after: colon)...])
-        guard !role.isEmpty, isBlank(rest), rest.contains("_") || rest.contains("[") else { return nil }
+        guard !role.isEmpty, rest.contains("_") || rest.contains("["), isBlank(rest) else { return nil }
         // A role is a short name, not a sentence.
         guard role.split(separator: " ").count <= 5, !role.lowercased().hasSuffix(" by") else { return nil }
         return role

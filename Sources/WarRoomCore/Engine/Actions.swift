@@ -53,6 +53,8 @@ public enum Intent: Sendable, Equatable {
     case setItem(id: String, status: ItemStatus, reason: String?)
     /// Take back the actor's own last change.
     case undo
+    /// Sign off a role the checklist names; `sign: false` takes back the actor's own signature (`signoff.*`).
+    case signOff(role: String, sign: Bool)
     case tripLight(name: String, reason: String)
     case clearLight(name: String, reason: String)
     /// `D`: offer driving to the next driver (by actor name), who accepts with `run --take-over`; nil or empty

@@ -194,6 +194,9 @@ extension Engine {
             if itemSaving(nil) { return [.show(Notice("still saving your last change — press u again in a moment", .warn))] }
             guard let id = run.lastUndoable(by: session.actor) else { return [.show(Notice("nothing of yours to undo", .info))] }
             return [append(.itemUndo(ItemUndo(id: id, undoes: run.record(id)?.seq)))]
+        case .signOff(let role, let sign):
+            if let no = signOffRefusal(role, sign: sign) { return [.show(no)] }
+            return [append(sign ? .signOff(SignOffEvent(role: role)) : .signOffUndo(SignOffEvent(role: role)))]
         case .tripLight(let name, let reason):
             if let r = refused(.criterion) { return r }
             if lightSaving(name) { return [.show(stillSaving(name))] }

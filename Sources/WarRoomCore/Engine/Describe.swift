@@ -25,9 +25,9 @@ extension Engine {
         case .headRepair(let r):
             return "journal opened by \(e.actor): \(r.summary)\(r.reason.map { " — accepted: \($0)" } ?? " — kept")"
         case .signOff(let so):
-            return "signed off: \(so.role) by \(e.actor)"
+            return "signed: \(so.role) by \(e.actor)"
         case .signOffUndo(let so):
-            return "sign-off undone: \(so.role) by \(e.actor)"
+            return "signature taken back: \(so.role) by \(e.actor)"
         case .runConfig(let c):
             return "config: \(c.config.service), \(c.config.plan.steps.count) ramp steps"
         case .rampDecision(let d):

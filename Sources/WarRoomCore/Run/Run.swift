@@ -350,22 +350,25 @@ public struct RunState: Sendable {
             guard started != nil else { throw ReduceError(seq: event.seq, message: "signoff.sign before run.started") }
             let key = SignOff.key(so.role)
             guard !key.isEmpty else { throw ReduceError(seq: event.seq, message: "signoff.sign without a role") }
-            if let s = signatures[key] {
+            if case .alreadySigned(let s) = signOffVerdict(so.role, by: event.actor, sign: true) {
                 throw ReduceError(seq: event.seq, message: "\(s.role) is already signed off by \(s.actor) at \(Timestamp.iso8601(s.time)) (journal seq \(s.seq)); to sign again, \(s.actor) must undo it first")
             }
             signatures[key] = Signature(role: so.role, actor: event.actor, time: event.time, seq: event.seq)
             signOffHistory.append((event.seq, event.time, event.actor, so.role, true))
         case .signOffUndo(let so):
             guard started != nil else { throw ReduceError(seq: event.seq, message: "signoff.unsign before run.started") }
-            let key = SignOff.key(so.role)
-            guard let s = signatures[key] else {
+            switch signOffVerdict(so.role, by: event.actor, sign: false) {
+            case .notSigned, .alreadySigned:
                 throw ReduceError(seq: event.seq, message: "\(so.role) is not signed off: nothing to undo")
-            }
-            guard s.actor == event.actor else {
+            case .signedByOther(let s):
                 throw ReduceError(seq: event.seq, message: "\(s.role) was signed off by \(s.actor) at \(Timestamp.iso8601(s.time)); only \(s.actor) can undo it, not \(event.actor)")
+            case .allowed:
+                break
             }
+            let key = SignOff.key(so.role)
+            let role = signatures[key]?.role ?? so.role
             signatures[key] = nil
-            signOffHistory.append((event.seq, event.time, event.actor, s.role, false))
+            signOffHistory.append((event.seq, event.time, event.actor, role, false))
         case .rampDecision(let d):
             try applyDecision(d, event)
         case .hookResult(let h):

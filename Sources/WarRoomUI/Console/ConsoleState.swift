@@ -33,8 +33,10 @@ public struct ConsoleState: Sendable {
     /// knows whether a warning came up after it (a key refused meanwhile).
     var messageCount = 0
     var askedAt: [Int: Int] = [:]
-    /// Sections whose subtree has items (the others are prose: not listed).
-    var hasItems: [Bool] = []
+    /// Sections listed: their subtree has items or a sign-off (the others are prose).
+    var listed: [Bool] = []
+    /// The rows that carry sign-offs (the sign key's and the pane's).
+    public let signOffRows: SignOffRows
     /// A lone level-1 heading over the whole document is the checklist's title (the header shows it), not a row.
     public internal(set) var titleSection: Int?
 
@@ -45,6 +47,7 @@ public struct ConsoleState: Sendable {
         self.size = size
         self.themeName = themeName
         titleSection = engine.checklist.titleSection
+        signOffRows = SignOffRows(engine.checklist)
         recomputeProgress()
         rebuildRows()
     }
@@ -101,7 +104,8 @@ public struct ConsoleState: Sendable {
         }
         sectionProgress = progress
         total = t
-        hasItems = progress.map { $0.items > 0 }
+        listed = progress.map { $0.items > 0 }
+        for s in signOffRows.listed { listed[s] = true }
         rebuildRows()
     }
 
@@ -109,7 +113,7 @@ public struct ConsoleState: Sendable {
         let keep = rows.indices.contains(cursor) ? rows[cursor] : nil
         var out: [Row] = []
         out.reserveCapacity(checklist.items.count + checklist.sections.count)
-        for s in checklist.sections where hasItems[s.index] {
+        for s in checklist.sections where listed[s.index] {
             if isHidden(section: s.index) { continue }
             let isTitle = s.index == 0 || s.index == titleSection
             if !isTitle { out.append(.section(s.index)) }

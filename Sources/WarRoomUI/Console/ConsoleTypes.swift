@@ -100,6 +100,8 @@ public enum Mode: Sendable, Equatable {
     case normal
     case search(String)
     case reason(ReasonKind, item: String, text: String)
+    /// `S` on a sign-off row: sign the role (`sign: false`: take back your own signature); `y` confirms.
+    case confirmSignOff(role: String, sign: Bool)
     /// After a decision: an optional reason (Enter saves, Esc leaves it empty). It opens the moment the decision is
     /// asked for, so what is typed next is the reason, never commands; the reason is saved once the decision is.
     case decisionReason(DecisionRef, kind: DecisionKind, text: String)

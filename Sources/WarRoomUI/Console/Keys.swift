@@ -22,6 +22,8 @@ extension ConsoleState {
                               cancelled: "\(kind == .skip ? "skip" : "block") cancelled") { s, reason in
                 s.send(.intent(.setItem(id: item, status: kind == .skip ? .skipped : .blocked, reason: reason)))
             }
+        case .confirmSignOff(let role, let sign):
+            return confirmSignOff(role, sign: sign, key)
         case .decisionReason(let ref, let kind, let text):
             return editPrompt(text, key, update: { .decisionReason(ref, kind: kind, text: $0) }, required: nil,
                               cancelled: "\(kind.label) saved without a reason") { s, reason in
@@ -154,6 +156,7 @@ extension ConsoleState {
             mode = .reason(command == .skip ? .skip : .block, item: item.id, text: "")
         case .undo:
             return send(.intent(.undo))
+        case .signOff: signOffKey()
         case .toggleSection, .expand, .collapse:
             guard focus == .checklist, let row = selectedRow else { return [] }
             switch (row, command) {

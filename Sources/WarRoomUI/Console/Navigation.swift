@@ -108,7 +108,7 @@ extension ConsoleState {
         let needle = q.lowercased()
         guard !needle.isEmpty else { return [] }
         var out: [Row] = []
-        for s in checklist.sections where hasItems[s.index] {
+        for s in checklist.sections where listed[s.index] {
             if s.index != 0, s.index != titleSection, matches(.section(s.index), needle) { out.append(.section(s.index)) }
             for i in s.items where matches(.item(i), needle) { out.append(.item(i)) }
         }

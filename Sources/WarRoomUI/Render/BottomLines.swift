@@ -34,6 +34,11 @@ extension Painter {
         case .lightReason(let name, let trip, let text):
             prompt("\(trip ? "trip" : "clear") “\(name)” — reason: ", text, "  Enter saves · Esc cancels", rect)
             return
+        case .confirmSignOff(let role, let sign):
+            let ask = sign ? "sign \(role) as \(s.config.actor)? y signs, any other key cancels"
+                : "take back your signature for \(role)? y takes it back, any other key keeps it"
+            put(ask, x: 0, y: y, max: rect.width, style: Style(.accent, [.bold, .reverse]))
+            return
         case .confirmRollback:
             put("ROLL BACK \(s.run.percent) % → 0 %? y rolls back, any other key cancels", x: 0, y: y, max: rect.width,
                 style: Style(.crit, [.bold, .reverse]))

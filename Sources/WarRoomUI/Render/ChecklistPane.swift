@@ -24,12 +24,21 @@ extension Painter {
                 let p = s.sectionProgress[si]
                 let indent = s.displayDepth(si) * 2
                 let mark = s.collapsed.contains(si) ? glyphs.collapsed : glyphs.expanded
-                var tail = "\(p.complete)/\(p.items)"
+                var tail = p.items > 0 ? "\(p.complete)/\(p.items)" : ""
                 if p.blocked > 0 { tail = "\(p.blocked) blocked  " + tail }
-                let tw = DisplayWidth.of(tail)
-                put("\(mark) \(sec.title)", x: inner.x + 1 + indent, y: y, max: inner.width - indent - tw - 3, style: Style(.title, .bold))
+                var tw = DisplayWidth.of(tail)
                 let tailStyle: Style = p.blocked > 0 ? Style(.crit, .bold) : (p.complete == p.items ? Style(.ok) : Style(.muted))
                 put(tail, x: inner.maxX - tw - 1, y: y, style: tailStyle)
+                if let so = s.signOffRows.bySection[si] {
+                    let (text, style) = signOffState(s, so, wide: wide)
+                    let gap = tail.isEmpty ? 0 : 2
+                    let sw = DisplayWidth.of(text)
+                    if sw + gap + tw + indent + 8 < inner.width {
+                        put(text, x: inner.maxX - tw - 1 - gap - sw, y: y, style: style)
+                        tw += sw + gap
+                    }
+                }
+                put("\(mark) \(sec.title)", x: inner.x + 1 + indent, y: y, max: inner.width - indent - tw - 3, style: Style(.title, .bold))
             case .item(let ii):
                 let item = s.checklist.items[ii]
                 let status = s.run.status(of: item)
@@ -46,7 +55,12 @@ extension Painter {
                 var x = inner.x + 1 + indent
                 x += put(glyph + " ", x: x, y: y, max: inner.maxX - x, style: gstyle)
                 var who = ""
-                if wide, let rec = s.run.record(item.id) {
+                var whoStyle = Style(.muted)
+                if let so = s.signOffRows.byItem[ii] {
+                    // A sign-off item: its signature, not the checkbox's last change (the detail line has that).
+                    (who, whoStyle) = signOffState(s, so, wide: wide)
+                    if DisplayWidth.of(who) + 2 > inner.width / 2 { who = "" }
+                } else if wide, let rec = s.run.record(item.id) {
                     who = "\(rec.actor) \(Timestamp.hm(rec.time))"
                 }
                 let ww = who.isEmpty ? 0 : DisplayWidth.of(who) + 2
@@ -56,7 +70,7 @@ extension Painter {
                 if let d = item.detail { text += " — " + d }
                 if text.isEmpty { text = "(no text)" }
                 put(text, x: x, y: y, max: inner.maxX - x - ww, style: tstyle)
-                if !who.isEmpty { put(who, x: inner.maxX - ww + 1, y: y, style: Style(.muted)) }
+                if !who.isEmpty { put(who, x: inner.maxX - ww + 1, y: y, style: whoStyle) }
             }
             if selected {
                 let focusStyle = s.focus == .checklist ? Style(.selection) : Style(.selection, .dim)
@@ -67,6 +81,23 @@ extension Painter {
             put("no items", x: inner.x + 1, y: inner.y, style: Style(.muted))
         }
         detail(s, layout, inner)
+    }
+
+    /// A sign-off's state on its row: "✍ signed by dana 17:02" (narrow: "✍ dana 17:02"), or "unsigned" (muted).
+    func signOffState(_ s: ConsoleState, _ so: SignOff, wide: Bool) -> (String, Style) {
+        guard let sig = s.run.signature(so.role) else { return ("unsigned", Style(.muted)) }
+        let mark = glyphs.signed.isEmpty ? "" : glyphs.signed + " "
+        return (mark + (wide ? "signed by " : "") + "\(sig.actor) \(Timestamp.hm(sig.time))", Style(.ok))
+    }
+
+    /// The detail line for a selected sign-off: its role, who signed and when, or how to sign it.
+    func signOffDetail(_ s: ConsoleState, _ so: SignOff) -> (String, Style) {
+        guard let sig = s.run.signature(so.role) else {
+            return ("sign-off: \(so.role) · unsigned — S signs as \(s.config.actor)", Style(.text))
+        }
+        var text = "sign-off: \(sig.role) · signed by \(sig.actor) at \(Timestamp.hms(sig.time))Z (journal seq \(sig.seq))"
+        if sig.actor == s.config.actor { text += " — S takes it back" }
+        return (text, Style(.ok))
     }
 
     mutating func detail(_ s: ConsoleState, _ layout: Layout, _ inner: Rect) {
@@ -94,15 +125,20 @@ extension Painter {
                 if let n = rec.note { extra.append("note: \(n)") }
                 if !extra.isEmpty { second = extra.joined(separator: " · ") }
             }
-            lines = [(first, Style(.accent)), (second, Style(.text))]
+            lines = [(first, Style(.accent)), s.signOffRows.byItem[i].map { signOffDetail(s, $0) } ?? (second, Style(.text))]
         case .section(let si):
             let sec = s.checklist.sections[si]
             let p = s.sectionProgress[si]
             let shown = s.titleSection.map { sec.path.dropFirst(s.checklist.sections[$0].path.count) } ?? sec.path[...]
             var first = "\(shown.joined(separator: " / ")) · line \(sec.line)"
             if let off = sec.offsetMinutes { first += " · " + missionOffsetText(off) }
-            lines = [(first, Style(.accent)),
-                     ("\(p.done) done, \(p.skipped) skipped, \(p.blocked) blocked, \(p.open) open", Style(.text))]
+            let progress = "\(p.done) done, \(p.skipped) skipped, \(p.blocked) blocked, \(p.open) open"
+            if let so = s.signOffRows.bySection[si] {
+                let (text, style) = signOffDetail(s, so)
+                lines = [(first, Style(.accent)), (p.items > 0 ? text + " · " + progress : text, style)]
+            } else {
+                lines = [(first, Style(.accent)), (progress, Style(.text))]
+            }
         case nil:
             lines = []
         }
