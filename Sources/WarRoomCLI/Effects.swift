@@ -37,14 +37,17 @@ final class EffectRunner: @unchecked Sendable {
     private let publishView: (@Sendable (TelemetryView, Millis) throws -> Void)?
     private let answer: @Sendable (Action) -> Void
     private var publishFailed = false
+    /// Hooks' environment (an allow-list) and the secrets taken out of what they print.
+    private let children: ChildProcesses
 
     /// The driver lease, renewed on its own queue (`leaseQueue`) so a heartbeat never waits behind an append.
     private let lease: LeaseHolder?
     private let leaseQueue = DispatchQueue(label: "warroom.lease")
 
-    init(writer: JournalWriter, actor: String, lease: LeaseHolder? = nil,
+    init(writer: JournalWriter, actor: String, lease: LeaseHolder? = nil, children: ChildProcesses = ChildProcesses(),
          view: (@Sendable (TelemetryView, Millis) throws -> Void)?, answer: @escaping @Sendable (Action) -> Void) {
         self.writer = writer
+        self.children = children
         self.lease = lease
         self.actor = actor
         publishView = view
@@ -69,8 +72,8 @@ final class EffectRunner: @unchecked Sendable {
                 }
             }
         case .runHook(let r):
-            let spec = ProcessSpec(argv: r.argv, environment: HookTemplate.environment(values: r.values),
-                                   workingDirectory: r.directory, timeoutMs: r.timeoutMs)
+            let spec = children.spec(argv: r.argv, variables: HookTemplate.environment(values: r.values),
+                                     workingDirectory: r.directory, timeoutMs: r.timeoutMs)
             let answer = answer
             lock.lock()
             let task = ProcessRunner.start(spec) { [self] o in

@@ -3,8 +3,9 @@ import WarRoomCore
 import WarRoomTelemetry
 
 /// The poller for a run's bound SLOs and criteria: one probe each, on its source's timer. Readings go to `deliver`
-/// (the console's inbox) as engine actions. Throws when a source's token cannot be read.
-func makePoller(config: RunConfig, environment: [String: String],
+/// (the console's inbox) as engine actions; `children` gives command sources their environment and takes every
+/// known secret out of what sources send back. Throws when a source's token cannot be read.
+func makePoller(config: RunConfig, environment: [String: String], children: ChildProcesses = ChildProcesses(),
                 deliver: @escaping @Sendable (ProbeReading) -> Void) throws(Failure) -> Poller? {
     var probes: [Probe] = []
     for s in config.slos {
@@ -28,8 +29,50 @@ func makePoller(config: RunConfig, environment: [String: String],
         }
         specs.append(SourceSpec(name: s.name, kind: s.kind, intervalMs: s.intervalMs, timeoutMs: s.timeoutMs, token: token))
     }
-    return Poller(sources: specs, probes: probes, clock: { Clock.now() }) { sample in
+    return Poller(sources: specs, probes: probes, children: children, clock: { Clock.now() }) { sample in
         guard let key = ProbeKey(id: sample.probe) else { return }
         deliver(ProbeReading(probe: key, source: sample.source, time: sample.time, observation: sample.reading.observation))
     }
+}
+
+/// How a run's hooks and command sources are started: the allow-list environment plus the config's `environment:`
+/// (pass, set), and a redactor for every secret warroom knows (`knownSecrets`). Built once, when the console opens.
+func childProcesses(config: RunConfig, environment: [String: String]) -> ChildProcesses {
+    ChildProcesses(environment: ChildEnvironment(config.environment),
+                   redactor: Redactor(secrets: knownSecrets(config: config, environment: environment)))
+}
+
+/// Every secret value warroom knows for a run: the values of the `token_env` and `environment.secret` variables (from
+/// `environment`, or as `environment.set` gives them), the contents of `token_file`s, and the passwords of source
+/// URLs (`https://user:pass@host`: as written, percent-decoded, and as the `Basic` credentials sent).
+func knownSecrets(config: RunConfig, environment: [String: String]) -> [String] {
+    var secrets: [String] = []
+    for name in config.secretVariables {
+        if let v = environment[name] { secrets.append(v) }
+        if let v = config.environment?.set[name] { secrets.append(v) }
+    }
+    for s in config.sources {
+        if let f = s.tokenFile, let data = FileManager.default.contents(atPath: f) {
+            secrets.append(String(decoding: data, as: UTF8.self))
+        }
+        switch s.kind {
+        case .prometheus(let url), .alertmanager(let url), .http(let url, _):
+            guard let userinfo = urlUserinfo(url), let colon = userinfo.firstIndex(of: ":") else { continue }
+            let password = String(userinfo[userinfo.index(after: colon)...])
+            let plain = userinfo.removingPercentEncoding ?? userinfo
+            secrets += [password, password.removingPercentEncoding ?? password, Data(plain.utf8).base64EncodedString()]
+        case .command, .file:
+            continue
+        }
+    }
+    return secrets
+}
+
+/// `user:pass` of `scheme://user:pass@host/…`, still percent-encoded; nil without one.
+func urlUserinfo(_ url: String) -> String? {
+    guard let schemeEnd = url.firstRange(of: "://") else { return nil }
+    let rest = url[schemeEnd.upperBound...]
+    let authority = rest[..<(rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex)]
+    guard let at = authority.lastIndex(of: "@") else { return nil }
+    return String(authority[..<at])
 }

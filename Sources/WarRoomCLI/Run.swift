@@ -267,9 +267,14 @@ final class Console: ScreenSession {
         do { wakeup = try Wakeup() } catch { throw Failure("cannot create the wake-up pipe: \(error)") }
         let inbox = Inbox<Action>(wakeup: wakeup)
         self.inbox = inbox
-        let runner = EffectRunner(writer: writer, actor: state.config.actor, lease: lease, view: viewPublisher()) { inbox.post($0) }
+        // Hooks and command sources: an allow-list environment, and every secret warroom knows taken out of what they
+        // (and servers) send back, before it becomes an action.
+        let environment = ProcessInfo.processInfo.environment
+        let children = childProcesses(config: setup.config, environment: environment)
+        let runner = EffectRunner(writer: writer, actor: state.config.actor, lease: lease, children: children,
+                                  view: viewPublisher()) { inbox.post($0) }
         self.runner = runner
-        let poller = try makePoller(config: setup.config, environment: ProcessInfo.processInfo.environment) { reading in
+        let poller = try makePoller(config: setup.config, environment: environment, children: children) { reading in
             inbox.post(.reading(reading), wake: false)
         }
         for e in state.update(.engine(.start(Clock.now()))) { perform(e) }

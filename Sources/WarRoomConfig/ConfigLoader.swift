@@ -5,7 +5,7 @@ import Yams
 
 /// Reads `warroom.yaml`. Every problem is a diagnostic with the line to edit; nothing is silently ignored.
 public enum ConfigLoader {
-    public static let topKeys = ["service", "checklist", "t0", "ramp", "rollback", "contacts", "sources", "slos", "group"]
+    public static let topKeys = ["service", "checklist", "t0", "ramp", "rollback", "contacts", "sources", "slos", "group", "environment"]
     static let rampKeys = ["steps", "hold", "apply", "rollback", "timeout", "targets"]
     static let stepKeys = ["percent", "hold", "require"]
     static let targetKeys = ["decide", "execute", "verify"]
@@ -138,6 +138,7 @@ struct ConfigParser {
         var sourcesNode: Node?
         var slosNode: Node?
         var group: String?
+        var environmentNode: Node?
         for (k, v) in top {
             guard let key = key(k, known: ConfigLoader.topKeys, context: "at the top level") else { continue }
             switch key {
@@ -156,6 +157,7 @@ struct ConfigParser {
             case "contacts": contactsNode = v
             case "sources": sourcesNode = v
             case "slos": slosNode = v
+            case "environment": environmentNode = v
             case "group":
                 group = string(v, k, "group")
                 if let g = group, g.isEmpty || g.contains(where: { $0 == " " || $0 == ":" || $0 == "/" }) {
@@ -192,6 +194,8 @@ struct ConfigParser {
 
         var sources: [SourceConfig] = []
         if let n = sourcesNode { sources = parseSources(n) }
+        var childEnvironment: EnvironmentConfig?
+        if let n = environmentNode { childEnvironment = parseEnvironment(n, sources: sources) }
         var plan = RampPlan(steps: [])
         var apply: [String]?
         var rollbackHook: [String]?
@@ -209,6 +213,7 @@ struct ConfigParser {
                                apply: apply, rollbackHook: rollbackHook, hookTimeoutMs: timeout, hookDirectory: directory,
                                lights: lights, contacts: contacts, sources: sources, slos: slos)
         config.group = group
+        config.environment = childEnvironment
         return config
     }
 }

@@ -32,12 +32,13 @@ public enum CommandSourceReader {
         return .noData
     }
 
-    /// Runs `argv` in the background with `timeoutMs`; `completion` gets the reading once, on an arbitrary
-    /// thread. The returned task can be cancelled (the child's process group is terminated).
-    static func start(argv: [String], timeoutMs: Int64,
+    /// Runs `argv` in the background with `timeoutMs`, the environment `children` gives and its secrets redacted
+    /// from the output; `completion` gets the reading once, on an arbitrary thread. The returned task can be
+    /// cancelled (the child's process group is terminated).
+    static func start(argv: [String], timeoutMs: Int64, children: ChildProcesses = ChildProcesses(),
                       completion: @escaping @Sendable (Reading) -> Void) -> Task<Void, Never> {
         Task.detached {
-            let outcome = await ProcessRunner.run(ProcessSpec(argv: argv, timeoutMs: timeoutMs))
+            let outcome = await ProcessRunner.run(children.spec(argv: argv, timeoutMs: timeoutMs))
             completion(decode(outcome))
         }
     }

@@ -32,8 +32,10 @@ public final class Poller: @unchecked Sendable {
 
     /// `clock` gives the wall time (ms since the epoch) stamped on samples; `deliver` receives them.
     /// Sources no probe reads are never polled. Source names should be unique (the first one wins).
-    public init(sources: [SourceSpec], probes: [Probe], clock: @escaping @Sendable () -> Int64,
-                deliver: @escaping @Sendable (Sample) -> Void) {
+    /// `children`: the environment `command` sources get, and the secrets redacted from every text a source sends
+    /// back (failures, warnings, alert summaries and labels) besides the source's own token.
+    public init(sources: [SourceSpec], probes: [Probe], children: ChildProcesses = ChildProcesses(),
+                clock: @escaping @Sendable () -> Int64, deliver: @escaping @Sendable (Sample) -> Void) {
         self.clock = clock
         let gate = DeliveryGate(deliver)
         self.gate = gate
@@ -55,7 +57,7 @@ public final class Poller: @unchecked Sendable {
         self.orphans = orphans
         runners = order.compactMap { name in
             guard let spec = byName[name], let probes = probesBySource[name], !probes.isEmpty else { return nil }
-            return SourceRunner(spec: spec, probes: probes, clock: clock, gate: gate)
+            return SourceRunner(spec: spec, probes: probes, children: children, clock: clock, gate: gate)
         }
     }
 
@@ -156,6 +158,7 @@ enum FetchResult: Sendable {
 /// except `skipped`, which is also read by `skippedCount()` (under `counterLock`).
 final class SourceRunner: @unchecked Sendable {
     let spec: SourceSpec
+    let children: ChildProcesses
     let units: [FetchUnit]
     let queue: DispatchQueue
     private let clock: @Sendable () -> Int64
@@ -188,8 +191,10 @@ final class SourceRunner: @unchecked Sendable {
         var endsOnCancel: Bool
     }
 
-    init(spec: SourceSpec, probes: [Probe], clock: @escaping @Sendable () -> Int64, gate: DeliveryGate) {
+    init(spec: SourceSpec, probes: [Probe], children: ChildProcesses = ChildProcesses(),
+         clock: @escaping @Sendable () -> Int64, gate: DeliveryGate) {
         self.spec = spec
+        self.children = children
         self.clock = clock
         self.gate = gate
         intervalMs = max(10, spec.intervalMs)
@@ -327,7 +332,7 @@ final class SourceRunner: @unchecked Sendable {
         case .http(let url, _):
             startHTTP(url: url, accept: "*/*", keepBody: false, op: op, unit: index, finish: finish)
         case .command(let argv):
-            let task = CommandSourceReader.start(argv: argv, timeoutMs: timeoutMs) { reading in
+            let task = CommandSourceReader.start(argv: argv, timeoutMs: timeoutMs, children: children) { reading in
                 finish(.reading(reading))
             }
             operations[op] = Operation(unit: index, cancel: { task.cancel() }, endsOnCancel: false)
@@ -371,7 +376,7 @@ final class SourceRunner: @unchecked Sendable {
         for probe in unit.probes {
             let (reading, warnings) = decode(result, request: unit.request, probe: probe, latencyMs: latencyMs)
             gate.deliver(Sample(probe: probe.id, source: spec.name, reading: redacted(reading), time: time,
-                                latencyMs: latencyMs, warnings: warnings.map { TelemetryText.redact($0, spec.token) }))
+                                latencyMs: latencyMs, warnings: warnings.map(redacted)))
         }
         if pendingUnits.isEmpty {
             deadline?.cancel()
@@ -392,9 +397,25 @@ final class SourceRunner: @unchecked Sendable {
         }
     }
 
+    /// Every text a source sends back, without the source's token or any other secret warroom knows.
+    private func redacted(_ text: String) -> String {
+        children.redactor.redact(TelemetryText.redact(text, spec.token))
+    }
+
     private func redacted(_ reading: Reading) -> Reading {
-        if case .failure(let text) = reading { return .failure(TelemetryText.redact(text, spec.token)) }
-        return reading
+        switch reading {
+        case .failure(let text):
+            return .failure(redacted(text))
+        case .alerts(let alerts) where !children.redactor.isEmpty:
+            return .alerts(alerts.map { a in
+                var a = a
+                a.summary = a.summary.map(redacted)
+                a.labels = Dictionary(uniqueKeysWithValues: a.labels.map { ($0.key, children.redactor.redact($0.value)) })
+                return a
+            })
+        default:
+            return reading
+        }
     }
 
     private func decode(_ result: FetchResult, request: FetchRequest, probe: Probe,

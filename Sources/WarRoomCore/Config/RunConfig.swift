@@ -134,6 +134,8 @@ public struct RunConfig: Sendable, Equatable, Codable {
     public var slos: [SLOConfig]
     /// `group:` — the Unix group a new state directory is shared with (as `warroom run --group`); nil: private.
     public var group: String?
+    /// `environment:` — what hooks and command sources get beyond the allow-list, and which variables hold secrets.
+    public var environment: EnvironmentConfig?
 
     public init(path: String?, service: String, checklist: String, t0: Millis? = nil, plan: RampPlan,
                 apply: [String]? = nil, rollbackHook: [String]? = nil, hookTimeoutMs: Millis = 60_000,
@@ -155,12 +157,43 @@ public struct RunConfig: Sendable, Equatable, Codable {
     }
 }
 
+/// `environment:` in the config. Hooks and `command` sources start from an allow-list of this process's environment
+/// (PATH, HOME, locale, …; see `ChildEnvironment` in WarRoomTelemetry), never all of it.
+public struct EnvironmentConfig: Sendable, Equatable, Codable {
+    /// More variables handed on from warroom's own environment (e.g. KUBECONFIG, AWS_PROFILE).
+    public var pass: [String]
+    /// Variables set to these values (after `pass`; warroom's own WARROOM_* for hooks come last).
+    public var set: [String: String]
+    /// Variables whose values are secrets: redacted from every text a child or a server sends back, like tokens.
+    public var secret: [String]
+    public var line: Int
+
+    public init(pass: [String] = [], set: [String: String] = [:], secret: [String] = [], line: Int = 0) {
+        self.pass = pass
+        self.set = set
+        self.secret = secret
+        self.line = line
+    }
+}
 
 extension RunConfig {
+    /// The names whose values are secrets: every source's `token_env` and `environment.secret`.
+    public var secretVariables: [String] {
+        var names = sources.compactMap(\.tokenEnv)
+        for n in environment?.secret ?? [] where !names.contains(n) { names.append(n) }
+        return names
+    }
+
     /// The config as it may be journaled or shown: a password in a source URL (`https://user:pass@host`) becomes
-    /// `[redacted]`. Tokens are never in a config (only the variable or file that holds them).
+    /// `[redacted]`, and so does an `environment.set` value of a secret variable. Tokens are never in a config (only
+    /// the variable or file that holds them).
     public func redactingCredentials() -> RunConfig {
         var c = self
+        if var e = environment {
+            let secret = Set(secretVariables)
+            for (k, _) in e.set where secret.contains(k) { e.set[k] = "[redacted]" }
+            c.environment = e
+        }
         c.sources = sources.map { s in
             var s = s
             switch s.kind {

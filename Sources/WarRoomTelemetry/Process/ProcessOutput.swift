@@ -1,4 +1,5 @@
 import Subprocess
+import WarRoomCore
 
 #if canImport(Glibc)
 import Glibc
@@ -65,6 +66,12 @@ final class ProcessOutputCollector: Sendable {
     }
 
     private let state = ProcessLockedBox(State())
+    /// Applied to each tail line before it is cut to length, and to stdout before a truncation note.
+    private let redactor: Redactor
+
+    init(redactor: Redactor = Redactor()) {
+        self.redactor = redactor
+    }
 
     func add(_ stream: Stream, _ bytes: UnsafeRawBufferPointer) {
         guard !bytes.isEmpty else { return }
@@ -77,13 +84,13 @@ final class ProcessOutputCollector: Sendable {
                 }
                 s.stdoutTotal += bytes.count
             }
-            Self.addLines(&s, stream == .stdout ? 0 : 1, bytes)
+            Self.addLines(&s, stream == .stdout ? 0 : 1, bytes, redactor)
         }
     }
 
     /// Adds a line of our own to the tail (e.g. a read error).
     func note(_ line: String) {
-        state.withLock { s in Self.push(&s, nil, Self.render(Array(line.utf8))) }
+        state.withLock { s in Self.push(&s, nil, Self.render(Array(line.utf8), redactor)) }
     }
 
     func finish() -> (stdout: String, tail: [String]) {
@@ -92,7 +99,7 @@ final class ProcessOutputCollector: Sendable {
             let order = [0, 1].filter { !s.partials[$0].bytes.isEmpty }
                 .sorted { s.partials[$0].sequence < s.partials[$1].sequence }
             for index in order {
-                Self.push(&s, index, Self.render(s.partials[index].bytes))
+                Self.push(&s, index, Self.render(s.partials[index].bytes, redactor))
                 s.partials[index].bytes = []
             }
             var kept = s.stdoutKept[...]
@@ -107,11 +114,11 @@ final class ProcessOutputCollector: Sendable {
                 }
                 if cut > kept.startIndex, kept[cut - 1] >= 0xC0 { cut -= 1 }
                 kept = kept[..<cut]
-                text = String(decoding: kept, as: UTF8.self)
+                text = redactor.redact(String(decoding: kept, as: UTF8.self))
                 if !text.hasSuffix("\n") { text += "\n" }
                 text += "… (truncated, \(s.stdoutTotal) bytes total)"
             } else {
-                text = String(decoding: kept, as: UTF8.self)
+                text = redactor.redact(String(decoding: kept, as: UTF8.self))
             }
             return (text, Self.tail(s))
         }
@@ -120,7 +127,7 @@ final class ProcessOutputCollector: Sendable {
     /// Splits `bytes` into lines, completing the stream's pending partial line. Only the lines
     /// that can still end up in the tail are materialised: the chunk is scanned backwards from
     /// its last newline until `tailLines` non-empty lines are found.
-    private static func addLines(_ s: inout State, _ index: Int, _ bytes: UnsafeRawBufferPointer) {
+    private static func addLines(_ s: inout State, _ index: Int, _ bytes: UnsafeRawBufferPointer, _ redactor: Redactor) {
         let newline = UInt8(ascii: "\n")
         var lastNewline = bytes.count - 1
         while lastNewline >= 0 && bytes[lastNewline] != newline { lastNewline -= 1 }
@@ -138,12 +145,12 @@ final class ProcessOutputCollector: Sendable {
                 var line = s.partials[index].bytes
                 let room = max(0, lineByteCap - line.count)
                 line.append(contentsOf: bytes[0..<min(segmentEnd, room)])
-                if let rendered = render(line) { found.append(rendered) }
+                if let rendered = render(line, redactor) { found.append(rendered) }
                 break
             }
             let start = previous + 1
             let end = min(segmentEnd, start + lineByteCap)
-            if let rendered = render(Array(bytes[start..<end])) { found.append(rendered) }
+            if let rendered = render(Array(bytes[start..<end]), redactor) { found.append(rendered) }
             segmentEnd = previous
         }
         for line in found.reversed() { push(&s, index, line) }
@@ -170,9 +177,10 @@ final class ProcessOutputCollector: Sendable {
         }
     }
 
-    /// Repairs UTF-8, removes terminal escape sequences and control characters (tabs become spaces),
-    /// trims, cuts to `tailLineLength` characters; `nil` if nothing visible is left.
-    static func render(_ bytes: [UInt8]) -> String? {
+    /// Repairs UTF-8, removes terminal escape sequences and control characters (tabs become spaces), redacts
+    /// secrets (after the escapes are gone: none can hide a secret), trims, cuts to `tailLineLength` characters;
+    /// `nil` if nothing visible is left.
+    static func render(_ bytes: [UInt8], _ redactor: Redactor = Redactor()) -> String? {
         let decoded = String(decoding: bytes, as: UTF8.self)
         var scalars = String.UnicodeScalarView()
         var iterator = decoded.unicodeScalars.makeIterator()
@@ -200,7 +208,7 @@ final class ProcessOutputCollector: Sendable {
                 scalars.append(scalar)
             }
         }
-        var line = String(scalars)
+        var line = redactor.redact(String(scalars))
         while let last = line.last, last.isWhitespace { line.removeLast() }
         while let first = line.first, first.isWhitespace { line.removeFirst() }
         guard !line.isEmpty else { return nil }

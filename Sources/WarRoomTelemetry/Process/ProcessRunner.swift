@@ -1,4 +1,5 @@
 import Subprocess
+import WarRoomCore
 
 #if canImport(Glibc)
 import Glibc
@@ -16,6 +17,8 @@ import SystemPackage
 
 /// Runs hooks and `command` telemetry sources: one argv, no shell, stdin from /dev/null,
 /// its own session and process group, bounded output, a hard timeout that kills the whole group.
+/// The child gets an allow-list environment (`ProcessSpec.base`), never all of this one; what it prints comes back
+/// with the secrets taken out (`ProcessSpec.redactor`).
 public enum ProcessRunner {
     /// Bytes of stdout kept in `ProcessOutcome.stdout`.
     public static let stdoutCap = 64 * 1024
@@ -46,7 +49,7 @@ public enum ProcessRunner {
         func elapsedMs() -> Int64 { milliseconds(clock.now - start) }
         func failed(_ reason: String) -> ProcessOutcome {
             ProcessOutcome(
-                termination: .failedToStart(reason), durationMs: elapsedMs(),
+                termination: .failedToStart(spec.redactor.redact(reason)), durationMs: elapsedMs(),
                 stdout: "", tail: [], timeoutMs: spec.timeoutMs)
         }
 
@@ -61,8 +64,8 @@ public enum ProcessRunner {
         if let index = spec.argv.firstIndex(where: { $0.utf8.contains(0) }) {
             return failed("\(programLabel): argument \(index) contains a NUL byte")
         }
-        var overrides: [Environment.Key: String?] = [:]
-        for (key, value) in spec.environment {
+        var variables: [Environment.Key: String] = [:]
+        for (key, value) in spec.base.variables().merging(spec.environment, uniquingKeysWith: { $1 }) {
             if key.isEmpty || key.utf8.contains(UInt8(ascii: "=")) || key.utf8.contains(0)
                 || value.utf8.contains(0)
             {
@@ -71,7 +74,7 @@ public enum ProcessRunner {
             guard let envKey = Environment.Key(rawValue: key) else {
                 return failed("\(programLabel): invalid environment variable \(key.debugDescription)")
             }
-            overrides[envKey] = value
+            variables[envKey] = value
         }
 
         var options = PlatformOptions()
@@ -84,7 +87,7 @@ public enum ProcessRunner {
             .gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .milliseconds(killGraceMs))
         ]
 
-        let collector = ProcessOutputCollector()
+        let collector = ProcessOutputCollector(redactor: spec.redactor)
         let watchdog = ProcessGroupWatchdog()
         let timeout = Duration.milliseconds(max(0, spec.timeoutMs))
         let deadline = start + timeout
@@ -98,7 +101,7 @@ public enum ProcessRunner {
                 try await Subprocess.run(
                     executable,
                     arguments: Arguments(Array(spec.argv.dropFirst())),
-                    environment: .inherit.updating(overrides),
+                    environment: .custom(variables),
                     workingDirectory: spec.workingDirectory.map { FilePath($0) },
                     platformOptions: options,
                     input: .none,
@@ -145,7 +148,7 @@ public enum ProcessRunner {
             let timedOut = await watchdog.finish()
             let output = collector.finish()
             return ProcessOutcome(
-                termination: timedOut ? .timedOut : .failedToStart("\(programLabel): started, but then \(text)"),
+                termination: timedOut ? .timedOut : .failedToStart(spec.redactor.redact("\(programLabel): started, but then \(text)")),
                 durationMs: elapsedMs(), stdout: output.stdout, tail: output.tail, timeoutMs: spec.timeoutMs)
         }
 

@@ -5,9 +5,14 @@ public struct ProcessSpec: Sendable, Equatable {
     /// `argv[0]` is the program: a path (`/usr/bin/x`, `./scripts/x`; a relative path is resolved
     /// against `workingDirectory`) or a bare name looked up in `PATH`. Never a shell.
     public var argv: [String]
-    /// Added to (overriding) the inherited environment. A `PATH` given here is also the one
-    /// a bare program name is looked up in.
+    /// Added to (overriding) `base`. A `PATH` given here is also the one a bare program name is looked up in.
     public var environment: [String: String]
+    /// What the child gets of this process's environment: the allow-list, plus what the config passes and sets.
+    /// Never the whole environment.
+    public var base: ChildEnvironment
+    /// Applied to everything the child printed (`stdout`, `tail`) and to a failure's reason, before any of it leaves
+    /// the runner.
+    public var redactor: Redactor
     /// The child's working directory; `nil` = this process's.
     public var workingDirectory: String?
     /// After this long the child's whole process group gets SIGTERM, then SIGKILL after a grace.
@@ -16,11 +21,15 @@ public struct ProcessSpec: Sendable, Equatable {
     public init(
         argv: [String],
         environment: [String: String] = [:],
+        base: ChildEnvironment = ChildEnvironment(),
+        redactor: Redactor = Redactor(),
         workingDirectory: String? = nil,
         timeoutMs: Int64 = 60_000
     ) {
         self.argv = argv
         self.environment = environment
+        self.base = base
+        self.redactor = redactor
         self.workingDirectory = workingDirectory
         self.timeoutMs = timeoutMs
     }
