@@ -39,6 +39,19 @@ import Testing
         #expect(s.run.status(of: item) == .open)
     }
 
+    /// Telemetry saves verdict changes on its own every few seconds: q must not be refused while one is on its way.
+    @Test func quitAsksEvenWhileSavingAndSaysTheChangeIsFinishedFirst() {
+        var s = sampleState()
+        press(&s, .down, .down)
+        _ = press(&s, .char(" "))
+        #expect(s.saving)
+        press(&s, .char("q"))
+        #expect(s.mode == .confirmQuit)
+        let screen = Renderer.render(s, theme: ThemeLoader.builtin("default")!, glyphs: .unicode, size: s.size).text
+        #expect(screen.contains("A change is still being saved: y quits once it is"), "\(screen)")
+        #expect(press(&s, .char("y")).contains { if case .quit = $0 { true } else { false } })
+    }
+
     @Test func notSavedLeavesStateAlone() {
         var s = sampleState()
         let before = s.total

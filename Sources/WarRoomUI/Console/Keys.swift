@@ -177,11 +177,9 @@ extension ConsoleState {
         case .cycleTheme: return [.cycleTheme]
         case .help: mode = .help
         case .quit:
-            if saving {
-                show(Notice("still saving — press q again in a moment", .warn))
-            } else {
-                mode = .confirmQuit
-            }
+            // Telemetry's verdict changes save every few seconds on their own: q always asks; a change still on
+            // its way is written and acknowledged before the console closes (the prompt says so).
+            mode = .confirmQuit
         case .redraw: return [.redraw]
         case .replayPause, .replayStep, .replayStepBack, .replayForward, .replayBack, .replayFaster, .replaySlower, .replayRestart:
             break // the replay session takes these first; the console has no replay to steer

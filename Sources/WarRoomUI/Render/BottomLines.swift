@@ -44,7 +44,8 @@ extension Painter {
                 style: Style(.crit, [.bold, .reverse]))
             return
         case .confirmQuit:
-            var ask = "Quit warroom? y quits, any other key stays"
+            var ask = s.saving ? "Quit warroom? A change is still being saved: y quits once it is, any other key stays"
+                               : "Quit warroom? y quits, any other key stays"
             if s.engine.driving, let p = s.run.pendingDecision {
                 let d = s.run.decisions[p]
                 ask = "A hook is still \(d.kind == .rollback ? "rolling back" : "applying \(d.decision.to) %"): quitting ends it — check the traffic by hand. y quits anyway, any other key stays"
