@@ -204,6 +204,7 @@ public final class EtcdClient: @unchecked Sendable {
         let start = current
         lock.unlock()
         let n = url.endpoints.count
+        guard n > 0 else { throw EtcdError(kind: .unreachable, endpoint: "(none)", path: full, message: "\(url) names no endpoint") }
         var failures: [EtcdError] = []
         for k in 0..<n {
             let e = url.endpoints[(start + k) % n]

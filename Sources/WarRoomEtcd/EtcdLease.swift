@@ -26,7 +26,6 @@ extension EtcdJournal {
     }
 
     private func takeLease(now: Millis, ttlMs: Millis, reason: String?) throws -> LeaseGrant {
-        precondition(ttlMs > 0)
         // Every token already journaled first (the entries stay for `takeCaughtUp`).
         do { _ = try readMissed(pending: nil) } catch let e as EtcdError {
             throw EtcdStoreError(url: url, action: "read the journal", cause: e)
