@@ -56,14 +56,17 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // The journal and the driver lease on etcd v3 (its JSON gateway, over WarRoomTelemetry's HTTP client).
+        .target(name: "WarRoomEtcd", dependencies: ["WarRoomCore", "WarRoomStore", "WarRoomJSON", "WarRoomTelemetry"]),
         .executableTarget(name: "warroom", dependencies: ["WarRoomCLI"]),
-        .executableTarget(name: "warroom-bench", dependencies: ["WarRoomCore", "WarRoomStore", "WarRoomUI"]),
+        .executableTarget(name: "warroom-bench", dependencies: ["WarRoomCore", "WarRoomStore", "WarRoomUI", "WarRoomEtcd"]),
         .testTarget(name: "WarRoomCoreTests", dependencies: ["WarRoomCore"]),
         .testTarget(name: "WarRoomStoreTests", dependencies: ["WarRoomStore", "WarRoomCore"]),
         .testTarget(name: "WarRoomUITests", dependencies: ["WarRoomUI", "WarRoomCore"]),
         .testTarget(name: "WarRoomCLITests", dependencies: ["WarRoomCLI", "WarRoomStore", "WarRoomCore"]),
         .testTarget(name: "WarRoomTerminalTests", dependencies: ["WarRoomTerminal", "WarRoomUI"]),
         .testTarget(name: "WarRoomConfigTests", dependencies: ["WarRoomConfig", "WarRoomCore"]),
+        .testTarget(name: "WarRoomEtcdTests", dependencies: ["WarRoomEtcd", "WarRoomStore", "WarRoomCore"]),
         .testTarget(name: "WarRoomTelemetryTests", dependencies: ["WarRoomTelemetry", "WarRoomCore", "WarRoomJSON"]),
     ]
 )

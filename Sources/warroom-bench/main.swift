@@ -86,6 +86,13 @@ if CommandLine.arguments.dropFirst().first == "writers" {
     try? FileManager.default.removeItem(atPath: base)
     exit(0)
 }
+// `warroom-bench etcd`: append latency on etcd (a single member and a three-member loopback cluster it starts
+// itself under .build, on the real disk) beside the file store's.
+if CommandLine.arguments.dropFirst().first == "etcd" {
+    benchEtcd(base: base, items: parsed.items.map(\.id))
+    try? FileManager.default.removeItem(atPath: base)
+    exit(0)
+}
 do {
     let writer = try JournalWriter.open(stateDir: base + "/append", actor: "bench", now: 0)
     try writer.append(.runStarted(RunStarted(checklist: "big.md", checklistSHA256: "00", items: 10_000, host: "bench", pid: getpid())),

@@ -59,6 +59,13 @@ final class HTTPClient: @unchecked Sendable {
     /// is unusable or the client was invalidated.
     func get(_ urlText: String, accept: String, timeoutMs: Int64, keepBody: Bool,
              completion: @escaping @Sendable (HTTPOutcome) -> Void) -> Result<Int, HTTPClientError> {
+        send(urlText, accept: accept, timeoutMs: timeoutMs, keepBody: keepBody, completion: completion)
+    }
+
+    /// Starts `METHOD url` (GET, or POST with `body`), as `get` does; `headers` are sent as given.
+    func send(_ urlText: String, method: String = "GET", body: [UInt8]? = nil, contentType: String? = nil,
+              headers: [(String, String)] = [], accept: String, timeoutMs: Int64, keepBody: Bool,
+              completion: @escaping @Sendable (HTTPOutcome) -> Void) -> Result<Int, HTTPClientError> {
         lock.lock()
         var target = parsedURLs[urlText]
         lock.unlock()
@@ -76,7 +83,8 @@ final class HTTPClient: @unchecked Sendable {
         let token = self.token
         let options = SocketHTTPRequest.Options(
             accept: accept, authorization: token.flatMap { $0.isEmpty ? nil : "Bearer \($0)" },
-            timeoutMs: max(1, timeoutMs), keepBody: keepBody, maxBodyBytes: Self.maxBodyBytes, caFile: caFile)
+            timeoutMs: max(1, timeoutMs), keepBody: keepBody, maxBodyBytes: Self.maxBodyBytes, caFile: caFile,
+            method: method, body: body, contentType: contentType, headers: headers)
         lock.lock()
         guard !stopped else {
             lock.unlock()

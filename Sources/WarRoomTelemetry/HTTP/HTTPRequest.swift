@@ -42,6 +42,13 @@ final class SocketHTTPRequest: @unchecked Sendable {
         var maxRedirects = 10
         /// A CA file trusted besides the system store (https).
         var caFile: String?
+        /// "GET" (the sources) or "POST" (with `body`; the etcd store's JSON gateway).
+        var method = "GET"
+        /// The request body (sent with `Content-Length`), for POST.
+        var body: [UInt8]? = nil
+        var contentType: String? = nil
+        /// More request headers (name, value).
+        var headers: [(String, String)] = []
     }
 
     private let url: SocketHTTPURL
@@ -159,15 +166,22 @@ final class SocketHTTPRequest: @unchecked Sendable {
                 return result
             } catch let failure as SocketHTTPFailure {
                 connection.close()
-                if pooled != nil, !exchange.receivedAny, failure.isConnectionLoss { continue }
+                // Sent again only when idempotent: a POST the server may have carried out is not repeated here (the
+                // caller, which knows what the request does, decides).
+                if pooled != nil, !exchange.receivedAny, failure.isConnectionLoss, options.method == "GET" { continue }
                 throw failure
             }
         }
     }
 
     private func requestHead(_ target: SocketHTTPURL) -> [UInt8] {
-        var head = "GET \(target.target) HTTP/1.1\r\nHost: \(target.hostHeader)\r\n"
+        var head = "\(options.method) \(target.target) HTTP/1.1\r\nHost: \(target.hostHeader)\r\n"
         head += "Accept: \(Self.headerValue(options.accept))\r\nUser-Agent: warroom\r\n"
+        if let body = options.body {
+            head += "Content-Type: \(Self.headerValue(options.contentType ?? "application/octet-stream"))\r\n"
+            head += "Content-Length: \(body.count)\r\n"
+        }
+        for (name, value) in options.headers { head += "\(Self.headerValue(name)): \(Self.headerValue(value))\r\n" }
         if let authorization = options.authorization {
             head += "Authorization: \(Self.headerValue(authorization))\r\n"
         } else if let userinfo = target.userinfo {
@@ -175,7 +189,9 @@ final class SocketHTTPRequest: @unchecked Sendable {
             head += "Authorization: Basic \(Data(plain.utf8).base64EncodedString())\r\n"
         }
         head += pool == nil ? "Connection: close\r\n\r\n" : "\r\n"  // HTTP/1.1: keep-alive unless said otherwise
-        return Array(head.utf8)
+        var bytes = Array(head.utf8)
+        if let body = options.body { bytes.append(contentsOf: body) }
+        return bytes
     }
 
     /// A header value without line breaks (a value cannot add headers).

@@ -1,0 +1,184 @@
+import Foundation
+import WarRoomCore
+import WarRoomJSON
+import WarRoomStore
+
+/// The driver lease on etcd. `PREFIX/lease` exists while a driver holds it: created only if absent (a txn comparing
+/// its create_revision with 0), attached to an etcd lease of the driver's TTL that `renewLease` keeps alive, so the
+/// key vanishes by itself when the driver stops renewing. Its value is the holder's record,
+/// `{"actor":"dana","pid":4242,"host":"h1","since":<unix ms>,"ttl":10000,"lease":"<etcd lease ID>"}`; the fencing
+/// token is the key's create_revision (etcd's revision only grows, so every take-over gets a higher token), and every
+/// driver append compares it. `PREFIX/lease-last` keeps the last holder's record with its token and last heartbeat
+/// (no etcd lease: it survives), so a take-over can name the previous driver and the gap.
+extension EtcdJournal {
+    /// Takes the driver lease unless a live one exists (`LeaseError.held` naming the holder). A previous holder whose
+    /// lease expired without being released is named in the grant, with the gap since its last heartbeat.
+    @discardableResult
+    public func acquireLease(now: Millis, ttlMs: Millis = leaseTTLFromEnvironment()) throws -> LeaseGrant {
+        try takeLease(now: now, ttlMs: ttlMs, reason: nil)
+    }
+
+    /// Takes over after the previous driver's etcd lease expired (its key vanished); refused with
+    /// `LeaseError.notExpired` while the key exists.
+    @discardableResult
+    public func takeOverLease(reason: String, now: Millis, ttlMs: Millis = leaseTTLFromEnvironment()) throws -> LeaseGrant {
+        try takeLease(now: now, ttlMs: ttlMs, reason: reason)
+    }
+
+    private func takeLease(now: Millis, ttlMs: Millis, reason: String?) throws -> LeaseGrant {
+        // Every token already journaled first (the entries stay for `takeCaughtUp`).
+        do { _ = try readMissed(pending: nil) } catch let e as EtcdError {
+            throw EtcdStoreError(url: url, action: "read the journal", cause: e)
+        }
+        let ttlSeconds = max(2, (ttlMs + 999) / 1000)  // etcd's least TTL is about 1.5 s; it counts whole seconds
+        do {
+            let (id, _) = try client.leaseGrant(ttlSeconds: ttlSeconds)
+            let value = EtcdLeaseValue(actor: actor, pid: getpid(), host: Self.hostName(), since: now, ttlMs: ttlSeconds * 1000, lease: id)
+            let r = try client.txn(compare: [.createRevision(keys.lease, .equal, 0)],
+                                   success: [.put(key: keys.lease, value: value.encoded(), lease: id),
+                                             .range(key: keys.leaseLast, rangeEnd: [], limit: 0, revision: 0)],
+                                   failure: [.range(key: keys.lease, rangeEnd: [], limit: 0, revision: 0)])
+            guard r.succeeded else {
+                try? client.leaseRevoke(id)
+                guard let kv = r.ranges[0]?.kvs.first, let current = try? leaseRecord(kv, now: now) else {
+                    throw EtcdStoreError(url: url, action: "take the driver lease", cause: EtcdError(
+                        kind: .badResponse, endpoint: client.url.endpoints.map(\.description).joined(separator: ","), message: "the lease key exists but is unreadable"))
+                }
+                throw reason == nil ? LeaseError.held(dir: location, current: current, now: now)
+                                    : LeaseError.notExpired(dir: location, current: current, now: now)
+            }
+            let token = Int(r.revision)
+            let record = LeaseRecord(token: token, actor: actor, pid: value.pid, host: value.host, since: now, heartbeat: now, ttlMs: value.ttlMs)
+            let previous = r.ranges[1]?.kvs.first.flatMap { LeaseRecord.parseBytes($0.value) }.flatMap { $0.released ? nil : $0 }
+            lease = record
+            leaseID = id
+            try writeLast(record)
+            return LeaseGrant.make(lease: record, previous: previous, gapMs: previous.map { now - $0.heartbeat }, reason: reason)
+        } catch let e as EtcdError {
+            throw EtcdStoreError(url: url, action: "take the driver lease", cause: e)
+        }
+    }
+
+    /// Keeps the etcd lease alive and records the heartbeat in `lease-last`. `LeaseError.lost` (and no lease) once
+    /// the etcd lease expired or the key is another driver's.
+    public func renewLease(now: Millis) throws {
+        guard let mine = lease else { throw LeaseError.notHolding(dir: location) }
+        do {
+            let ttl = try client.leaseKeepAlive(leaseID)
+            guard ttl > 0 else {
+                lease = nil
+                throw LeaseError.lost(dir: location, token: mine.token, current: try? currentLease(now: now), now: now)
+            }
+            var renewed = mine
+            renewed.heartbeat = max(now, mine.heartbeat)
+            guard try writeLast(renewed) else {
+                lease = nil
+                throw LeaseError.lost(dir: location, token: mine.token, current: try? currentLease(now: now), now: now)
+            }
+            lease = renewed
+        } catch let e as EtcdError {
+            throw EtcdStoreError(url: url, action: "renew the driver lease", cause: e)
+        }
+    }
+
+    /// Gives the lease up at once (the key is deleted and the etcd lease revoked); a lease already taken over is left
+    /// alone (`LeaseError.lost`).
+    public func releaseLease(now: Millis) throws {
+        guard let mine = lease else { throw LeaseError.notHolding(dir: location) }
+        lease = nil
+        var released = mine
+        released.released = true
+        released.heartbeat = max(now, mine.heartbeat)
+        do {
+            let r = try client.txn(compare: [.createRevision(keys.lease, .equal, Int64(mine.token))],
+                                   success: [.delete(key: keys.lease, rangeEnd: []),
+                                             .put(key: keys.leaseLast, value: released.encodedBytes(), lease: 0)])
+            try? client.leaseRevoke(leaseID)
+            guard r.succeeded else {
+                throw LeaseError.lost(dir: location, token: mine.token, current: try? currentLease(now: now), now: now)
+            }
+        } catch let e as EtcdError {
+            throw EtcdStoreError(url: url, action: "release the driver lease", cause: e)
+        }
+    }
+
+    /// The lease as it is now (nil: no driver), its heartbeat estimated from the etcd lease's time left.
+    public func currentLease(now: Millis) throws -> LeaseRecord? {
+        do {
+            guard let kv = try client.range(keys.lease).kvs.first else { return nil }
+            return try leaseRecord(kv, now: now)
+        } catch let e as EtcdError {
+            throw EtcdStoreError(url: url, action: "read the driver lease", cause: e)
+        }
+    }
+
+    /// The last driver's record (`lease-last`), if any driver ever held the lease.
+    public func lastLease() throws -> LeaseRecord? {
+        let r: EtcdRange
+        do throws(EtcdError) { r = try client.range(keys.leaseLast) } catch {
+            throw EtcdStoreError(url: url, action: "read the last driver", cause: error)
+        }
+        guard let kv = r.kvs.first else { return nil }
+        return LeaseRecord.parseBytes(kv.value)
+    }
+
+    /// `lease-last` := `record`, only while the lease key is still this driver's. False when it is not.
+    @discardableResult
+    private func writeLast(_ record: LeaseRecord) throws(EtcdError) -> Bool {
+        try client.txn(compare: [.createRevision(keys.lease, .equal, Int64(record.token))],
+                       success: [.put(key: keys.leaseLast, value: record.encodedBytes(), lease: 0)]).succeeded
+    }
+
+    /// The holder's record from the lease key: token = create_revision; heartbeat = when the etcd lease was last
+    /// renewed (its TTL minus the time it has left).
+    func leaseRecord(_ kv: EtcdKV, now: Millis) throws -> LeaseRecord {
+        guard let v = EtcdLeaseValue.parse(kv.value) else {
+            throw JournalError(path: location + "/lease", message: "unreadable lease record")
+        }
+        var heartbeat = v.since
+        if let left = try? client.leaseTimeToLive(v.lease), left.ttl >= 0, left.granted > 0 {
+            heartbeat = max(v.since, now - (left.granted - left.ttl) * 1000)
+        }
+        return LeaseRecord(token: Int(kv.createRevision), actor: v.actor, pid: v.pid, host: v.host, since: v.since,
+                           heartbeat: heartbeat, ttlMs: v.ttlMs)
+    }
+
+    static func hostName() -> String {
+        var buf = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buf, buf.count) == 0 else { return "unknown" }
+        return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// The lease key's value.
+struct EtcdLeaseValue: Equatable {
+    var actor: String
+    var pid: Int32
+    var host: String
+    var since: Millis
+    var ttlMs: Millis
+    var lease: Int64
+
+    func encoded() -> [UInt8] {
+        func quoted(_ s: String) -> String {
+            var out = "\""
+            for u in s.unicodeScalars {
+                switch u {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                default: out += u.value < 0x20 ? String(format: "\\u%04x", u.value) : String(u)
+                }
+            }
+            return out + "\""
+        }
+        return Array(#"{"actor":\#(quoted(actor)),"pid":\#(pid),"host":\#(quoted(host)),"since":\#(since),"ttl":\#(ttlMs),"lease":"\#(lease)"}"#.utf8)
+    }
+
+    static func parse(_ bytes: [UInt8]) -> EtcdLeaseValue? {
+        guard case .success(let v) = JSONValue.parse(bytes), let actor = v["actor"]?.string,
+              let pid = v["pid"]?.int.flatMap({ Int32(exactly: $0) }), let host = v["host"]?.string,
+              let since = v["since"]?.int, let ttl = v["ttl"]?.int, ttl > 0,
+              let lease = v["lease"]?.string.flatMap({ Int64($0) }) else { return nil }
+        return EtcdLeaseValue(actor: actor, pid: pid, host: host, since: since, ttlMs: ttl, lease: lease)
+    }
+}

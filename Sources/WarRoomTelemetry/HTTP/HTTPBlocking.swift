@@ -1,0 +1,59 @@
+import Foundation
+
+/// Synchronous requests for callers outside this module that wait for their answer on their own thread (the etcd
+/// store, `WarRoomEtcd`): one `HTTPClient` underneath (its kept-alive pool, its worker threads, its deadlines), the
+/// calling thread parked on a semaphore until the request's completion runs. No CPU is spent while waiting.
+package final class BlockingHTTPClient: @unchecked Sendable {
+    private let client: HTTPClient
+
+    /// `caFile`: a CA certificate (PEM) trusted for https besides the system store (nil: `WARROOM_TLS_CA_FILE`).
+    package init(caFile: String? = nil) {
+        client = HTTPClient(token: nil, caFile: caFile)
+    }
+
+    deinit { client.invalidate() }
+
+    package struct Response: Sendable, Equatable {
+        package var status: Int
+        package var body: [UInt8]
+    }
+
+    /// `POST url` with `body` (JSON), waiting at most `timeoutMs`. The failure is a readable line without the URL
+    /// ("connection refused", "timed out after 2 s", "connection closed by the server").
+    package func post(_ url: String, body: [UInt8], headers: [(String, String)] = [], timeoutMs: Int64) -> Result<Response, BlockingHTTPError> {
+        let box = OutcomeBox()
+        let started = client.send(url, method: "POST", body: body, contentType: "application/json", headers: headers,
+                                  accept: "application/json", timeoutMs: timeoutMs, keepBody: true) { outcome in
+            box.set(outcome)
+        }
+        if case .failure(let e) = started { return .failure(BlockingHTTPError(message: e.message, sent: false)) }
+        switch box.wait() {
+        case .response(let r): return .success(Response(status: r.status, body: r.body))
+        case .failure(let message):
+            // Refused or unresolvable: the request never reached a server.
+            let notSent = message == "connection refused" || message.hasPrefix("cannot resolve host")
+                || message == "network unreachable" || message == "host unreachable" || message == "address not available"
+            return .failure(BlockingHTTPError(message: message, sent: !notSent))
+        }
+    }
+
+    private final class OutcomeBox: @unchecked Sendable {
+        private let semaphore = DispatchSemaphore(value: 0)
+        private var outcome: HTTPOutcome?
+        func set(_ o: HTTPOutcome) {
+            outcome = o
+            semaphore.signal()
+        }
+        func wait() -> HTTPOutcome {
+            semaphore.wait()
+            return outcome ?? .failure("no answer")
+        }
+    }
+}
+
+/// Why a blocking request failed. `sent` is false when the request certainly never reached a server (connection
+/// refused, host unknown): a caller may then try another endpoint without wondering whether it was carried out.
+package struct BlockingHTTPError: Error, Sendable, Equatable {
+    package var message: String
+    package var sent: Bool
+}
