@@ -10,6 +10,13 @@ public func fuzzChecklist(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let again = ChecklistParser.parse(bytes, path: "fuzz.md")
     fuzzCheck(list.items == again.items, "two parses of the same bytes differ")
 
+    var sectionOf = [Int](repeating: -1, count: list.items.count)
+    for section in list.sections {
+        for k in section.items {
+            fuzzCheck(sectionOf.indices.contains(k) && sectionOf[k] == -1, "item \(k) listed twice or out of range")
+            sectionOf[k] = section.index
+        }
+    }
     var previousLine = 0
     var ids = Set<String>()
     for (k, item) in list.items.enumerated() {
@@ -19,8 +26,7 @@ public func fuzzChecklist(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         fuzzCheck(ids.insert(item.id).inserted, "duplicate ID \(item.id)")
         fuzzCheck(list.item(id: item.id) == item, "ID index does not find item \(k)")
         if let p = item.parent { fuzzCheck(p < k && item.depth > list.items[p].depth, "item \(k)'s parent \(p)") }
-        fuzzCheck(list.sections.indices.contains(item.section) && list.sections[item.section].items.contains(k),
-                  "item \(k) is not in its section's items")
+        fuzzCheck(sectionOf[k] == item.section, "item \(k) is not in its section's items")
     }
     // What later readers take from a parse must not trap either.
     _ = list.contacts
