@@ -126,10 +126,10 @@ func htmlStart(_ line: Line, from i: Int, canInterrupt: Bool) -> HTMLEnd? {
         if htmlBlockTags.contains(name), n == SP || n == GT || n == 0 || (n == 0x2F && lower(k + 1) == GT) {
             return .blank
         }
-        // Type 7: a complete open or closing tag alone on the line; cannot interrupt a paragraph.
+        // Type 7: a complete open or closing tag alone on the line; cannot interrupt a paragraph. (`<pre>` and
+        // the other type 1 openings were taken above; cmark-gfm reads `</pre>` alone as type 7, so do we.)
         // (`<https://…>` and `<oncall@example.com>` are autolinks, not tags.)
-        if canInterrupt, name != "script", name != "style", name != "pre", name != "textarea",
-           let end = completeTag(rest), rest[end...].allSatisfy({ $0 == SP }) {
+        if canInterrupt, let end = completeTag(rest), rest[end...].allSatisfy({ $0 == SP }) {
             return .blank
         }
     }
@@ -229,11 +229,12 @@ func delimiterRow(_ line: Line, from i: Int) -> Int? {
     return cells.count
 }
 
-/// Splits a table row on unescaped pipes, dropping the optional outer pipes.
+/// Splits a table row on unescaped pipes, dropping the optional outer pipes. A lone `|` has no cells (cmark-gfm).
 func splitCells(_ row: String) -> [String] {
     var cells: [String] = []
     var cur: [UInt8] = []
     let u = Array(row.trimmingSpaces().utf8)
+    if u == [PIPE] { return [] }
     var k = 0
     while k < u.count {
         let c = u[k]

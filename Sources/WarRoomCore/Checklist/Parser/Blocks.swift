@@ -20,6 +20,7 @@ extension Parser {
     mutating func closeLeaf() {
         leaf = .none
         paragraphLines.removeAll(keepingCapacity: true)
+        paragraphTableTried = false
     }
 
     mutating func closeAll() {
@@ -41,11 +42,14 @@ extension Parser {
     }
 
     mutating func startParagraph(_ line: Line, from first: Int) {
+        paragraphTableTried = false
         let text = line.text(first)
         var owner = Owner.none
         if let last = containers.indices.last, containers[last].kind == .item, !containers[last].hasContent {
             if let idx = containers[last].task {
                 owner = .task(idx)
+                // An item that had only its checkbox: its first paragraph, on a later line, is its text.
+                if items[idx].line != line.number { items[idx].text = text.trimmingSpaces() }
                 markContent()
                 paragraphLines.removeAll(keepingCapacity: true)
                 paragraphLines.append(text)
@@ -166,19 +170,43 @@ extension Parser {
         current = s.index
     }
 
-    mutating func startTable(header: String, columns: Int, owner: Owner, line: Int) {
+    /// `paragraphLines`: the lines of the paragraph whose last line is the header row. A one-line paragraph was
+    /// only the header; a longer one keeps its other lines, and its owner loses the header's text.
+    mutating func startTable(header: String, columns: Int, owner: Owner, line: Int, paragraphLines lines: Int) {
         var section = current
-        switch owner {
-        case .text(let s, let b) where b == sections[s].blocks.count - 1:
-            sections[s].blocks.removeLast(); section = s
-        case .plain(let s, let b) where b == sections[s].blocks.count - 1:
-            sections[s].blocks.removeLast(); section = s
-            if let last = containers.indices.last { containers[last].plain = nil }
-        default: break
+        if lines > 1 {
+            dropParagraphLine(owner: owner, text: header)
+        } else {
+            switch owner {
+            case .text(let s, let b) where b == sections[s].blocks.count - 1:
+                sections[s].blocks.removeLast(); section = s
+            case .plain(let s, let b) where b == sections[s].blocks.count - 1:
+                sections[s].blocks.removeLast(); section = s
+                if let last = containers.indices.last { containers[last].plain = nil }
+            default: break
+            }
         }
         sections[section].blocks.append(.table(line: line, header: splitCells(header), rows: []))
         leaf = .table(section: section, block: sections[section].blocks.count - 1, columns: columns)
         paragraphLines.removeAll()
+    }
+
+    /// Takes back what `appendParagraph` added for the paragraph's last line.
+    mutating func dropParagraphLine(owner: Owner, text: String) {
+        let add = text.trimmingSpaces()
+        guard !add.isEmpty else { return }
+        let suffix = " " + add
+        func dropped(_ t: String) -> String { t.hasSuffix(suffix) ? String(t.dropLast(suffix.count)) : t }
+        switch owner {
+        case .task(let i): items[i].text = dropped(items[i].text)
+        case .plain(let s, let b):
+            if case .bullet(let l, let d, let o, let t) = sections[s].blocks[b] {
+                sections[s].blocks[b] = .bullet(line: l, depth: d, ordered: o, text: dropped(t))
+            }
+        case .text(let s, let b):
+            if case .text(let l, let t) = sections[s].blocks[b] { sections[s].blocks[b] = .text(line: l, text: dropped(t)) }
+        case .heading, .none: break
+        }
     }
 
     mutating func appendTableRow(section: Int, block: Int, columns: Int, text: String) {

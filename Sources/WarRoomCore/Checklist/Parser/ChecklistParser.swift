@@ -66,6 +66,8 @@ struct Parser {
     var mojibakeLines = 0
     var firstMojibakeLine = 0
     var paragraphLines: [String] = [] // pending paragraph text, for a possible setext heading
+    /// The open paragraph met a delimiter row its last line did not match: it can no longer become a table.
+    var paragraphTableTried = false
     /// The last plain list item a task item was grouped under, and its text without inline Markdown: one string
     /// shared by the items of a group. (A plain item's block is final once an item opens inside it.)
     var groupCache: (section: Int, block: Int, text: String)?
@@ -201,12 +203,17 @@ struct Parser {
                 setextHeading(level: c == EQUALS ? 1 : 2, line: number)
                 return
             }
-            // Table delimiter row under a one-line paragraph.
-            if case .paragraph(let owner, let lines) = leaf, lines == 1, allMatched, !openedNew,
-               let header = paragraphLines.first, let cols = delimiterRow(line, from: first),
-               splitCells(header).count == cols {
-                startTable(header: header, columns: cols, owner: owner, line: number - 1)
-                return
+            // Table delimiter row under a paragraph: its last line is the header row (as cmark-gfm reads it, the
+            // lines before stay a paragraph). Tables come last in cmark-gfm: `- |-|-` is a list item. A paragraph
+            // whose header did not fit a delimiter row once is never a table (cmark-gfm tries each paragraph once).
+            if case .paragraph(let owner, let lines) = leaf, allMatched, !openedNew, !paragraphTableTried,
+               let header = paragraphLines.last, listMarker(line, at: first) == nil,
+               let cols = delimiterRow(line, from: first) {
+                if splitCells(header).count == cols {
+                    startTable(header: header, columns: cols, owner: owner, line: number - 1, paragraphLines: lines)
+                    return
+                }
+                paragraphTableTried = true
             }
             if c == GT {
                 startBlock(&closedUnmatched, matched)
@@ -256,6 +263,13 @@ struct Parser {
                     // only the first item opened on a line qualifies, and not when its content is indented code.
                     if !openedItem, !bomBefore, after < 5, !restBlank, let task = taskLine(raw) {
                         openTask(task, line: number)
+                        // cmark-gfm's tasklist extension consumes the checkbox: with only spaces after it the item
+                        // has no content yet, like one that starts blank (a blank line ends it, a lazy line does not
+                        // continue it, a list after it interrupts no paragraph).
+                        if line.isBlank(from: pos + 3) {
+                            containers[containers.count - 1].startedBlank = true
+                            return
+                        }
                     }
                     openedItem = true
                     openedNew = true
