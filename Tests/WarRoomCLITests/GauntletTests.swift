@@ -193,3 +193,43 @@ import Glibc
                 && report.out.contains("head was missing"), "\(report.out)")
     }
 }
+
+/// The bad-input corpus (`Tests/Fixtures/bad-input/`): every file comes with `NAME.expected`, the error (or warning)
+/// and the line it must be reported with — checklists, configs and themes through `warroom lint`, damaged journals
+/// through `warroom verify`. Add a file and its expectation to grow it; a message that changes is a diff to read.
+@Suite struct BadInputCorpus {
+    static let root = repoRoot.appendingPathComponent("Tests/Fixtures/bad-input").path
+
+    static func cases(_ kind: String) -> [String] {
+        let dir = root + "/" + kind
+        return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
+            .filter { !$0.hasSuffix(".expected") }.sorted().map { dir + "/" + $0 }
+    }
+
+    func expected(_ file: String) throws -> String {
+        try String(contentsOfFile: file + ".expected", encoding: .utf8).trimmingCharacters(in: .newlines)
+    }
+
+    @Test(arguments: cases("checklists") + cases("configs") + cases("themes"))
+    func lintNamesFileLineAndProblem(_ file: String) throws {
+        let r = try warroom(["lint", file])
+        let want = file + (try expected(file))
+        #expect((r.out + r.err).contains(want), "expected \(want)\ngot \(r.out)\(r.err)")
+        if want.contains(": error: ") { #expect(r.status == 1) }
+    }
+
+    @Test(arguments: cases("journals"))
+    func verifyNamesTheDamagedLine(_ file: String) throws {
+        let state = tempDir("bad-journal") + "/state"
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.copyItem(atPath: file, toPath: state + "/journal.jsonl")
+        let r = try warroom(["verify", "--state", state])
+        let want = state + "/journal.jsonl" + (try expected(file))
+        #expect(r.status == 1 && r.err.contains(want), "expected \(want)\ngot \(r.err)")
+    }
+
+    @Test func theCorpusIsThere() {
+        #expect(Self.cases("checklists").count >= 4 && Self.cases("configs").count >= 10 && Self.cases("themes").count >= 3
+                && Self.cases("journals").count >= 6)
+    }
+}
