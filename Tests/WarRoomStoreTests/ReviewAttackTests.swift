@@ -32,6 +32,38 @@ import Glibc
         #expect(text.contains("FIFO") && text.contains(name), "\(text)")
     }
 
+    /// A writer killed (here: its write failing) after taking on a damaged head but before `journal.repair` is on disk
+    /// used to leave a head rewritten to agree with the journal and no record: the next writer saw nothing wrong and
+    /// the lines added (or deleted) by hand went unnoticed. The head must stay as found until the record is written.
+    @Test func aRepairThatIsNotJournaledLeavesTheHeadAsFound() throws {
+        let dir = TempDir(); defer { dir.cleanup() }
+        let w = try JournalWriter.open(stateDir: dir.state, actor: "dana", now: t0)
+        try w.append(.runStarted(started), actor: "dana", time: t0)
+        try w.append(.itemSet(ItemSet(id: "T1", status: .done)), actor: "dana", time: t0 + 1)
+        let oldHead = dir.read(dir.head)
+        try w.append(.itemSet(ItemSet(id: "T2", status: .done)), actor: "dana", time: t0 + 2)
+        try w.append(.itemSet(ItemSet(id: "T3", status: .done)), actor: "dana", time: t0 + 3)
+        w.close()
+        _ = FileManager.default.createFile(atPath: dir.head, contents: Data(oldHead)) // head 2 behind: refused
+        #expect(throws: JournalError.self) { try JournalWriter.open(stateDir: dir.state, actor: "lee", now: t0 + 10) }
+
+        let faults = FaultPlan()
+        faults.writeError = EIO // the journal.repair line never reaches the journal
+        #expect(throws: JournalError.self) {
+            try JournalWriter.open(stateDir: dir.state, actor: "lee", now: t0 + 10, acceptDamagedHead: "looked", faults: faults)
+        }
+        #expect(dir.read(dir.head) == oldHead, "the head was rewritten although the repair was not journaled")
+        #expect(throws: JournalError.self, "a later writer must still find the damage") {
+            try JournalWriter.open(stateDir: dir.state, actor: "lee", now: t0 + 20)
+        }
+
+        let ok = try JournalWriter.open(stateDir: dir.state, actor: "lee", now: t0 + 30, acceptDamagedHead: "looked")
+        #expect(ok.state.headRepairs.map { $0.repair } == [HeadRepair(head: 2, lines: 4, reason: "looked")])
+        ok.close()
+        let again = try JournalWriter.open(stateDir: dir.state, actor: "kim", now: t0 + 40)
+        #expect(again.state.headRepairs.count == 1)
+        again.close()
+    }
     /// `--state link/`: lstat on a path ending in "/" follows the link, so the symlinked state directory refused as
     /// `link` was taken as `link/` and the journal written through it.
     @Test(arguments: ["link", "link/", "link//"])
