@@ -78,6 +78,23 @@ import Glibc
         #expect(e?.message.contains("symbolic link") == true, "\(String(describing: e))")
         #expect(!FileManager.default.fileExists(atPath: real + "/journal.jsonl"), "nothing written through the link")
     }
+    /// A ticket holding two witnesses, the second wrapped by a chat client (its hash cut in two): `verify --witness`
+    /// checked the first and passed, silently skipping the damaged one. The damaged line must be told apart.
+    @Test func aDamagedWitnessLineIsNotSkippedSilently() {
+        let h = String(repeating: "ab", count: 32)
+        let ticket = """
+            Start of run: warroom-witness run=r1 seq=2 hash=\(h) at=2026-11-22T02:11:01.123Z
+            End of run: warroom-witness run=r1 seq=9 hash=\(h.prefix(40))
+            \(h.suffix(24))
+            warroom-witness run=r1 seq=x9 hash=\(h)
+            Unrelated words.
+            """
+        #expect(Witness.parseAll(ticket).count == 1)
+        #expect(Witness.malformed(ticket) == ["End of run: warroom-witness run=r1 seq=9 hash=\(h.prefix(40))",
+                                              "warroom-witness run=r1 seq=x9 hash=\(h)"])
+        #expect(Witness.malformed("warroom-witness run=r1 seq=2 hash=\(h) note=extra\n\(h)\n2:\(h)").isEmpty,
+                "extra fields, a bare hash and SEQ:HASH are witnesses")
+    }
 }
 
 final class LockedResult: @unchecked Sendable {
