@@ -37,6 +37,9 @@ struct Verify: ParsableCommand {
                 }
             }
             let found = Witness.parseAll(text)
+            if let bad = Witness.malformed(text).first {
+                throw Failure("\(given): not a readable witness: \(bad) (expected warroom-witness run=… seq=N hash=<64 hex> at=…)")
+            }
             guard !found.isEmpty else { throw Failure("\(given): no witness in it (expected a `warroom witness` line, SEQ:HASH or a hash)") }
             for w in found {
                 do {

@@ -92,6 +92,17 @@ extension EtcdJournal {
                 }
                 headRevision = r.revision
             }
+            // Fencing tokens here are the lease key's create_revision, and a driver append needs one at least every
+            // token already journaled. A file store's tokens count its take-overs; 100 entries take one revision: a
+            // fresh cluster's next lease could be below them, and every driver append would then be refused as stale.
+            // The head is put again, unchanged (compared: never over another writer's), until the revision is past them.
+            let lastHead = ChainFeed.headBytes(seq: seq, hash: feed.lastHash ?? "")
+            while headRevision != 0, headRevision <= Int64(feed.maxToken) {
+                let r = try c.txn(compare: [.modRevision(keys.head, .equal, headRevision)],
+                                  success: [.put(key: keys.head, value: lastHead, lease: 0)])
+                guard r.succeeded else { break } // another writer moved the revision on meanwhile
+                headRevision = r.revision
+            }
         } catch let e as EtcdError {
             throw EtcdStoreError(url: url, action: "import \(stateDir)", cause: e, mayBeRecorded: e.kind == .timedOut)
         }

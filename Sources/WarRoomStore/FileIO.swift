@@ -87,8 +87,24 @@ enum FileIO {
                 return (fd, true)
             }
             guard errno == EEXIST else { throw SysError(op: "open", path: path, code: errno) }
-            let existing = retrying { open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | extraFlags) }
-            if existing >= 0 { return (existing, false) }
+            // A regular file only, opened without blocking (a device could): a FIFO planted where the journal or head
+            // should be is named as what it is, not left to fail the first read with a bare "Illegal seek".
+            let existing = retrying { open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | extraFlags) }
+            if existing >= 0 {
+                var st = stat()
+                guard fstat(existing, &st) == 0 else {
+                    let e = errno
+                    _ = close(existing)
+                    throw SysError(op: "fstat", path: path, code: e)
+                }
+                guard (st.st_mode & S_IFMT) == S_IFREG else {
+                    _ = close(existing)
+                    throw SysError(op: "open", path: path, code: EINVAL, note: "is \(kindText(st.st_mode)), not a regular file")
+                }
+                let flags = fcntl(existing, F_GETFL)
+                if flags >= 0 { _ = fcntl(existing, F_SETFL, flags & ~O_NONBLOCK) }
+                return (existing, false)
+            }
             guard errno == ENOENT else { throw SysError(op: "open", path: path, code: errno) }
             // Removed between the two opens: try again.
         }
@@ -285,9 +301,12 @@ enum FileIO {
     static func makeStateDirectory(_ path: String, group: gid_t? = nil, likeParent: Bool = false) throws(SysError) -> Bool {
         let parent = parentPath(path)
         var link = stat()
-        if lstat(path, &link) == 0, (link.st_mode & S_IFMT) == S_IFLNK {
+        // Without its trailing slashes: lstat("link/") follows the link and would see the directory it points to.
+        var bare = Substring(path)
+        while bare.count > 1, bare.hasSuffix("/") { bare = bare.dropLast() }
+        if lstat(String(bare), &link) == 0, (link.st_mode & S_IFMT) == S_IFLNK {
             var buf = [CChar](repeating: 0, count: 4096)
-            let n = readlink(path, &buf, buf.count - 1)
+            let n = readlink(String(bare), &buf, buf.count - 1)
             let target = n > 0 ? String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "?"
             throw SysError(op: "lstat", path: path, code: ELOOP,
                            note: "is a symbolic link (to \(target)): give the state directory itself, so the run's journal cannot be pointed elsewhere")

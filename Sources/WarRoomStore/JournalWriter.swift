@@ -35,7 +35,7 @@ public final class JournalWriter {
     public private(set) var lease: LeaseRecord?
 
     /// Test seam: makes the next write/fsync/head update fail. See `FaultPlan`.
-    package let faults = FaultPlan()
+    package let faults: FaultPlan
 
     private let appendLock: AppendLock
     private var leaseLock: AppendLock?
@@ -53,7 +53,8 @@ public final class JournalWriter {
     private let journalPath: String
     private let headPath: String
 
-    private init(stateDir: String, actor: String, appendLock: AppendLock) {
+    private init(stateDir: String, actor: String, appendLock: AppendLock, faults: FaultPlan = FaultPlan()) {
+        self.faults = faults
         self.stateDir = stateDir
         self.actor = actor
         self.appendLock = appendLock
@@ -81,6 +82,13 @@ public final class JournalWriter {
     /// (`JournalError`) unless `acceptDamagedHead` gives a reason, which is journaled with what was found.
     public static func open(stateDir: String, actor: String, now: Millis, lockWaitMs: Int = 5_000,
                             sharing: gid_t? = nil, acceptDamagedHead: String? = nil) throws -> JournalWriter {
+        try open(stateDir: stateDir, actor: actor, now: now, lockWaitMs: lockWaitMs, sharing: sharing,
+                 acceptDamagedHead: acceptDamagedHead, faults: FaultPlan())
+    }
+
+    /// `open` with a fault plan in force from the start (tests: the `journal.repair` append failing).
+    package static func open(stateDir: String, actor: String, now: Millis, lockWaitMs: Int = 5_000,
+                             sharing: gid_t? = nil, acceptDamagedHead: String? = nil, faults: FaultPlan) throws -> JournalWriter {
         let created: Bool
         do throws(SysError) { created = try FileIO.makeStateDirectory(stateDir, group: sharing) } catch { throw error.journalError() }
         guard FileIO.isDirectory(stateDir) else {
@@ -88,13 +96,19 @@ public final class JournalWriter {
         }
         let lock: AppendLock
         do throws(SysError) { lock = try AppendLock(stateDir: stateDir) } catch { throw error.journalError() }
-        let w = JournalWriter(stateDir: stateDir, actor: actor, appendLock: lock)
+        let w = JournalWriter(stateDir: stateDir, actor: actor, appendLock: lock, faults: faults)
         w.lockWaitMs = lockWaitMs
         do {
             let repair = try w.start(now: now, dirCreated: created, accepting: acceptDamagedHead)
-            // Recorded as this writer's first entry: the journal itself says its head was taken on.
-            if let repair { _ = try w.append(.headRepair(repair), actor: actor, time: now) }
+            // Recorded as this writer's first entry: the journal itself says its head was taken on. The head is left
+            // as found until this line is on disk (the append then moves it past the line): a writer killed before
+            // leaves the damage for the next one to find, never a head that agrees with the journal and no record.
+            if let repair {
+                _ = try w.append(.headRepair(repair), actor: actor, time: now)
+                w.holdingHead = false
+            }
         } catch {
+            if w.holdingHead, w.headCreatedHere { unlink(w.headPath) }
             w.close()
             throw error
         }
@@ -142,9 +156,15 @@ public final class JournalWriter {
             throw JournalError(path: headPath, message: "\(repair.summary) — nothing is written until someone looks (warroom "
                                + "verify, a witness), then --accept-damaged-head REASON takes it on and journals why")
         }
-        try repairHeadLocked()
+        holdingHead = true // `open` journals the repair first; its append brings the head up to date
+        headCreatedHere = headCreated
         return repair
     }
+
+    /// Set from `start` finding a head to repair until `open` journaled `journal.repair`: catching up leaves the head.
+    private var holdingHead = false
+    /// `start` created the (missing) head file: removed again if the repair is not journaled, so it stays missing.
+    private var headCreatedHere = false
 
     /// Brings `head` up to the journal's last line (the append lock held).
     private func repairHeadLocked() throws {
@@ -205,7 +225,7 @@ public final class JournalWriter {
             if collectWarnings { warnings = found }
             // Bring head up to date (one behind after a crash between the journal and head syncs; missing) — on
             // opening, only once `start` has decided the head may be taken on.
-            if repairHead { try repairHeadLocked() }
+            if repairHead, !holdingHead { try repairHeadLocked() }
             return added
         } catch let e as SysError {
             throw e.journalError()

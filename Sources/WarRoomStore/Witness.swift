@@ -53,6 +53,14 @@ public struct Witness: Sendable, Equatable {
         return out
     }
 
+    /// The lines of `text` that name themselves a witness (`warroom-witness …`) but cannot be read as one: a hash cut
+    /// or wrapped by a chat client, a seq that is not a number. `parseAll` skips them like any other text, so a caller
+    /// checking a file of witnesses must refuse these, or a damaged witness would silently go unchecked.
+    public static func malformed(_ text: String) -> [String] {
+        text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).map { String($0).trimmedBlanks() }
+            .filter { $0.contains("warroom-witness") && parse($0) == nil }
+    }
+
     static func parse(_ line: String) -> Witness? {
         if isHash(line) { return Witness(runID: nil, seq: nil, hash: line, at: nil) }
         if let colon = line.firstIndex(of: ":"), let seq = Int(line[..<colon]), seq >= 1, isHash(String(line[line.index(after: colon)...])) {
