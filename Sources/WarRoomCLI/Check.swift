@@ -37,7 +37,7 @@ struct Check: ParsableCommand {
         if undo, note != nil { throw ValidationError("--note cannot be used with --undo") }
         if force != nil, !undo { throw ValidationError("--force goes with --undo") }
         if let f = force, f.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--force needs a reason") }
-        if let a = actor, a.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--actor cannot be empty") }
+        try validateActor(actor)
     }
 
     func run() throws {

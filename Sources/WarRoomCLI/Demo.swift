@@ -27,7 +27,7 @@ struct Demo: ParsableCommand {
     @Flag(help: "Short observation windows (3 s) and trip delays (2 s), for tests and quick looks.") var fast = false
 
     func validate() throws {
-        if let a = actor, a.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--actor cannot be empty") }
+        try validateActor(actor)
         if let d = dir, d.isEmpty { throw ValidationError("--dir cannot be empty") }
     }
 

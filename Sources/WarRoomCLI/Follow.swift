@@ -46,7 +46,7 @@ struct Follow: ParsableCommand {
 
     func validate() throws {
         if actor != nil, !crew { throw ValidationError("--actor goes with --crew (a read-only follower writes nothing)") }
-        if let a = actor, a.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--actor cannot be empty") }
+        try validateActor(actor)
     }
 
     func run() throws {

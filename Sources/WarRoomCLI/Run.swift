@@ -41,7 +41,7 @@ struct Run: ParsableCommand {
     func validate() throws {
         if config == nil, checklist == nil { throw ValidationError("give a config or a checklist: warroom run warroom.yaml, or warroom run --checklist FILE") }
         if config != nil, checklist != nil { throw ValidationError("give a config or a checklist, not both (the config names its checklist)") }
-        if let a = actor, a.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--actor cannot be empty") }
+        try validateActor(actor)
         if let r = takeOver, r.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--take-over needs a reason") }
     }
 

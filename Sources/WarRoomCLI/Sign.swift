@@ -26,7 +26,7 @@ struct Sign: ParsableCommand {
 
     func validate() throws {
         if role.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("ROLE cannot be empty") }
-        if let a = actor, a.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--actor cannot be empty") }
+        try validateActor(actor)
     }
 
     func run() throws {

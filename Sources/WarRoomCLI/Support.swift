@@ -73,6 +73,12 @@ struct HeadAcceptance: ParsableArguments {
     }
 }
 
+/// `--actor NAME` as the journal will print it: not empty, no control characters (a newline would forge a line in
+/// every command's output).
+func validateActor(_ actor: String?) throws {
+    if let a = actor, let problem = TerminalText.nameProblem(a) { throw ValidationError("--actor: \(problem)") }
+}
+
 /// `Journal.hasRun` as a command's failure: false only for "no run here yet", a problem (a file for a directory, a
 /// deleted journal) exits 1 naming it.
 func hasRun(_ state: String) throws -> Bool {

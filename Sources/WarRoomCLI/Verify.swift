@@ -31,12 +31,13 @@ struct Verify: ParsableCommand {
     func checkWitnesses() throws {
         for given in witness {
             var text = given
-            if FileManager.default.fileExists(atPath: given) {
+            let isFile = FileManager.default.fileExists(atPath: given)
+            if isFile {
                 do { text = try String(contentsOfFile: given, encoding: .utf8) } catch {
                     throw Failure("\(given): cannot read the witness file: \(error.localizedDescription)")
                 }
             }
-            let found = Witness.parseAll(text)
+            let found = Witness.parseAll(text, bareHashes: !isFile)
             if let bad = Witness.malformed(text).first {
                 throw Failure("\(given): not a readable witness: \(bad) (expected warroom-witness run=… seq=N hash=<64 hex> at=…)")
             }

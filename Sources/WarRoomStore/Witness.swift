@@ -43,12 +43,13 @@ public struct Witness: Sendable, Equatable {
     }
 
     /// Every witness in `text` (a file with one per line, or one given on the command line); lines that are not
-    /// witnesses (a ticket's surrounding words) are skipped. Empty when there is none.
-    public static func parseAll(_ text: String) -> [Witness] {
+    /// witnesses (a ticket's surrounding words) are skipped. Empty when there is none. `bareHashes` false (a file: a
+    /// ticket also holds other SHA-256s, the checklist's among them) takes only `warroom-witness` lines and SEQ:HASH.
+    public static func parseAll(_ text: String, bareHashes: Bool = true) -> [Witness] {
         var out: [Witness] = []
         for raw in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
             let line = String(raw).trimmedBlanks()
-            if let w = parse(line) { out.append(w) }
+            if let w = parse(line), bareHashes || w.seq != nil { out.append(w) }
         }
         return out
     }

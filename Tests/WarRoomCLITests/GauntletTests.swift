@@ -164,6 +164,12 @@ import Glibc
         let short = try warroom(["verify", "--state", cut, "--witness", w.out])
         #expect(short.status == 1 && short.err.contains("ends at seq 1 but the witness saw seq 2"), "\(short.err)")
 
+        // A ticket holds other SHA-256s (the checklist's): in a file only witness lines count, not every bare hash.
+        let sha = String(repeating: "ab", count: 32)
+        try "checklist sha256 \n\(sha)\n\(w.out)".write(toFile: dir + "/ticket2.txt", atomically: true, encoding: .utf8)
+        let withStray = try warroom(["verify", "--state", state, "--witness", dir + "/ticket2.txt"])
+        #expect(withStray.status == 0, "\(withStray.err)")
+
         let nothing = try warroom(["verify", "--state", state, "--witness", "not a witness"])
         #expect(nothing.status == 1 && nothing.err.contains("no witness in it"))
     }
@@ -231,5 +237,18 @@ import Glibc
     @Test func theCorpusIsThere() {
         #expect(Self.cases("checklists").count >= 4 && Self.cases("configs").count >= 10 && Self.cases("themes").count >= 3
                 && Self.cases("journals").count >= 6)
+    }
+}
+
+/// A name is printed in every command's output and on every screen: one with a newline or an escape would forge lines.
+@Suite struct HostileNames {
+    @Test func anActorWithControlCharactersIsRefused() throws {
+        let state = tempDir("names") + "/state"
+        for bad in ["lee\nwarroom: FORGED line", "lee\u{1B}[2J", "   "] {
+            let r = try warroom(["check", "T102", "--checklist", canary, "--state", state, "--actor", bad])
+            #expect(r.status == 2 && r.err.contains("--actor: a name cannot"), "\(bad.debugDescription): \(r.err)")
+            #expect(!r.err.contains("\nwarroom: FORGED"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: state + "/journal.jsonl"), "nothing written")
     }
 }

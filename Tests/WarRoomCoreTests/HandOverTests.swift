@@ -28,6 +28,10 @@ import Testing
         #expect(h.shown.last?.text == "offer withdrawn — you keep driving")
         h.send(.intent(.offerDriving(to: nil)))
         #expect(h.shown.last?.text.hasPrefix("no offer to withdraw") == true && h.journal.count == 3)
+        // A name that would forge lines wherever it is printed: refused, nothing asked of the journal.
+        let forged = h.send(.intent(.offerDriving(to: "lee\u{1B}[2J")))
+        #expect(forged.allSatisfy { if case .append = $0 { false } else { true } })
+        #expect(h.shown.last?.text.hasPrefix("D: a name cannot contain control characters") == true, "\(String(describing: h.shown.last))")
     }
 
     @Test func anOfferThatIsNotSavedSaysSoAndOffersNothing() {

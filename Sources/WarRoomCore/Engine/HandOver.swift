@@ -16,6 +16,7 @@ extension Engine {
             guard run.driverOffer != nil else { return [.show(Notice("no offer to withdraw — D asks for the next driver's name", .info))] }
             return [append(.driverOffer(DriverOffer(to: nil)))]
         }
+        if let problem = TerminalText.nameProblem(to) { return [.show(Notice("D: \(problem)", .warn))] }
         if to == session.actor { return [.show(Notice("you drive already — name the next driver", .info))] }
         if run.driverOffer?.to == to { return [.show(Notice(Self.waiting(to), .info))] }
         return [append(.driverOffer(DriverOffer(to: to)))]

@@ -23,4 +23,15 @@ public enum TerminalText {
         if keepingLines, v == 0x0A || v == 0x09 { return false }
         return v < 0x20 || (v >= 0x7F && v < 0xA0) || v == 0x2028 || v == 0x2029
     }
+
+    /// Why `name` cannot be a person's name in the journal (an actor, the next driver), or nil: names are printed in
+    /// every command's output and on every screen, so a newline or an escape in one could forge a line there.
+    public static func nameProblem(_ name: String) -> String? {
+        if name.allSatisfy({ $0.isWhitespace }) { return "a name cannot be empty" }
+        if name.unicodeScalars.contains(where: { needsEscape($0, false) }) {
+            return "a name cannot contain control characters (newlines, tabs, escapes): \(escapingControls(name, keepingLines: false))"
+        }
+        if name.count > 64 { return "a name is at most 64 characters" }
+        return nil
+    }
 }
