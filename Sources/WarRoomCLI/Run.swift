@@ -127,6 +127,12 @@ func runConsole(_ setup: LoadedRun, store: StoreLocation, actor who: String, the
             } catch { throw Failure("cannot start the run: \(error)") }
         }
 
+        if store.isEtcd {
+            // The local directory for the log, as private as a state directory.
+            do { try FileManager.default.createDirectory(atPath: logDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]) } catch {
+                throw Failure("cannot create \(logDir) (the console's log directory): \(error.localizedDescription)")
+            }
+        }
         do { try ErrorLog.redirectStderr(fd: try LogFile.open(stateDir: logDir), name: LogFile.path(in: logDir)) } catch {
             throw Failure("cannot open \(LogFile.path(in: logDir)): \(error)")
         }
