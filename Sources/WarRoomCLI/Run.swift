@@ -54,6 +54,8 @@ struct Run: ParsableCommand {
         }
         // --group wins over the config's `group:`.
         let sharing = try groupSharing(group ?? setup.config.group)
+        // --store wins over the config's `store:`; a state directory stays the default.
+        let store = self.store ?? setup.config.store
         let location = try StoreLocation.resolve(state: state ?? (store == nil ? defaultStateDir(beside: config ?? checklist ?? ".") : nil), store: store)
         try runConsole(setup, store: location, actor: actor ?? defaultActor(),
                        theme: theme, ascii: ascii, sharing: sharing, takeOver: takeOver,

@@ -275,12 +275,21 @@ struct EtcdConsoleEndToEnd {
         try t.checkItem("T104")
         t.waitFor(text: "saved: T104 done", timeout: 20)
 
+        let items = try etcdEvents(url).compactMap { e -> String? in if case .itemSet(let s) = e.body { return s.id } else { return nil } }
+        // T103 was sent to a stopped etcd: the kernel may have queued the request, and etcd carried it out when it
+        // woke. Then the NOT SAVED said it "may still have been recorded", and the console shows it once its look
+        // finds it (never twice); otherwise it is not in the journal.
+        #expect(items.filter { $0 == "T103" }.count <= 1 && items.filter { $0 != "T103" } == ["T102", "T104"], "\(items)")
+        if items.contains("T103") {
+            let log = (try? String(contentsOfFile: local + "/warroom.log", encoding: .utf8)) ?? ""
+            #expect(log.contains("may still have been recorded"), "\(log)")
+            try t.search("T103")
+            t.waitFor(text: "done by dana", timeout: 20)
+        }
         try t.send("q")
         t.waitFor(text: "Quit warroom?")
         try t.send("y")
         #expect(t.waitForExit(timeout: 30) == 0)
-        let items = try etcdEvents(url).compactMap { e -> String? in if case .itemSet(let s) = e.body { return s.id } else { return nil } }
-        #expect(items == ["T102", "T104"], "the change refused during the outage was not written: \(items)")
         #expect(try warroom(["verify", "--store", store]).status == 0)
     }
 }
