@@ -164,6 +164,16 @@ struct EtcdConsoleEndToEnd {
         console.waitFor(text: text, timeout: 20)
         let took = Date().timeIntervalSince(start)
         #expect(took < within, "“\(text)” took \(took) s to show")
+        FileHandle.standardError.write(Data("etcd e2e: “\(text)” showed after \(Int(took * 1000)) ms\n".utf8))
+    }
+
+    /// CPU seconds (user + system) a process has used so far.
+    func cpuSeconds(_ pid: Int32) -> Double? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        let f = stat[stat.index(after: close)...].split(separator: " ")
+        guard f.count > 13, let u = Double(f[11]), let s = Double(f[12]) else { return nil }
+        return (u + s) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
     @Test func driverCrewAndShellOnEtcd() throws {
@@ -190,6 +200,14 @@ struct EtcdConsoleEndToEnd {
         #expect(!crew.screen().contains("DRIVER SILENT"))
         // The log stays local.
         #expect(FileManager.default.fileExists(atPath: local + "/driver/warroom.log"))
+        // The driver's idle CPU with the once-a-second catch-up, the lease heartbeat and the view put (a figure).
+        if let pid = try EtcdJournal.open(url: try EtcdURL.parse(store).get(), actor: "probe", now: 0).currentLease(now: 0)?.pid,
+           let before = cpuSeconds(pid) {
+            usleep(10_000_000)
+            if let after = cpuSeconds(pid) {
+                FileHandle.standardError.write(Data("etcd e2e: driver idle CPU \(Int((after - before) * 1000 / 10)) ms/s over 10 s\n".utf8))
+            }
+        }
 
         for c in [crew, driver] {
             try c.send("q")
