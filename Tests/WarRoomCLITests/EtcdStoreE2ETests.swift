@@ -281,17 +281,24 @@ struct EtcdConsoleEndToEnd {
         try t.checkItem("T102")
         t.waitFor(text: "done by dana", timeout: 20)
 
+        // A read-only follower, elsewhere: it says the same, and keeps the last state read.
+        let follower = try TmuxConsole(command: "cd \(shellQuote(local)) && \(me) follow --store \(shellQuote(store))")
+        follower.waitFor(text: "dana drives", timeout: 30)
+
         etcd.pause(0)
         t.waitFor(text: "STORE UNREACHABLE", timeout: 20)
+        follower.waitFor(text: "STORE UNREACHABLE", timeout: 20)
         try t.send("Escape")
         try t.search("T103")
         try t.send("Space")
         t.waitFor(text: "NOT SAVED", timeout: 30)
         etcd.resume(0)
         t.waitFor(text: "STORE REACHABLE again", timeout: 30)
+        follower.waitFor(text: "STORE REACHABLE again", timeout: 30)
         try t.send("Escape")
         try t.checkItem("T104")
         t.waitFor(text: "saved: T104 done", timeout: 20)
+        follower.waitFor(text: "dana: saved: T104 done", timeout: 20)
 
         let items = try etcdEvents(url).compactMap { e -> String? in if case .itemSet(let s) = e.body { return s.id } else { return nil } }
         // T103 was sent to a stopped etcd: the kernel may have queued the request, and etcd carried it out when it
