@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "WarRoomTerminal", dependencies: ["CNCurses", "WarRoomUI"]),
         // The command-line commands, as a library so tests and the executable share them.
         .target(name: "WarRoomCLI", dependencies: [
-            "WarRoomCore", "WarRoomStore", "WarRoomUI", "WarRoomTerminal", "WarRoomConfig", "WarRoomTelemetry",
+            "WarRoomCore", "WarRoomStore", "WarRoomUI", "WarRoomTerminal", "WarRoomConfig", "WarRoomTelemetry", "WarRoomEtcd",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "WarRoomCoreTests", dependencies: ["WarRoomCore"]),
         .testTarget(name: "WarRoomStoreTests", dependencies: ["WarRoomStore", "WarRoomCore"]),
         .testTarget(name: "WarRoomUITests", dependencies: ["WarRoomUI", "WarRoomCore"]),
-        .testTarget(name: "WarRoomCLITests", dependencies: ["WarRoomCLI", "WarRoomStore", "WarRoomCore"]),
+        .testTarget(name: "WarRoomCLITests", dependencies: ["WarRoomCLI", "WarRoomStore", "WarRoomCore", "WarRoomEtcd"]),
         .testTarget(name: "WarRoomTerminalTests", dependencies: ["WarRoomTerminal", "WarRoomUI"]),
         .testTarget(name: "WarRoomConfigTests", dependencies: ["WarRoomConfig", "WarRoomCore"]),
         .testTarget(name: "WarRoomEtcdTests", dependencies: ["WarRoomEtcd", "WarRoomStore", "WarRoomCore"]),

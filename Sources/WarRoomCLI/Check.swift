@@ -18,7 +18,8 @@ struct Check: ParsableCommand {
     @Argument(help: "The item's ID, as `warroom status` lists it (e.g. T1137 or kubernetes-cluster-3fa2c1).")
     var itemID: String
     @Option(help: "The checklist (Markdown).") var checklist: String
-    @Option(help: "The run's state directory (created if missing).") var state: String
+    @Option(help: "The run's state directory (created if missing).") var state: String?
+    @Option(help: storeHelp) var store: String?
     @Flag(help: "Take back the item's most recent change (your own; another person's needs --force).") var undo = false
     @Option(help: "With --undo: take back another person's change, for this reason (journaled with the undo).")
     var force: String?
@@ -38,6 +39,7 @@ struct Check: ParsableCommand {
         if force != nil, !undo { throw ValidationError("--force goes with --undo") }
         if let f = force, f.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--force needs a reason") }
         try validateActor(actor)
+        if state == nil, store == nil { throw ValidationError("give --state DIR or --store etcd://HOST:PORT/PREFIX") }
     }
 
     func run() throws {
@@ -49,20 +51,20 @@ struct Check: ParsableCommand {
         let now = Clock.now()
         let sharing = try groupSharing(group)
 
-        let writer: JournalWriter
-        do { writer = try JournalWriter.open(stateDir: state, actor: who, now: now, sharing: sharing, acceptDamagedHead: head.reason) } catch {
-            throw openFailure(error, stateDir: state)
-        }
+        let location = try StoreLocation.resolve(state: state, store: store)
+        let writer = try location.openWriter(actor: who, now: now, sharing: sharing, acceptDamagedHead: head.reason)
         defer { writer.close() }
-        for w in writer.warnings { writeStderr("warroom: warning: \(w)") }
-        if let torn = writer.recovered {
-            writeStderr("warroom: warning: \(Journal.path(in: state)):\(torn.line): cut off a torn last line (\(torn.bytes) bytes, never acknowledged)\(torn.savedTo.map { "; saved to \($0)" } ?? "")")
+        if let file = writer as? JournalWriter {
+            for w in file.warnings { writeStderr("warroom: warning: \(w)") }
+            if let torn = file.recovered {
+                writeStderr("warroom: warning: \(location.journalLabel):\(torn.line): cut off a torn last line (\(torn.bytes) bytes, never acknowledged)\(torn.savedTo.map { "; saved to \($0)" } ?? "")")
+            }
         }
         do {
             // The run keeps the checklist's exact bytes: `status`, `report` and `replay` need only the state directory.
             if writer.state.started == nil || writer.state.started?.checklistSHA256 == loaded.sha256 {
-                do { try ChecklistCopies.keep(loaded.bytes, stateDir: state) } catch {
-                    throw Failure("cannot keep a copy of the checklist in the state directory: \(error)")
+                do { try location.keepChecklist(loaded.bytes) } catch {
+                    throw Failure("cannot keep a copy of the checklist \(location.isEtcd ? "in etcd" : "in the state directory"): \(error)")
                 }
             }
             if writer.state.started == nil {

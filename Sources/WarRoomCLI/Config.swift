@@ -37,13 +37,17 @@ func loadRunConfig(_ path: String) throws(Failure) -> LoadedRun {
 /// (a run from before copies were kept, and without a journaled config); a copy that does not match its hash is an
 /// error, and so is a journaled config whose checklist is neither kept nor at its recorded path unchanged.
 func recordedRun(stateDir: String, run: RunState) throws(Failure) -> LoadedRun? {
+    try recordedRun(store: .directory(stateDir), run: run)
+}
+
+/// `recordedRun` for a run in any store (on etcd the copies are `PREFIX/checklists/<sha>`).
+func recordedRun(store: StoreLocation, run: RunState) throws(Failure) -> LoadedRun? {
     guard let started = run.started else { return nil }
     let sha = run.config?.checklistSHA256 ?? started.checklistSHA256
-    var kept: [UInt8]?
-    do { kept = try ChecklistCopies.read(sha256: sha, stateDir: stateDir) } catch { throw Failure("\(error)") }
+    var kept: [UInt8]? = try store.readChecklist(sha256: sha)
     if kept == nil, let record = run.config {
         // No copy (deleted): the recorded path will do only if it still holds exactly those bytes.
-        let copy = ChecklistCopies.path(sha256: sha, in: stateDir)
+        let copy = store.checklistCopyLabel(sha256: sha)
         guard let bytes = FileManager.default.contents(atPath: record.config.checklist).map({ [UInt8]($0) }),
               sha256Hex(bytes) == sha else {
             throw Failure("\(copy): the run's checklist copy is missing, and \(record.config.checklist) is gone or has changed — give --config FILE or --checklist FILE")

@@ -31,7 +31,7 @@ final class EffectRunner: @unchecked Sendable {
         lock.unlock()
         for t in running { t.cancel() }
     }
-    private let writer: JournalWriter
+    private let writer: RunJournal
     private let actor: String
     /// Nil for a crew console: only the driver publishes a view (the engine asks no crew console to).
     private let publishView: (@Sendable (TelemetryView, Millis) throws -> Void)?
@@ -41,10 +41,10 @@ final class EffectRunner: @unchecked Sendable {
     private let children: ChildProcesses
 
     /// The driver lease, renewed on its own queue (`leaseQueue`) so a heartbeat never waits behind an append.
-    private let lease: LeaseHolder?
+    private let lease: LeaseKeeper?
     private let leaseQueue = DispatchQueue(label: "warroom.lease")
 
-    init(writer: JournalWriter, actor: String, lease: LeaseHolder? = nil, children: ChildProcesses = ChildProcesses(),
+    init(writer: RunJournal, actor: String, lease: LeaseKeeper? = nil, children: ChildProcesses = ChildProcesses(),
          view: (@Sendable (TelemetryView, Millis) throws -> Void)?, answer: @escaping @Sendable (Action) -> Void) {
         self.writer = writer
         self.children = children
@@ -61,13 +61,15 @@ final class EffectRunner: @unchecked Sendable {
         case .append(let id, let body):
             queue.async { [self] in
                 do {
-                    let r = try writer.appendCatchingUp(body, actor: actor, time: Clock.now())
+                    let r = try writer.appendCatchingUp(body, actor: actor, time: Clock.now(), token: nil)
                     // Other writers' entries first: the engine applies them in journal order, then ours.
                     if !r.foreign.isEmpty { answer(.merged(r.foreign)) }
+                    storeAnswered()
                     answer(.appended(id: id, r.event))
                 } catch {
                     let foreign = writer.takeCaughtUp()
                     if !foreign.isEmpty { answer(.merged(foreign)) }
+                    storeFailed(error)
                     answer(.appendFailed(id: id, "\(error)"))
                 }
             }
@@ -135,7 +137,7 @@ final class EffectRunner: @unchecked Sendable {
         let before = leaseQueue.sync { lease.lease?.offeredTo }
         do { try onLease(offer.to) } catch { return answer(.appendFailed(id: id, "driver lease: \(error); nothing offered")) }
         do {
-            let r = try writer.appendCatchingUp(.driverOffer(offer), actor: actor, time: Clock.now())
+            let r = try writer.appendCatchingUp(.driverOffer(offer), actor: actor, time: Clock.now(), token: nil)
             if !r.foreign.isEmpty { answer(.merged(r.foreign)) }
             answer(.appended(id: id, r.event))
         } catch {
@@ -162,8 +164,11 @@ final class EffectRunner: @unchecked Sendable {
             do {
                 let foreign = try writer.catchUp(now: Clock.now())
                 if !foreign.isEmpty { answer(.merged(foreign)) }
+                storeAnswered()
             } catch {
-                writeStderr("\(Timestamp.iso8601(Clock.now())) cannot read other writers' entries: \(error)")
+                if !storeFailed(error) {
+                    writeStderr("\(Timestamp.iso8601(Clock.now())) cannot read other writers' entries: \(error)")
+                }
             }
         }
         catchUpTimer = timer
@@ -196,6 +201,31 @@ final class EffectRunner: @unchecked Sendable {
         }
         heartbeat = beat
         beat.resume()
+    }
+
+    /// The store's outage as last seen (journal queue only): etcd unreachable or without quorum.
+    private var outage: String?
+
+    /// After a failed store call (journal queue): an outage (etcd unreachable, no quorum) is said at once, as a
+    /// sticky STORE UNREACHABLE notice, and logged once. True when it was an outage.
+    @discardableResult
+    private func storeFailed(_ error: Error) -> Bool {
+        guard isStoreOutage(error) else { return false }
+        let text = "\(error)"
+        if outage == nil {
+            writeStderr("\(Timestamp.iso8601(Clock.now())) STORE UNREACHABLE: \(text)")
+            answer(.notice(Notice("STORE UNREACHABLE: \(text) — changes are NOT SAVED until it is back; retrying every second", .error, sticky: true)))
+        }
+        outage = text
+        return true
+    }
+
+    /// After a store call that succeeded (journal queue): ends an outage, saying so.
+    private func storeAnswered() {
+        guard outage != nil else { return }
+        outage = nil
+        writeStderr("\(Timestamp.iso8601(Clock.now())) store reachable again")
+        answer(.notice(Notice("STORE REACHABLE again: changes save again (those refused meanwhile were NOT SAVED)", .info, sticky: true)))
     }
 
     /// Stops both timers (and waits for a beat under way).

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import WarRoomConfig
 import WarRoomCore
+import WarRoomEtcd
 import WarRoomStore
 import WarRoomTerminal
 import WarRoomUI
@@ -34,7 +35,8 @@ struct Follow: ParsableCommand {
         """
     )
 
-    @Option(help: "The run's state directory.") var state: String
+    @Option(help: "The run's state directory.") var state: String?
+    @Option(help: storeHelp) var store: String?
     @Option(help: "The run's warroom.yaml (default: the one the driver publishes).") var config: String?
     @Option(help: "The checklist, when there is no config.") var checklist: String?
     @Option(help: "Theme name or file.") var theme: String?
@@ -47,25 +49,29 @@ struct Follow: ParsableCommand {
     func validate() throws {
         if actor != nil, !crew { throw ValidationError("--actor goes with --crew (a read-only follower writes nothing)") }
         try validateActor(actor)
+        if state == nil, store == nil { throw ValidationError("give --state DIR or --store etcd://HOST:PORT/PREFIX") }
     }
 
     func run() throws {
-        guard try hasRun(state) else { throw Failure("\(state): no journal here yet (is the driver running with --state \(state)?)") }
-        let published = ViewFile.read(PublishedView.self, stateDir: state)
+        let location = try StoreLocation.resolve(state: state, store: store)
+        let state = location.label
+        guard try location.hasRun() else {
+            throw Failure("\(state): no journal here yet (is the driver running with \(location.isEtcd ? "--store" : "--state") \(state)?)")
+        }
+        let published = location.readView()
         // Crew: the writer opens first, so the tail opened next starts at or after it (the console's run is then
         // never behind what the writer hands back with its acknowledgements).
         let who = actor ?? defaultActor()
-        var writer: JournalWriter?
+        var writer: RunJournal?
         if crew {
-            do { writer = try JournalWriter.open(stateDir: state, actor: who, now: Clock.now(), acceptDamagedHead: head.reason) } catch { throw Failure("\(error)") }
+            writer = try location.openWriter(actor: who, now: Clock.now(), acceptDamagedHead: head.reason)
         }
         defer { writer?.close() }
-        let opened: (tail: JournalTail, replay: Replay)
-        do { opened = try JournalTail.open(stateDir: state) } catch { throw Failure("\(error)") }
-        let replay = opened.replay
+        let opened = try location.openTail()
+        let replay = opened.read
         let setup: LoadedRun
         if let config { setup = try loadRunConfig(config) } else if let checklist { setup = try deriveRunConfig(checklistPath: checklist) }
-        else if let recorded = try recordedRun(stateDir: state, run: replay.state) { setup = recorded }
+        else if let recorded = try recordedRun(store: location, run: replay.state) { setup = recorded }
         else if let c = published?.config { setup = try loadRunConfig(c) }
         else if let c = published?.checklist ?? replay.state.started?.checklist { setup = try deriveRunConfig(checklistPath: c) }
         else { throw Failure("give --config or --checklist: the journal names no checklist") }
@@ -78,8 +84,15 @@ struct Follow: ParsableCommand {
         let driver = published?.driver ?? replay.events.last?.actor ?? replay.state.startedBy
         let wakeup: Wakeup
         do { wakeup = try Wakeup() } catch { throw Failure("cannot create the wake-up pipe: \(error)") }
-        let follower = Follower(setup: setup, stateDir: state, run: replay.state, driver: driver, tail: opened.tail,
+        let follower = Follower(setup: setup, stateDir: state, run: replay.state, driver: driver, tail: opened.tail as? JournalTail,
                                 crew: writer.map { (writer: $0, actor: who, wakeup: wakeup) })
+        if case .etcd(let url, _) = location, let tail = opened.tail as? EtcdTail {
+            // etcd: the looks run off the screen thread (a round trip each); the first view is the one read above.
+            follower.remote = RemoteFeed(tail: tail, url: url, store: location, wakeup: wakeup)
+            if let published { _ = follower.state.update(.engine(.remoteView(published.telemetry, publishedAt: published.publishedAt, driver: published.driver))) }
+            follower.remote?.start()
+        }
+        defer { follower.remote?.stop() }
         // A follower's log stays out of the driver's warroom.log: stderr is the screen, so it is silenced instead.
         try? ErrorLog.redirectStderr(to: "/dev/null")
         let exit = try ScreenLoop.run(follower, theme: startTheme, forceASCII: ascii, wakeup: wakeup)
@@ -105,9 +118,11 @@ final class Follower: ScreenSession {
     /// Crew only: the runner that appends, and the inbox its answers come back through.
     var runner: EffectRunner?
     var inbox: Inbox<Action>?
+    /// A run in etcd: its looks (journal and view), taken from a background reader.
+    var remote: RemoteFeed?
 
     init(setup: LoadedRun, stateDir: String, run: RunState, driver: String?, tail: JournalTail? = nil,
-         crew: (writer: JournalWriter, actor: String, wakeup: Wakeup)? = nil) {
+         crew: (writer: RunJournal, actor: String, wakeup: Wakeup)? = nil) {
         self.stateDir = stateDir
         self.tail = tail
         let session = crew.map { Session(actor: $0.actor, role: .crew(driver: driver), stateDir: stateDir) }
@@ -132,6 +147,13 @@ final class Follower: ScreenSession {
         // as another writer's entry; the engine skips what it already has, by seq.
         for action in inbox?.take() ?? [] {
             for e in state.update(.engine(action)) { perform(e) }
+        }
+        if let remote {
+            let got = remote.take(events: !state.saving)
+            if !got.events.isEmpty { _ = state.update(.engine(.merged(got.events))) }
+            if let v = got.view { _ = state.update(.engine(.remoteView(v.telemetry, publishedAt: v.publishedAt, driver: v.driver))) }
+            for n in got.notices { _ = state.update(.engine(.notice(n))) }
+            return
         }
         if !state.saving { followJournal() }
         let vs = FileStamp(ViewFile.path(in: stateDir))

@@ -27,7 +27,8 @@ struct ReplayCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "The run's state directory.") var state: String
+    @Option(help: "The run's state directory.") var state: String?
+    @Option(help: storeHelp) var store: String?
     @Option(help: "Virtual seconds per real second, 1–3600.") var speed: Int = 60
     @Option(help: "The run's warroom.yaml.") var config: String?
     @Option(help: "The checklist, when there is no config (default: the one the run started with).") var checklist: String?
@@ -37,17 +38,26 @@ struct ReplayCommand: ParsableCommand {
     func validate() throws {
         guard ReplayPlayer.speeds.contains(speed) else { throw ValidationError("--speed must be 1–3600 (got \(speed))") }
         if config != nil, checklist != nil { throw ValidationError("give --config or --checklist, not both") }
+        if state == nil, store == nil { throw ValidationError("give --state DIR or --store etcd://HOST:PORT/PREFIX") }
     }
 
     func run() throws {
-        guard try hasRun(state) else { throw Failure("\(state): no journal here") }
-        let opened: (tail: JournalTail, replay: Replay)
-        do { opened = try JournalTail.open(stateDir: state) } catch { throw Failure("\(error)") }
+        let location = try StoreLocation.resolve(state: state, store: store)
+        let state = location.label
+        guard try location.hasRun() else { throw Failure("\(state): no journal here") }
+        let opened: (tail: JournalTail?, replay: Replay)
+        if case .directory(let dir) = location {
+            do { opened = try JournalTail.open(stateDir: dir) } catch { throw Failure("\(error)") }
+        } else {
+            // etcd: the journal as read now (a replay of a run in etcd does not follow it as it grows).
+            let r = try location.replay()
+            opened = (nil, Replay(state: r.state, events: r.events, lastHash: r.lastHash, lineCount: r.lineCount))
+        }
         let replay = opened.replay
         guard !replay.events.isEmpty else { throw Failure("\(state): the journal is empty: nothing to replay") }
         let setup: LoadedRun
         if let config { setup = try loadRunConfig(config) } else if let checklist { setup = try deriveRunConfig(checklistPath: checklist) }
-        else if let recorded = try recordedRun(stateDir: state, run: replay.state) { setup = recorded }
+        else if let recorded = try recordedRun(store: location, run: replay.state) { setup = recorded }
         else if let c = replay.state.started?.checklist { setup = try deriveRunConfig(checklistPath: c) }
         else { throw Failure("give --config or --checklist: the journal names no checklist") }
         let startTheme: Theme

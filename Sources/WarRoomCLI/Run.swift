@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import WarRoomConfig
 import WarRoomCore
+import WarRoomEtcd
 import WarRoomStore
 import WarRoomTelemetry
 import WarRoomTerminal
@@ -25,7 +26,8 @@ struct Run: ParsableCommand {
 
     @Argument(help: "A warroom.yaml config.") var config: String?
     @Option(help: "The checklist (Markdown), when there is no config.") var checklist: String?
-    @Option(help: "The run's state directory (default: .warroom/ beside the config or checklist).") var state: String?
+    @Option(help: "The run's state directory (default: .warroom/ beside the config or checklist); with --store etcd://…, the local directory for the log (default ./.warroom-etcd-PREFIX).") var state: String?
+    @Option(help: storeHelp) var store: String?
     @Option(help: "Who is driving (default: $SUDO_USER, else your account name, else $USER).") var actor: String?
     @Option(help: "Theme name (default, light, high-contrast, monochrome) or a theme file. Also WARROOM_THEME; NO_COLOR forces monochrome.")
     var theme: String?
@@ -52,7 +54,10 @@ struct Run: ParsableCommand {
         }
         // --group wins over the config's `group:`.
         let sharing = try groupSharing(group ?? setup.config.group)
-        try runConsole(setup, stateDir: state ?? defaultStateDir(beside: config ?? checklist ?? "."), actor: actor ?? defaultActor(),
+        // --store wins over the config's `store:`; a state directory stays the default.
+        let store = self.store ?? setup.config.store
+        let location = try StoreLocation.resolve(state: state ?? (store == nil ? defaultStateDir(beside: config ?? checklist ?? ".") : nil), store: store)
+        try runConsole(setup, store: location, actor: actor ?? defaultActor(),
                        theme: theme, ascii: ascii, sharing: sharing, takeOver: takeOver,
                        acceptDamagedHead: head.reason)
     }
@@ -61,6 +66,16 @@ struct Run: ParsableCommand {
 /// Opens the console on a loaded run: the journal (taking the writer's lock), the terminal, the loop.
 func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: String?, ascii: Bool, demo: DemoHooks? = nil,
                 sharing: gid_t? = nil, takeOver: String? = nil, acceptDamagedHead: String? = nil) throws {
+    try runConsole(setup, store: .directory(stateDir), actor: who, theme: theme, ascii: ascii, demo: demo, sharing: sharing,
+                   takeOver: takeOver, acceptDamagedHead: acceptDamagedHead)
+}
+
+/// `runConsole` on any store: on etcd the journal, lease, view and checklist copies are under the prefix, and the
+/// log is in the store's local directory.
+func runConsole(_ setup: LoadedRun, store: StoreLocation, actor who: String, theme: String?, ascii: Bool, demo: DemoHooks? = nil,
+                sharing: gid_t? = nil, takeOver: String? = nil, acceptDamagedHead: String? = nil) throws {
+    let stateDir = store.label
+    let logDir = store.localDir
     do {
         let loaded = setup.checklist
         let checklistPath = setup.config.checklist
@@ -71,12 +86,8 @@ func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: 
         case .success(let t): startTheme = t
         case .failure(let e): throw Failure("\(e)")
         }
-        let writer: JournalWriter
-        do { writer = try JournalWriter.open(stateDir: stateDir, actor: who, now: Clock.now(), sharing: sharing,
-                                             acceptDamagedHead: acceptDamagedHead) } catch {
-            throw openFailure(error, stateDir: stateDir)
-        }
-        var holder: LeaseHolder?
+        let writer = try store.openWriter(actor: who, now: Clock.now(), sharing: sharing, acceptDamagedHead: acceptDamagedHead)
+        var holder: LeaseKeeper?
         defer {
             if let holder, holder.lease != nil { try? holder.release(now: wallClockNow()) }
             writer.close()
@@ -87,8 +98,8 @@ func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: 
         do {
             // A driver whose lease expired without being released (its laptop died, kill -9) is replaced only on
             // purpose, with a reason the journal keeps.
-            if takeOver == nil, let last = try DriverLease.read(stateDir: stateDir), !last.released {
-                if !last.isLive(at: wallClockNow()) {
+            if takeOver == nil, let last = try lastDriver(store, writer: writer), !last.released {
+                if store.isEtcd || !last.isLive(at: wallClockNow()) { // on etcd: its lease key is gone
                     throw Failure("\(stateDir): \(last.holderText(at: wallClockNow())) stopped renewing the driver lease; nobody drives. "
                                   + "To drive this run: warroom run … --take-over \"REASON\"")
                 }
@@ -102,7 +113,9 @@ func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: 
             } else {
                 grant = try writer.acquireLease(now: wallClockNow(), ttlMs: ttl)
             }
-            holder = try LeaseHolder(stateDir: stateDir, actor: who, lease: grant.lease)
+            if let etcd = writer as? EtcdJournal { holder = EtcdLeaseKeeper(journal: etcd) } else {
+                holder = try LeaseHolder(stateDir: stateDir, actor: who, lease: grant.lease)
+            }
         } catch let f as Failure { throw f } catch { throw Failure("cannot drive: \(error)") }
         guard Terminal.isTTY else { throw Failure("warroom run needs a terminal (stdin and stdout must be a tty)") }
         if writer.state.started == nil {
@@ -116,12 +129,19 @@ func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: 
             } catch { throw Failure("cannot start the run: \(error)") }
         }
 
-        do { try ErrorLog.redirectStderr(fd: try LogFile.open(stateDir: stateDir), name: LogFile.path(in: stateDir)) } catch {
-            throw Failure("cannot open \(LogFile.path(in: stateDir)): \(error)")
+        if store.isEtcd {
+            // The local directory for the log, as private as a state directory.
+            do { try FileManager.default.createDirectory(atPath: logDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]) } catch {
+                throw Failure("cannot create \(logDir) (the console's log directory): \(error.localizedDescription)")
+            }
         }
-        log("console started: actor \(who), checklist \(checklistPath), pid \(ProcessInfo.processInfo.processIdentifier)")
-        for w in writer.warnings { log("journal warning: \(w)") }
-        if let torn = writer.recovered {
+        do { try ErrorLog.redirectStderr(fd: try LogFile.open(stateDir: logDir), name: LogFile.path(in: logDir)) } catch {
+            throw Failure("cannot open \(LogFile.path(in: logDir)): \(error)")
+        }
+        log("console started: actor \(who), checklist \(checklistPath), pid \(ProcessInfo.processInfo.processIdentifier)"
+            + (store.isEtcd ? ", store \(stateDir)" : ""))
+        for w in (writer as? JournalWriter)?.warnings ?? [] { log("journal warning: \(w)") }
+        if let torn = (writer as? JournalWriter)?.recovered {
             log("cut off a torn last journal line \(torn.line) (\(torn.bytes) bytes)\(torn.savedTo.map { ", saved to \($0)" } ?? "")")
         }
         if let started = writer.state.started, started.checklistSHA256 != loaded.sha256 {
@@ -151,8 +171,8 @@ func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: 
             } catch { throw Failure("cannot journal that the offer to \(offer.to) lapsed: \(error)") }
         }
         for n in setup.notes { log("derivation: \(n)") }
-        try recordConfig(setup, writer: writer, stateDir: stateDir, actor: who)
-        let console = Console(writer: writer, lease: holder, setup: setup, stateDir: stateDir, actor: who, theme: startTheme,
+        try recordConfig(setup, writer: writer, store: store, actor: who)
+        let console = Console(writer: writer, lease: holder, setup: setup, store: store, actor: who, theme: startTheme,
                               forceASCII: ascii, demo: demo)
         if let news {
             _ = console.state.update(.engine(.notice(Notice(console.state.engine.describe(news), .warn))))
@@ -161,9 +181,15 @@ func runConsole(_ setup: LoadedRun, stateDir: String, actor who: String, theme: 
         log("console stopped: \(exit)")
         // The follow-up commands as they can be pasted: the binary as it was invoked (it may not be on PATH).
         let me = CommandLine.arguments.first.map { $0.contains("/") ? $0 : "warroom" } ?? "warroom"
-        say("warroom: state directory \(stateDir)")
-        say("  \(me) status --checklist \(checklistPath) --state \(stateDir)")
-        say("  \(me) verify --state \(stateDir)")
+        if store.isEtcd {
+            say("warroom: store \(stateDir) (log in \(LogFile.path(in: logDir)))")
+            say("  \(me) status --store \(stateDir)")
+            say("  \(me) verify --store \(stateDir)")
+        } else {
+            say("warroom: state directory \(stateDir)")
+            say("  \(me) status --checklist \(checklistPath) --state \(stateDir)")
+            say("  \(me) verify --state \(stateDir)")
+        }
         if case .signal(let sig) = exit {
             if let holder, holder.lease != nil { try? holder.release(now: wallClockNow()) }
             writer.close()
@@ -191,10 +217,10 @@ func log(_ line: String) {
 
 /// Journals the effective config when it is new to the run (at its start, or changed since the last console), so the
 /// state directory describes its own run.
-func recordConfig(_ setup: LoadedRun, writer: JournalWriter, stateDir: String, actor: String) throws {
+func recordConfig(_ setup: LoadedRun, writer: RunJournal, store: StoreLocation, actor: String) throws {
     let record = RunConfigRecord(config: setup.config.redactingCredentials(), checklistSHA256: setup.checklist.sha256)
-    do { try ChecklistCopies.keep(setup.checklist.bytes, stateDir: stateDir) } catch {
-        throw Failure("cannot keep a copy of the checklist in the state directory: \(error)")
+    do { try store.keepChecklist(setup.checklist.bytes) } catch {
+        throw Failure("cannot keep a copy of the checklist \(store.isEtcd ? "in etcd" : "in the state directory"): \(error)")
     }
     guard writer.state.config != record else { return }
     do { try writer.append(.runConfig(record), actor: actor, time: Clock.now()) } catch {
@@ -238,20 +264,23 @@ struct DemoHooks {
 /// the poller's readings come back through the inbox as actions. The screen thread only reduces and draws.
 final class Console: ScreenSession {
     let stateDir: String
+    let store: StoreLocation
     let setup: LoadedRun
     var state: ConsoleState
     var theme: Theme
     let forceASCII: Bool
     let demo: DemoHooks?
-    let writer: JournalWriter
-    let lease: LeaseHolder?
+    let writer: RunJournal
+    let lease: LeaseKeeper?
     var inbox: Inbox<Action>?
     var runner: EffectRunner?
 
-    init(writer: JournalWriter, lease: LeaseHolder? = nil, setup: LoadedRun, stateDir: String, actor: String, theme: Theme, forceASCII: Bool,
+    init(writer: RunJournal, lease: LeaseKeeper? = nil, setup: LoadedRun, store: StoreLocation, actor: String, theme: Theme, forceASCII: Bool,
          demo: DemoHooks? = nil) {
         self.writer = writer
         self.lease = lease
+        self.store = store
+        let stateDir = store.label
         self.stateDir = stateDir
         self.setup = setup
         self.theme = theme
@@ -317,11 +346,11 @@ final class Console: ScreenSession {
         let cwd = FileManager.default.currentDirectoryPath
         let config = setup.config.path.map { $0.hasPrefix("/") ? $0 : cwd + "/" + $0 }
         let checklist = setup.config.checklist.hasPrefix("/") ? setup.config.checklist : cwd + "/" + setup.config.checklist
-        let (dir, driver) = (stateDir, state.config.actor)
+        let driver = state.config.actor
         let pid = ProcessInfo.processInfo.processIdentifier
+        let publish = store.viewPublisher()
         return { view, now in
-            try ViewFile.publish(PublishedView(publishedAt: now, driver: driver, pid: pid, config: config, checklist: checklist,
-                                               telemetry: view), stateDir: dir)
+            try publish(PublishedView(publishedAt: now, driver: driver, pid: pid, config: config, checklist: checklist, telemetry: view))
         }
     }
 
@@ -345,5 +374,17 @@ final class Console: ScreenSession {
         case .cycleFault: if let demo { _ = state.update(.engine(.notice(Notice(demo.cycleFault(), .warn)))) }
         case .cycleTheme, .redraw, .quit: break
         }
+    }
+}
+
+/// The last driver's lease record (nil: nobody drove yet), from the state directory or etcd. On etcd a live lease is
+/// the lease key (its holder is named by `acquireLease`); `lease-last` tells a driver that stopped renewing.
+func lastDriver(_ store: StoreLocation, writer: RunJournal) throws -> LeaseRecord? {
+    switch store {
+    case .directory(let d): return try DriverLease.read(stateDir: d)
+    case .etcd:
+        guard let etcd = writer as? EtcdJournal else { return nil }
+        if try etcd.currentLease(now: wallClockNow()) != nil { return nil } // live: acquireLease names the holder
+        return try etcd.lastLease()
     }
 }

@@ -17,7 +17,8 @@ struct Sign: ParsableCommand {
 
     @Argument(help: "The role, as the checklist writes it (case does not matter), e.g. \"Engineering Lead\".")
     var role: String
-    @Option(help: "The run's state directory.") var state: String
+    @Option(help: "The run's state directory.") var state: String?
+    @Option(help: storeHelp) var store: String?
     @Option(help: "The checklist (Markdown); default: the one the run started with.") var checklist: String?
     @Option(help: "Who signs (default: $USER).") var actor: String?
     @Flag(help: "Take back your own sign-off of ROLE.") var undo = false
@@ -27,6 +28,7 @@ struct Sign: ParsableCommand {
     func validate() throws {
         if role.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("ROLE cannot be empty") }
         try validateActor(actor)
+        if state == nil, store == nil { throw ValidationError("give --state DIR or --store etcd://HOST:PORT/PREFIX") }
     }
 
     func run() throws {
@@ -36,17 +38,16 @@ struct Sign: ParsableCommand {
         let now = Clock.now()
         let sharing = try groupSharing(group)
 
-        let writer: JournalWriter
-        do { writer = try JournalWriter.open(stateDir: state, actor: who, now: now, sharing: sharing, acceptDamagedHead: head.reason) } catch {
-            throw openFailure(error, stateDir: state)
-        }
+        let location = try StoreLocation.resolve(state: state, store: store)
+        let state = location.label
+        let writer = try location.openWriter(actor: who, now: now, sharing: sharing, acceptDamagedHead: head.reason)
         defer { writer.close() }
-        for w in writer.warnings { writeStderr("warroom: warning: \(w)") }
+        for w in (writer as? JournalWriter)?.warnings ?? [] { writeStderr("warroom: warning: \(w)") }
 
         let list: Checklist
         if let loaded {
             list = loaded.checklist
-        } else if let recorded = try recordedRun(stateDir: state, run: writer.state) {
+        } else if let recorded = try recordedRun(store: location, run: writer.state) {
             list = recorded.checklist.checklist
         } else {
             throw Failure("\(state): no run has started here yet — give --checklist FILE")
@@ -62,8 +63,8 @@ struct Sign: ParsableCommand {
         do {
             if let loaded {
                 if writer.state.started == nil || writer.state.started?.checklistSHA256 == loaded.sha256 {
-                    do { try ChecklistCopies.keep(loaded.bytes, stateDir: state) } catch {
-                        throw Failure("cannot keep a copy of the checklist in the state directory: \(error)")
+                    do { try location.keepChecklist(loaded.bytes) } catch {
+                        throw Failure("cannot keep a copy of the checklist \(location.isEtcd ? "in etcd" : "in the state directory"): \(error)")
                     }
                 }
                 if writer.state.started == nil {

@@ -9,12 +9,26 @@ struct Verify: ParsableCommand {
         discussion: "Read-only: never takes the writer's lock and never changes a file."
     )
 
-    @Option(help: "The run's state directory.") var state: String
+    @Option(help: "The run's state directory.") var state: String?
+    @Option(help: storeHelp) var store: String?
     @Option(help: ArgumentHelp("A witness the journal must extend: a line `warroom witness` printed, SEQ:HASH, a hash, or a file holding such lines (each is checked). Repeatable.",
                                valueName: "line-or-file"))
     var witness: [String] = []
 
+    func validate() throws {
+        if state == nil, store == nil { throw ValidationError("give --state DIR or --store etcd://HOST:PORT/PREFIX") }
+    }
+
     func run() throws {
+        let location = try StoreLocation.resolve(state: state, store: store)
+        guard case .directory(let state) = location else {
+            guard try location.hasRun() else { throw Failure("\(location.label): no journal here") }
+            let replay = try location.replay()
+            say("\(location.journalLabel): chain intact, \(replay.state.lastSeq) entries, run \(replay.state.runID ?? "?")"
+                  + (replay.state.lastTime.map { ", last at \(Timestamp.iso8601($0))" } ?? ""))
+            if !witness.isEmpty { throw Failure("--witness is checked on a state directory: warroom export --store \(location.label) --state DIR, then verify --state DIR --witness …") }
+            return
+        }
         guard try hasRun(state) else { throw Failure("\(state): no journal here (\(Journal.path(in: state)) is missing)") }
         let replay: Replay
         do { replay = try Journal.replay(stateDir: state) } catch { throw Failure("\(error)") }
@@ -25,10 +39,10 @@ struct Verify: ParsableCommand {
         for warning in replay.warnings + permissionWarnings(state) { writeStderr("warroom: warning: \(warning)") }
         say("\(path): chain intact, \(replay.state.lastSeq) entries, run \(replay.state.runID ?? "?")"
               + (replay.state.lastTime.map { ", last at \(Timestamp.iso8601($0))" } ?? ""))
-        try checkWitnesses()
+        try checkWitnesses(state)
     }
 
-    func checkWitnesses() throws {
+    func checkWitnesses(_ state: String) throws {
         for given in witness {
             var text = given
             let isFile = FileManager.default.fileExists(atPath: given)

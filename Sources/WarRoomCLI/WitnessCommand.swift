@@ -14,9 +14,22 @@ struct WitnessCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "The run's state directory.") var state: String
+    @Option(help: "The run's state directory.") var state: String?
+    @Option(help: storeHelp) var store: String?
+
+    func validate() throws {
+        if state == nil, store == nil { throw ValidationError("give --state DIR or --store etcd://HOST:PORT/PREFIX") }
+    }
 
     func run() throws {
+        let location = try StoreLocation.resolve(state: state, store: store)
+        guard case .directory(let state) = location else {
+            guard try location.hasRun() else { throw Failure("\(location.label): no journal here") }
+            let r = try location.replay()
+            guard r.lineCount > 0, let hash = r.lastHash else { throw Failure("\(location.journalLabel): the journal is empty: nothing to witness yet") }
+            say(Witness(runID: r.state.runID, seq: r.lineCount, hash: hash, at: Clock.now()).line)
+            return
+        }
         guard try hasRun(state) else { throw Failure("\(state): no journal here (\(Journal.path(in: state)) is missing)") }
         let replay: Replay
         do { replay = try Journal.replay(stateDir: state) } catch { throw Failure("\(error)") }

@@ -5,7 +5,7 @@ import Yams
 
 /// Reads `warroom.yaml`. Every problem is a diagnostic with the line to edit; nothing is silently ignored.
 public enum ConfigLoader {
-    public static let topKeys = ["service", "checklist", "t0", "ramp", "rollback", "contacts", "sources", "slos", "group", "environment"]
+    public static let topKeys = ["service", "checklist", "t0", "ramp", "rollback", "contacts", "sources", "slos", "group", "store", "environment"]
     static let rampKeys = ["steps", "hold", "apply", "rollback", "timeout", "targets"]
     static let stepKeys = ["percent", "hold", "require"]
     static let targetKeys = ["decide", "execute", "verify"]
@@ -138,6 +138,7 @@ struct ConfigParser {
         var sourcesNode: Node?
         var slosNode: Node?
         var group: String?
+        var store: String?
         var environmentNode: Node?
         for (k, v) in top {
             guard let key = key(k, known: ConfigLoader.topKeys, context: "at the top level") else { continue }
@@ -162,6 +163,11 @@ struct ConfigParser {
                 group = string(v, k, "group")
                 if let g = group, g.isEmpty || g.contains(where: { $0 == " " || $0 == ":" || $0 == "/" }) {
                     src.error(src.line(v), "group \"\(g)\" is not a Unix group name")
+                }
+            case "store":
+                store = string(v, k, "store")
+                if let s = store, !(s.hasPrefix("etcd://") || s.hasPrefix("etcds://")) {
+                    src.error(src.line(v), "store \"\(s)\" is not an etcd URL (write etcd://HOST:PORT/PREFIX; a state directory is the default)")
                 }
             default: break
             }
@@ -213,6 +219,7 @@ struct ConfigParser {
                                apply: apply, rollbackHook: rollbackHook, hookTimeoutMs: timeout, hookDirectory: directory,
                                lights: lights, contacts: contacts, sources: sources, slos: slos)
         config.group = group
+        config.store = store
         config.environment = childEnvironment
         return config
     }

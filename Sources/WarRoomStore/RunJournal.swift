@@ -156,3 +156,10 @@ extension LeaseRecord {
     package func encodedBytes() -> [UInt8] { encoded() }
     package static func parseBytes(_ bytes: [UInt8]) -> LeaseRecord? { parse(bytes) }
 }
+
+extension Replay {
+    /// A replay read from another store (etcd), for the commands that take one.
+    public init(state: RunState, events: [JournalEvent], lastHash: String?, lineCount: Int, warnings: [String] = []) {
+        self.init(state: state, events: events, lastHash: lastHash, tornTail: nil, lineCount: lineCount, warnings: warnings)
+    }
+}

@@ -144,3 +144,16 @@ func parse(_ yaml: String, in dir: String) -> (RunConfig?, [String]) {
         #expect(bad == ["3: error: group \"war room\" is not a Unix group name"])
     }
 }
+
+@Suite struct ConfigStore {
+    @Test func storeIsReadAndChecked() throws {
+        let dir = try scratch()
+        let (c, diags) = parse("service: s\nchecklist: list.md\nstore: etcd://127.0.0.1:2379/golive/checkout\n", in: dir)
+        #expect(diags.isEmpty, "\(diags)")
+        #expect(c?.store == "etcd://127.0.0.1:2379/golive/checkout")
+        let (none, _) = parse("service: s\nchecklist: list.md\n", in: dir)
+        #expect(none?.store == nil)
+        let (_, bad) = parse("service: s\nchecklist: list.md\nstore: /var/lib/warroom\n", in: dir)
+        #expect(bad == ["3: error: store \"/var/lib/warroom\" is not an etcd URL (write etcd://HOST:PORT/PREFIX; a state directory is the default)"])
+    }
+}

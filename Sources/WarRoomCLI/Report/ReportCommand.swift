@@ -19,7 +19,8 @@ struct Report: ParsableCommand {
         """
     )
 
-    @Option(help: "The run's state directory.") var state: String
+    @Option(help: "The run's state directory.") var state: String?
+    @Option(help: storeHelp) var store: String?
     @Option(help: "The run's warroom.yaml (service, t0, ramp plan and rollback targets).") var config: String?
     @Option(help: "The checklist (Markdown), when there is no config.") var checklist: String?
     @Option(help: "md (GitHub Markdown) or json.") var format: ReportFormat = .md
@@ -28,18 +29,20 @@ struct Report: ParsableCommand {
 
     func validate() throws {
         if checklist != nil, config != nil { throw ValidationError("give --config FILE or --checklist FILE, not both") }
+        if state == nil, store == nil { throw ValidationError("give --state DIR or --store etcd://HOST:PORT/PREFIX") }
     }
 
     func run() throws {
-        guard try hasRun(state) else { throw Failure("\(state): no journal here (\(Journal.path(in: state)) is missing)") }
-        let journal = try ReportJournal.read(stateDir: state)
+        let location = try StoreLocation.resolve(state: state, store: store)
+        guard try location.hasRun() else { throw Failure("\(location.label): no journal here (\(location.journalLabel) is missing)") }
+        let journal = try ReportJournal.read(location)
         for w in journal.warnings { writeStderr("warroom: warning: \(w)") }
         let setup: LoadedRun
         if let config {
             setup = try loadRunConfig(config)
         } else if let checklist {
             setup = try deriveRunConfig(checklistPath: checklist)
-        } else if let recorded = try recordedRun(stateDir: state, run: journal.state) {
+        } else if let recorded = try recordedRun(store: location, run: journal.state) {
             setup = recorded
         } else if let recorded = journal.state.started?.checklist, FileManager.default.fileExists(atPath: recorded) {
             setup = try deriveRunConfig(checklistPath: recorded)

@@ -16,6 +16,15 @@ struct ReportJournal {
     /// What `warroom verify` reports for this journal; nil when the chain is intact.
     var damage: JournalError?
 
+    static func read(_ store: StoreLocation) throws(Failure) -> ReportJournal {
+        guard case .directory(let stateDir) = store else {
+            let r = try store.readVerified()
+            return ReportJournal(path: r.path, state: r.state, lines: r.lineCount, lastHash: r.lastHash, torn: r.tornTail,
+                                 warnings: r.warnings, damage: r.damage)
+        }
+        return try read(stateDir: stateDir)
+    }
+
     static func read(stateDir: String) throws(Failure) -> ReportJournal {
         let r: (replay: Replay, damage: JournalError?)
         do { r = try Journal.readVerifiedPrefix(stateDir: stateDir) } catch { throw Failure("\(error)") }

@@ -15,31 +15,31 @@ struct Status: ParsableCommand {
 
     @Option(help: "The checklist (Markdown) instead of the one the run recorded.") var checklist: String?
     @Option(help: "A warroom.yaml instead of the config the run recorded.") var config: String?
-    @Option(help: "The run's state directory.") var state: String
+    @Option(help: "The run's state directory.") var state: String?
+    @Option(help: storeHelp) var store: String?
     @Flag(help: "Print JSON.") var json = false
     @Option(help: "How many recent changes to list in text output (0 = all).") var recent = 20
 
     func validate() throws {
         if checklist != nil, config != nil { throw ValidationError("give --config FILE or --checklist FILE, not both") }
+        if state == nil, store == nil { throw ValidationError("give --state DIR or --store etcd://HOST:PORT/PREFIX") }
     }
 
     func run() throws {
         var run = RunState()
         var facts = JournalFacts.none
-        if try hasRun(state) {
-            do {
-                let replay = try Journal.replay(stateDir: state)
-                run = replay.state
-                facts = JournalFacts(path: Journal.path(in: state), lines: replay.lineCount, lastHash: replay.lastHash,
-                                     tornTail: replay.tornTail?.line, warnings: replay.warnings)
-                for w in replay.warnings { writeStderr("warroom: warning: \(w)") }
-            } catch {
-                throw Failure("\(error)")
-            }
+        let location = try StoreLocation.resolve(state: state, store: store)
+        let state = location.label
+        if try location.hasRun() {
+            let replay = try location.replay()
+            run = replay.state
+            facts = JournalFacts(path: replay.path, lines: replay.lineCount, lastHash: replay.lastHash,
+                                 tornTail: replay.tornTail?.line, warnings: replay.warnings)
+            for w in replay.warnings { writeStderr("warroom: warning: \(w)") }
         }
         let setup: LoadedRun
         if let config { setup = try loadRunConfig(config) } else if let checklist { setup = try deriveRunConfig(checklistPath: checklist) }
-        else if let recorded = try recordedRun(stateDir: state, run: run) { setup = recorded }
+        else if let recorded = try recordedRun(store: location, run: run) { setup = recorded }
         else if let path = run.started?.checklist, FileManager.default.fileExists(atPath: path) { setup = try deriveRunConfig(checklistPath: path) }
         else {
             throw Failure(run.started == nil ? "\(state): no run here yet — give --config FILE or --checklist FILE to see a checklist's progress"

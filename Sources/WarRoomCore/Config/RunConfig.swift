@@ -134,6 +134,8 @@ public struct RunConfig: Sendable, Equatable, Codable {
     public var slos: [SLOConfig]
     /// `group:` — the Unix group a new state directory is shared with (as `warroom run --group`); nil: private.
     public var group: String?
+    /// `store:` — the run kept in etcd (`etcd://HOST:PORT[,…]/PREFIX`, as `warroom run --store`); nil: a state directory.
+    public var store: String?
     /// `environment:` — what hooks and command sources get beyond the allow-list, and which variables hold secrets.
     public var environment: EnvironmentConfig?
 

@@ -1,0 +1,81 @@
+import Foundation
+import WarRoomCore
+import WarRoomStore
+
+/// The driver lease an `EtcdJournal` took, kept alive away from the journal writer (its own client, so a heartbeat
+/// never waits behind an append on the writer's queue): the etcd equivalent of `LeaseHolder`. The writer keeps the
+/// token for its driver appends; a keeper that finds the lease gone (`LeaseError.lost`) leaves fencing to etcd —
+/// the writer's next driver append fails its txn's compare. Not thread-safe: use from one queue.
+public final class EtcdLeaseKeeper {
+    public let url: EtcdURL
+    public private(set) var lease: LeaseRecord?
+    private let leaseID: Int64
+    private let client: EtcdClient
+    private let keys: EtcdKeys
+
+    /// Keeps the lease `journal` holds (nil when it holds none).
+    public init?(journal: EtcdJournal) {
+        guard let held = journal.lease else { return nil }
+        url = journal.url
+        lease = held
+        leaseID = journal.leaseID
+        client = EtcdClient(url: journal.url, timeoutMs: journal.client.timeoutMs)
+        keys = EtcdKeys(prefix: journal.url.prefix)
+    }
+
+    private var location: String { url.description }
+
+    /// Keeps the etcd lease alive and records the heartbeat in `lease-last`; `LeaseError.lost` (and nil `lease`)
+    /// once it expired or the key is another driver's. An unreachable etcd throws `EtcdStoreError` (the lease is
+    /// kept: the next renewal may still be in time).
+    public func renew(now: Millis) throws {
+        guard let mine = lease else { throw LeaseError.notHolding(dir: location) }
+        do {
+            let ttl = try client.leaseKeepAlive(leaseID)
+            var renewed = mine
+            renewed.heartbeat = max(now, mine.heartbeat)
+            guard ttl > 0, try writeLast(renewed) else {
+                lease = nil
+                throw LeaseError.lost(dir: location, token: mine.token, current: nil, now: now)
+            }
+            lease = renewed
+        } catch let e as EtcdError {
+            throw EtcdStoreError(url: url, action: "renew the driver lease", cause: e)
+        }
+    }
+
+    /// Driving cannot be offered on etcd yet (the offer is not part of the etcd lease record).
+    public func offer(to: String?, now: Millis) throws {
+        throw EtcdStoreError(url: url, action: "offer driving", cause: EtcdError(
+            kind: .rejected, endpoint: url.endpoints.map(\.description).joined(separator: ","),
+            message: "offering driving is not supported on etcd yet: quit, and the next driver starts with --take-over once the lease expires"))
+    }
+
+    /// Gives the lease up at once (the key deleted, the etcd lease revoked), unless another driver holds it.
+    public func release(now: Millis) throws {
+        guard let mine = lease else { throw LeaseError.notHolding(dir: location) }
+        lease = nil
+        var released = mine
+        released.released = true
+        released.heartbeat = max(now, mine.heartbeat)
+        do {
+            let r = try client.txn(compare: [.createRevision(keys.lease, .equal, Int64(mine.token))],
+                                   success: [.delete(key: keys.lease, rangeEnd: []),
+                                             .put(key: keys.leaseLast, value: released.encodedBytes(), lease: 0)])
+            try? client.leaseRevoke(leaseID)
+            guard r.succeeded else { throw LeaseError.lost(dir: location, token: mine.token, current: nil, now: now) }
+        } catch let e as EtcdError {
+            throw EtcdStoreError(url: url, action: "release the driver lease", cause: e)
+        }
+    }
+
+    private func writeLast(_ record: LeaseRecord) throws(EtcdError) -> Bool {
+        try client.txn(compare: [.createRevision(keys.lease, .equal, Int64(record.token))],
+                       success: [.put(key: keys.leaseLast, value: record.encodedBytes(), lease: 0)]).succeeded
+    }
+}
+
+extension EtcdJournal {
+    /// A key of this run outside the journal (`PREFIX/<name>`): the driver's view, checklist copies.
+    public func key(_ name: String) -> [UInt8] { Array((url.prefix + "/" + name).utf8) }
+}
