@@ -38,6 +38,8 @@ public struct Binding: Sendable {
 /// `g` GO, `n` NO-GO, `R` rollback and `G` override are the ramp decisions: one key each, nothing else binds them.
 public enum KeyTable {
     public static let reserved: Set<Key> = [.char("g"), .char("n"), .char("R"), .char("G")]
+    /// Prefix keys of tmux (^B) and screen (^A): a binding on them would never reach the console under either.
+    public static let multiplexerPrefixes: Set<Key> = [.ctrl("b"), .ctrl("a")]
 
     public static let bindings: [Binding] = [
         Binding([.char("g")], .go, "GO: next ramp step (only when the gate says READY)", footer: "g GO", group: "Ramp", writes: true),
@@ -50,8 +52,9 @@ public enum KeyTable {
         Binding([.char("f")], .fault, "demo only: next simulated fault", group: "Ramp", writes: true),
         Binding([.char("j"), .down], .down, "move down", group: "Move"),
         Binding([.char("k"), .up], .up, "move up", footer: "j/k move", group: "Move"),
-        Binding([.pageDown, .ctrl("f")], .pageDown, "page down", group: "Move"),
-        Binding([.pageUp, .ctrl("b")], .pageUp, "page up", group: "Move"),
+        Binding([.pageDown, .ctrl("f"), .ctrl("d")], .pageDown, "page down", group: "Move"),
+        // Not ^B or ^A: tmux and screen take them as their prefix, so the console would never see them.
+        Binding([.pageUp, .ctrl("u")], .pageUp, "page up", group: "Move"),
         Binding([.home], .top, "first row", group: "Move"),
         Binding([.end], .bottom, "last row", group: "Move"),
         Binding([.tab], .nextPane, "next pane", footer: "tab pane", group: "Move"),

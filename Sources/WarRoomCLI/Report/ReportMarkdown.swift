@@ -317,7 +317,7 @@ struct ReportMarkdown {
 
     static func outcomeIcon(_ o: RunSummary.Outcome) -> String {
         switch o.state {
-        case .completed: "✅"
+        case .completed: o.clean ? "✅" : "⚠️"
         case .rolledBack: o.verified == true ? "⏪" : "⚠️"
         case .inProgress: "🚧"
         case .notStarted: "⏸"
@@ -333,9 +333,11 @@ struct ReportMarkdown {
         if gauges.isEmpty, lights.isEmpty { return "—" }
         let cell = MarkdownText.cell
         var lines: [String] = []
-        var okGauges = 0, okLights = 0
+        var okGauges = 0, okLights = 0, unmeasured = 0
         for g in gauges {
-            if g.state == "ok" || g.state == "unbound" { okGauges += 1; continue }
+            if g.state == "ok" { okGauges += 1; continue }
+            // No query: nothing measured it, so it is never summed up as ok.
+            if g.state == "unbound" { unmeasured += 1; continue }
             lines.append("**\(cell(g.name))** \(cell(g.state.uppercased()))" + (g.detail.map { " (\(cell($0)))" } ?? ""))
         }
         for l in lights {
@@ -347,6 +349,7 @@ struct ReportMarkdown {
         if okGauges > 0 { ok.append(NumberText.counted(okGauges, "SLO", "SLOs")) }
         if okLights > 0 { ok.append(NumberText.counted(okLights, "criterion", "criteria")) }
         if !ok.isEmpty { lines.append("✓ \(ok.joined(separator: ", ")) ok") }
+        if unmeasured > 0 { lines.append("\(NumberText.counted(unmeasured, "SLO", "SLOs")) not measured") }
         return lines.joined(separator: "<br>")
     }
 

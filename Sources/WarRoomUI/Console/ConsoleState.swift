@@ -162,6 +162,7 @@ public struct ConsoleState: Sendable {
         case .tick(let t):
             let effects = send(.tick(t))
             if let m = message, let until = m.until, until <= t { message = pinned }
+            if case .held(_, let last) = mode, t - last >= Self.holdQuietMs { mode = .normal }
             return effects
         case .resize(let s):
             size = s

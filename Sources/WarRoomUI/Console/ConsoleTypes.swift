@@ -114,6 +114,10 @@ public enum Mode: Sendable, Equatable {
     case help
     /// `D`: the next driver's name (Enter alone withdraws the offer in force).
     case handOver(text: String)
+    /// A writing key was refused (no prompt opened): the keys typed next are held — swallowed — until Escape or until
+    /// the keyboard has been quiet for `ConsoleState.holdQuietMs`, so a reason typed for a prompt that never opened
+    /// cannot run as commands. `lastKey` is when the refusal or the last held key came.
+    case held(refusal: String, lastKey: Millis)
 }
 
 public enum ReasonKind: Sendable, Equatable {

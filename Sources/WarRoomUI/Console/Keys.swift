@@ -1,12 +1,28 @@
 import WarRoomCore
 
 /// Keys: the prompts that are open take them first; otherwise the one key table maps them to a navigation step here
-/// or to an intent for the engine. A key the engine would refuse opens no prompt, so text typed after a refusal is
-/// never read as commands by a half-open prompt.
+/// or to an intent for the engine. A key the engine would refuse opens no prompt; instead the keys typed after it are
+/// held (swallowed) until Escape or a quiet moment, so a reason typed for a prompt that never opened is never read as
+/// commands.
 extension ConsoleState {
+    /// How long the keyboard must be quiet before a hold after a refusal ends by itself.
+    public static let holdQuietMs: Millis = 1_200
+
     mutating func handle(_ key: Key) -> [ConsoleEffect] {
         if key == .resize { return [] }
         switch mode {
+        case .held(let why, let last):
+            if key == .escape {
+                mode = .normal // the refusal stays on the message line for its few seconds
+                return []
+            }
+            // Only what typing produces is held (characters, space, Enter, Backspace): arrows, Tab and the like are
+            // never text, so they act at once.
+            if Self.isText(key), now - last < Self.holdQuietMs {
+                mode = .held(refusal: why, lastKey: now)
+                return []
+            }
+            mode = .normal // quiet long enough, or not text: this key is a new command
         case .help:
             mode = .normal
             return []
@@ -60,9 +76,26 @@ extension ConsoleState {
         }
         if binding.writes, let no = engine.refusal(.write) {
             show(no)
+            hold()
             return []
         }
-        return perform(binding.command)
+        let shown = messageCount
+        let effects = perform(binding.command)
+        // A writing key that changed nothing, opened no prompt and said why: a refusal. Hold what is typed next.
+        if binding.writes, effects.isEmpty, mode == .normal, messageCount > shown { hold() }
+        return effects
+    }
+
+    static func isText(_ key: Key) -> Bool {
+        switch key {
+        case .char, .enter, .backspace: true
+        default: false
+        }
+    }
+
+    /// Holds the keys typed next after a refusal (see `Mode.held`).
+    mutating func hold() {
+        mode = .held(refusal: message?.text ?? "refused", lastKey: now)
     }
 
     /// One prompt's editing: Esc cancels, Enter submits the trimmed text (refused while empty when `required` says

@@ -52,6 +52,11 @@ extension Painter {
             }
             put(ask, x: 0, y: y, max: rect.width, style: Style(.warn, [.bold, .reverse]))
             return
+        case .held(let why, _):
+            let hint = "keys held after a refusal — Esc"
+            let x = put(why, x: 0, y: y, max: max(1, rect.width - DisplayWidth.of(hint) - 3), style: Style(.warn, .bold))
+            put(" · " + hint, x: x, y: y, max: max(0, rect.width - x), style: Style(.warn, [.bold, .reverse]))
+            return
         case .normal, .help:
             break
         }
