@@ -117,9 +117,11 @@ public enum KeyTable {
     /// Without a ramp the decision keys are not advertised (they answer that no ramp is configured). What must stay
     /// findable comes first, so a narrow terminal cuts the least important hints: the decisions, then `? help` and
     /// `q quit`, then the rest in table order.
-    public static func footerItems(ramp: Bool, demo: Bool = false, width: Int = .max) -> [String] {
-        var items = bindings.filter { (ramp || $0.group != "Ramp") }.compactMap(\.footer)
-        if demo { items.insert("f fault", at: min(3, items.count)) }
+    /// `writes: false` (a follower, a deposed driver, a replay): only the keys that read are advertised, as the
+    /// others are refused there.
+    public static func footerItems(ramp: Bool, demo: Bool = false, width: Int = .max, writes: Bool = true) -> [String] {
+        var items = bindings.filter { (ramp || $0.group != "Ramp") && (writes || !$0.writes) }.compactMap(\.footer)
+        if demo, writes { items.insert("f fault", at: min(3, items.count)) }
         let first = items.filter { $0.hasPrefix("g ") || $0.hasPrefix("n ") || $0.hasPrefix("R ") || $0 == "f fault" || $0 == "? help" || $0 == "q quit" }
         let rest = items.filter { !first.contains($0) }
         var out: [String] = []

@@ -68,3 +68,42 @@ import Testing
         #expect(s.message?.text.contains("complete") == true)
     }
 }
+
+@Suite struct UndoKey {
+    @Test func yourLastChangeIsUndoneAtOnce() {
+        var s = sampleState()
+        #expect(appends(press(&s, .char("u"))) == [.itemUndo(ItemUndo(id: "T13", undoes: 4))], "dana's last change: the skip of T13")
+    }
+
+    @Test func anOlderChangeIsNamedAndAsksY() throws {
+        var s = sampleState()
+        // lee changed T13 since: dana's newest undoable change is now T11, which is not her last change.
+        try merge(&s, .itemSet(ItemSet(id: "T13", status: .done)), actor: "lee")
+        #expect(appends(press(&s, .char("u"))).isEmpty, "not undone before y")
+        guard case .confirmUndo(let what) = s.mode else { Issue.record("no confirmation: \(s.mode)"); return }
+        #expect(what.hasPrefix("T11 “") && what.contains(": done at "), "\(what)")
+        let screen = Renderer.render(s, theme: Theme(name: "t", roles: [:]), glyphs: .unicode, size: s.size).text
+        #expect(screen.contains("undo T11"), "the prompt shows what it will undo")
+        #expect(appends(press(&s, .char("n"))).isEmpty && s.message?.text == "nothing undone")
+        press(&s, .char("u"))
+        #expect(appends(press(&s, .char("y"))) == [.itemUndo(ItemUndo(id: "T11", undoes: 2))])
+    }
+}
+
+@Suite struct FollowerScreen {
+    @Test func aFollowerSeesOnlyItsKeysAndWhoDrives() {
+        var s = rampState(driving: false)
+        let theme = Theme(name: "t", roles: [:])
+        var screen = Renderer.render(s, theme: theme, glyphs: .unicode, size: s.size).text
+        let footer = screen.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(!footer.contains("g GO") && !footer.contains("space done") && !footer.contains("u undo"), "\(footer)")
+        #expect(footer.contains("j/k move") && footer.contains("q quit"), "\(footer)")
+        #expect(screen.contains("READ-ONLY · dana drives"))
+        _ = s.update(.driverLease("nobody drives (dana quit at 09:12:00Z)"))
+        screen = Renderer.render(s, theme: theme, glyphs: .unicode, size: s.size).text
+        #expect(screen.contains("READ-ONLY · nobody drives (dana quit at 09:12:00Z)"))
+        let driver = rampState()
+        let driverFooter = Renderer.render(driver, theme: theme, glyphs: .unicode, size: driver.size).text.split(separator: "\n").last ?? ""
+        #expect(driverFooter.contains("g GO") && driverFooter.contains("u undo"))
+    }
+}

@@ -23,6 +23,8 @@ public struct ConsoleState: Sendable {
     public internal(set) var paneScroll: [Pane: Int] = [:]
     /// Selected row of the ROLLBACK pane.
     public internal(set) var lightCursor = 0
+    /// A follower's reading of the driver lease (`ConsoleAction.driverLease`): names the driver in the header.
+    public internal(set) var leaseDriver: String?
 
     /// ChecklistProgress of each section's subtree, and of the whole checklist; recomputed when the run changes.
     public internal(set) var sectionProgress: [ChecklistProgress] = []
@@ -185,6 +187,9 @@ public struct ConsoleState: Sendable {
             return effects
         case .key(let key):
             return handle(key)
+        case .driverLease(let text):
+            leaseDriver = text
+            return []
         }
     }
 

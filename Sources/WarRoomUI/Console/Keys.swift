@@ -50,6 +50,11 @@ extension ConsoleState {
                               cancelled: "override cancelled") { s, reason in
                 s.send(.intent(.override(reason: reason)))
             }
+        case .confirmUndo:
+            mode = .normal
+            if key == .char("y") || key == .char("Y") { return send(.intent(.undo)) }
+            say("nothing undone", .info)
+            return []
         case .confirmRollback:
             mode = .normal
             if key == .char("y") || key == .char("Y") { return decide(.rollback) }
@@ -91,6 +96,21 @@ extension ConsoleState {
         case .char, .enter, .backspace: true
         default: false
         }
+    }
+
+    /// `u`: undoes your last change at once; when what it would take back is an older change of yours, it first
+    /// says which and asks `y`.
+    mutating func undoKey() -> [ConsoleEffect] {
+        let me = config.actor
+        guard engine.refusal(.write) == nil, !saving, let id = run.lastUndoable(by: me),
+              let change = run.changes.last(where: { !$0.undo && $0.actor == me && $0.item == id }) else {
+            return send(.intent(.undo)) // the engine says why not
+        }
+        let lastOwn = run.changes.last { $0.actor == me }
+        if lastOwn?.seq == change.seq { return send(.intent(.undo)) }
+        let text = checklist.itemIndex(id: id).map { " “\(String(checklist.items[$0].text.prefix(40)))”" } ?? ""
+        mode = .confirmUndo(what: "\(id)\(text): \(change.to?.rawValue ?? "open") at \(Timestamp.hms(change.time))")
+        return []
     }
 
     /// Holds the keys typed next after a refusal (see `Mode.held`).
@@ -188,7 +208,7 @@ extension ConsoleState {
             }
             mode = .reason(command == .skip ? .skip : .block, item: item.id, text: "")
         case .undo:
-            return send(.intent(.undo))
+            return undoKey()
         case .signOff: signOffKey()
         case .toggleSection, .expand, .collapse:
             guard focus == .checklist, let row = selectedRow else { return [] }

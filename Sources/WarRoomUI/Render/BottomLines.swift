@@ -52,6 +52,10 @@ extension Painter {
             }
             put(ask, x: 0, y: y, max: rect.width, style: Style(.warn, [.bold, .reverse]))
             return
+        case .confirmUndo(let what):
+            put("undo \(what) — not your last change? y undoes it, any other key keeps it", x: 0, y: y, max: rect.width,
+                style: Style(.warn, [.bold, .reverse]))
+            return
         case .held(let why, _):
             let hint = "keys held after a refusal — Esc"
             let x = put(why, x: 0, y: y, max: max(1, rect.width - DisplayWidth.of(hint) - 3), style: Style(.warn, .bold))
@@ -107,7 +111,8 @@ extension Painter {
             messageText(s, rect)
             return
         }
-        for item in KeyTable.footerItems(ramp: s.config.hasRamp, demo: s.config.demo, width: rect.width) {
+        let writes = s.engine.refusal(.write) == nil
+        for item in KeyTable.footerItems(ramp: s.config.hasRamp && !s.config.crew, demo: s.config.demo, width: rect.width, writes: writes) {
             let w = DisplayWidth.of(item)
             if x + w > rect.width { break }
             if let space = item.firstIndex(of: " ") {

@@ -87,9 +87,11 @@ struct Painter {
             mission = "no run yet"
         }
         let offered = s.engine.pendingOffer.map { " · offered to \($0.to)" } ?? ""
+        // Who drives, for a follower: the lease says whether anyone does (a driver that quit drives no more).
+        let drives = s.leaseDriver ?? s.engine.driver.map { "\($0) drives" } ?? "driver unknown"
         let badge = s.engine.driving ? (s.config.demo ? " DEMO · DRIVING\(offered) " : " DRIVING\(offered) ", Style(.ok, [.reverse, .bold]))
-            : s.config.crew ? (" CREW · \(s.config.actor)\(s.engine.driver.map { " · \($0) drives" } ?? "") ", Style(.accent, [.reverse, .bold]))
-            : (" READ-ONLY\(s.engine.driver.map { " · \($0) drives" } ?? "") ", Style(.warn, [.reverse, .bold]))
+            : s.config.crew ? (" CREW · \(s.config.actor) · \(drives) ", Style(.accent, [.reverse, .bold]))
+            : (" READ-ONLY · \(drives) ", Style(.warn, [.reverse, .bold]))
         var viewText = ""
         var viewStyle = bar
         if !s.engine.driving, !s.config.driving, s.config.badge == nil {
