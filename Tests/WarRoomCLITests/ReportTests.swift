@@ -235,6 +235,11 @@ import WarRoomStore
         #expect(mixed == "**Errors** STALE (40 s old)<br>✓ 1 SLO ok")
     }
 
+    @Test func doubleEncodedTextIsRepairedInTheReportButNotInCode() {
+        #expect(MarkdownText.cell("## ðŸ“‹ Pre | P95 â‰¤ 2 s") == "## 📋 Pre \\| P95 ≤ 2 s")
+        #expect(MarkdownText.code("Tâ‰¤1") == "Tâ‰¤1", "IDs and paths as written")
+    }
+
     @Test func cleanRamp() throws {
         let run = try recordCleanRamp()
         let (md, json) = try goldens("clean-ramp", run, ["--config", run.config])

@@ -107,3 +107,14 @@ import Testing
         #expect(driverFooter.contains("g GO") && driverFooter.contains("u undo"))
     }
 }
+
+@Suite struct MojibakeOnScreen {
+    @Test func doubleEncodedTextIsShownRepaired() {
+        let c = ChecklistParser.parse("## ðŸ“‹ Pre-flight\n- [ ] T1 P95 â‰¤ 2 s\n", path: "m.md")
+        let s = sampleState(checklist: c)
+        let screen = Renderer.render(s, theme: Theme(name: "t", roles: [:]), glyphs: .unicode, size: s.size).text
+        #expect(screen.contains("📋 Pre-flight") && screen.contains("P95 ≤ 2 s"), "\(screen)")
+        #expect(!screen.contains("ðŸ") && !screen.contains("â‰"))
+        #expect(s.checklist.items[0].text.contains("â‰¤"), "the model keeps the text as written")
+    }
+}

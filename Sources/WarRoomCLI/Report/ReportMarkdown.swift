@@ -142,7 +142,7 @@ struct ReportMarkdown {
         add("## Rollback criteria", "")
         if s.criterionEvents.isEmpty {
             add(s.criteria.isEmpty ? "No rollback criteria configured; none tripped."
-                : "None of the \(s.criteria.count) criteria tripped: " + s.criteria.map(MarkdownText.inline).joined(separator: ", ") + ".", "")
+                : "None of the \(s.criteria.count) criteria tripped: " + s.criteria.map { MarkdownText.inline($0) }.joined(separator: ", ") + ".", "")
         } else {
             add("| T | Time | Event | Criterion | By | Reason | Detail |", "|---|---|---|---|---|---|---|")
             for e in s.criterionEvents {

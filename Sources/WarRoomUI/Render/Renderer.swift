@@ -59,7 +59,8 @@ struct Painter {
 
     @discardableResult
     mutating func put(_ text: String, x: Int, y: Int, max: Int? = nil, style: Style = .text) -> Int {
-        buffer.put(text, x: x, y: y, maxWidth: max, style: style, ellipsis: true, ellipsisChar: glyphs.ellipsis)
+        // Text as people wrote it: UTF-8 once read as Windows-1252 (`ðŸ“‹`) is shown as meant (📋); files keep their bytes.
+        buffer.put(Mojibake.repaired(text), x: x, y: y, maxWidth: max, style: style, ellipsis: true, ellipsisChar: glyphs.ellipsis)
     }
 
     mutating func tooSmall(_ size: Size) {
