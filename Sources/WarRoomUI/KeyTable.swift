@@ -120,9 +120,15 @@ public enum KeyTable {
     /// `writes: false` (a follower, a deposed driver, a replay): only the keys that read are advertised, as the
     /// others are refused there.
     public static func footerItems(ramp: Bool, demo: Bool = false, width: Int = .max, writes: Bool = true) -> [String] {
+        footerItems(bindings, ramp: ramp, demo: demo ? "f fault" : nil, width: width, writes: writes)
+    }
+
+    static func footerItems(_ bindings: [Binding], ramp: Bool, demo: String?, width: Int, writes: Bool) -> [String] {
         var items = bindings.filter { (ramp || $0.group != "Ramp") && (writes || !$0.writes) }.compactMap(\.footer)
-        if demo, writes { items.insert("f fault", at: min(3, items.count)) }
-        let first = items.filter { $0.hasPrefix("g ") || $0.hasPrefix("n ") || $0.hasPrefix("R ") || $0 == "f fault" || $0 == "? help" || $0 == "q quit" }
+        if let demo, writes { items.insert(demo, at: min(3, items.count)) }
+        let firstCommands: Set<KeyCommand> = [.go, .nogo, .rollback, .help, .quit]
+        let firstLabels = Set(bindings.filter { firstCommands.contains($0.command) }.compactMap(\.footer) + [demo].compactMap { $0 })
+        let first = items.filter { firstLabels.contains($0) }
         let rest = items.filter { !first.contains($0) }
         var out: [String] = []
         var used = 0

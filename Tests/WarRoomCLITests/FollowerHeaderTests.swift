@@ -17,3 +17,18 @@ import WarRoomStore
         #expect(Follower.leaseText(nil, now: t) == nil)
     }
 }
+
+/// `keys:` in the config: a clash is a lint error at its line, and `run` refuses it the same way.
+@Suite struct KeysConfigLint {
+    @Test func aClashIsALintErrorWithFileAndLine() throws {
+        let dir = tempDir("keys-lint")
+        let path = dir + "/warroom.yaml"
+        try "service: checkout-api\nchecklist: \(canary)\nkeys:\n  skip: z\n  undo: b\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let r = try warroom(["lint", path])
+        #expect(r.status != 0)
+        #expect(r.out.contains("\(path):5: error: keys: b is bound to both block and undo"), "\(r.out)\(r.err)")
+        try "service: checkout-api\nchecklist: \(canary)\nkeys:\n  skip: z\n  undo: U\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let ok = try warroom(["lint", path])
+        #expect(ok.status == 0, "\(ok.out)\(ok.err)")
+    }
+}

@@ -25,6 +25,8 @@ public struct ConsoleState: Sendable {
     public internal(set) var lightCursor = 0
     /// A follower's reading of the driver lease (`ConsoleAction.driverLease`): names the driver in the header.
     public internal(set) var leaseDriver: String?
+    /// The key table with the config's `keys:` applied (what has a problem keeps its default; lint names it).
+    public let keyMap: KeyMap
 
     /// ChecklistProgress of each section's subtree, and of the whole checklist; recomputed when the run changes.
     public internal(set) var sectionProgress: [ChecklistProgress] = []
@@ -50,6 +52,7 @@ public struct ConsoleState: Sendable {
         self.themeName = themeName
         titleSection = engine.checklist.titleSection
         signOffRows = SignOffRows(engine.checklist)
+        keyMap = KeyMap.remapped(engine.config.keys ?? []).map
         recomputeProgress()
         rebuildRows()
     }

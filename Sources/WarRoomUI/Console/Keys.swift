@@ -75,7 +75,7 @@ extension ConsoleState {
         case .normal:
             break
         }
-        guard let binding = KeyTable.binding(for: key) else {
+        guard let binding = keyMap.binding(for: key) else {
             if key != .escape { say("\(key.label) does nothing here — ? for help", .info) } else { dismissMessage() }
             return []
         }

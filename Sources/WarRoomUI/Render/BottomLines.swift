@@ -112,7 +112,7 @@ extension Painter {
             return
         }
         let writes = s.engine.refusal(.write) == nil
-        for item in KeyTable.footerItems(ramp: s.config.hasRamp && !s.config.crew, demo: s.config.demo, width: rect.width, writes: writes) {
+        for item in s.keyMap.footerItems(ramp: s.config.hasRamp && !s.config.crew, demo: s.config.demo, width: rect.width, writes: writes) {
             let w = DisplayWidth.of(item)
             if x + w > rect.width { break }
             if let space = item.firstIndex(of: " ") {
@@ -125,8 +125,8 @@ extension Painter {
         }
     }
 
-    mutating func help(_ size: Size, replay: Bool = false) {
-        let lines = KeyTable.helpLines(replay: replay)
+    mutating func help(_ size: Size, keys: KeyMap = .standard, replay: Bool = false) {
+        let lines = keys.helpLines(replay: replay)
         let width = min(size.width - 4, 72)
         let height = min(size.height - 2, lines.count + 6)
         let rect = Rect(x: (size.width - width) / 2, y: max(0, (size.height - height) / 2), width: width, height: height)

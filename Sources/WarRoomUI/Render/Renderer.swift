@@ -18,7 +18,7 @@ public enum Renderer {
         if let d = layout.decisions { r.decisions(state, d) }
         r.messageLine(state, layout.message)
         r.footer(state, layout.footer)
-        if state.mode == .help { r.help(size, replay: state.config.badge != nil) }
+        if state.mode == .help { r.help(size, keys: state.keyMap, replay: state.config.badge != nil) }
         return r.buffer
     }
 }
