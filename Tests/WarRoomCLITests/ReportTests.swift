@@ -267,6 +267,8 @@ import WarRoomStore
         let (md, json) = try goldens("rollback", run, ["--config", run.config])
         #expect(md.contains("⏪ **Rolled back to 0 % — verified by sun-hee at T+01:02:30 — with 25 items open"))
         #expect(md.contains("| Decide (first trip → ROLLBACK) | 3m00s | 5m | ✓ within |"))
+        #expect(md.contains("| ⚠ **TRIPPED** | Error rate above 5% | warroom (telemetry, in dana's console) | — | 6.4 % > 5 for 3m |"),
+                "the telemetry's trip is not the driver's")
         #expect(md.contains("| Execute (ROLLBACK → 0 %) | 11m30s | 10m | ✗ **over** by 1m30s |"))
         #expect(md.contains("| Verify (0 % → VERIFIED) | 4m00s | 5m | ✓ within |"))
         #expect(md.contains("⚠ **Security incident tripped** (manual)"))
