@@ -246,6 +246,7 @@ import WarRoomStore
         // The last step was reached, but with items open, one blocked and sign-offs missing: no ✅, and it says so.
         #expect(md.contains("| **Outcome** | ⚠️ **Reached 100 % — with 10 items open, 1 blocked, 3 sign-offs missing (Engineering Lead, SRE Lead, Product Owner)** |"))
         #expect(!md.contains("✅"))
+        #expect(md.contains("Open (2):\n\n- `T140` Turn split_tender ON for internal staff accounts\n"), "open items with their text")
         #expect(md.contains("| T+00:25:10 | 09:25:10 | dana | GO | 10 → 25 % | READY | ✓ exit 0 · 2s | 15 min clean at 10 % |"), "reason typed after the decision")
         let summary = try #require(json["summary"] as? [String: Any])
         #expect((summary["outcome"] as? [String: Any])?["state"] as? String == "completed")

@@ -248,7 +248,8 @@ struct ReportMarkdown {
                 }
                 add("")
             }
-            if !open.isEmpty { add("Open: " + open.map { "`\(code($0.taskID ?? $0.id))`" }.joined(separator: ", "), "") }
+            // Open items with their text: a bare ID tells the reader nothing.
+            if !open.isEmpty { add("Open (\(open.count)):", "") ; for i in open { add("- \(label(i))") }; add("") }
             add("</details>", "")
         }
         if !s.orphans.isEmpty {
