@@ -86,7 +86,9 @@ struct ReportMarkdown {
             default: ramp = "\(d.from) → \(d.to) %"
             }
             var gate = cell(d.verdict)
-            if !d.unmet.isEmpty {
+            // A verification confirms traffic is at 0 %: no gate was asked, so none is shown (it would read as a
+            // BLOCKED ramp that nobody was ramping).
+            if d.kind == .verified { gate = "—" } else if !d.unmet.isEmpty {
                 let label = d.kind == .override ? "**overrode:**" : "unmet:"
                 gate += "<br>\(label)" + d.unmet.map { "<br>• " + cell($0) }.joined()
             }
