@@ -212,6 +212,11 @@ import WarRoomStore
         for id in ["T102", "T103", "T103a", "T103b", "T104"] { try run.check(id, "08:31:00", by: "lee") }
         for id in ["T110", "T111", "T112", "T113"] { try run.check(id, "08:45:00") }
         try run.check("T114", "08:46:00", block: "change board unreachable; go/no-go not yet recorded in CHG-20417")
+        // A skip taken back: both show in the report.
+        try run.check("T108", "08:47:00", by: "lee", skip: "dashboards can wait")
+        let undo = try warroom(["check", "T108", "--undo", "--checklist", run.checklist, "--state", run.state, "--actor", "lee"],
+                               env: ["WARROOM_NOW": "2026-11-23T08:48:00Z"])
+        #expect(undo.status == 0, "\(undo.err)")
         try run.check("T120", "09:02:00", by: "marco")
         try run.check("T121", "09:08:00", by: "marco")
         try run.go(.go, 0, 10, "09:10:00", reason: "canary pods healthy", hook: (true, "exit 0", "09:10:04", 3_800))
@@ -314,6 +319,8 @@ import WarRoomStore
         let (md, json) = try goldens("override", run, ["--checklist", run.checklist])
         #expect(md.contains("| **OVERRIDE** | 25 → 50 % | BLOCKED<br>**overrode:**<br>• Pre-Deployment (T-1h): 4/5 done |"))
         #expect(md.contains("| NO-GO | hold 25 % |"))
+        #expect(md.contains("| lee | `T108` Dashboards: canary vs. baseline panels added to the checkout board | skipped | dashboards can wait |"), "the skip")
+        #expect(md.contains("| lee | `T108` Dashboards: canary vs. baseline panels added to the checkout board | undo skipped → open |"), "its undo")
         #expect(md.contains("🚧 **In progress at 50 % — with 1 override (25 → 50 % by priya: “go/no-go held by phone"))
         #expect(md.contains("Times (T) are relative to the run's start (no t0 configured)"))
         let summary = try #require(json["summary"] as? [String: Any])

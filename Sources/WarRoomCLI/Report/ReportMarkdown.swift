@@ -254,6 +254,18 @@ struct ReportMarkdown {
             if !open.isEmpty { add("Open (\(open.count)):", "") ; for i in open { add("- \(label(i))") }; add("") }
             add("</details>", "")
         }
+        // Every skip and every undo, in order: what was left out, and what was taken back, by whom.
+        let skipsAndUndos = s.changes.filter { $0.undo || $0.to == .skipped }
+        if !skipsAndUndos.isEmpty {
+            add("**Skips and undos** (\(skipsAndUndos.count)):", "")
+            add("| T | Time | By | Item | Change | Reason |", "|---|---|---|---|---|---|")
+            for c in skipsAndUndos {
+                let item = s.items.first { $0.id == c.item }.map(label) ?? "`\(code(c.item))`"
+                let change = c.undo ? "undo \(c.from?.rawValue ?? "?") → \(c.to?.rawValue ?? "open")" : "skipped"
+                add("| \(t(c.time)) | \(Timestamp.hms(c.time)) | \(cell(c.actor)) | \(item) | \(change) | \(c.reason.map(cell) ?? "—") |")
+            }
+            add("")
+        }
         if !s.orphans.isEmpty {
             add("State recorded for items no longer in the checklist: " + s.orphans.map { "`\(code($0.id))`" }.joined(separator: ", ") + ".", "")
         }
