@@ -276,6 +276,7 @@ import WarRoomStore
         #expect(md.contains("| ⚠ **TRIPPED** | Error rate above 5% | warroom (telemetry, in dana's console) | — | 6.4 % > 5 for 3m |"),
                 "the telemetry's trip is not the driver's")
         #expect(md.contains("| sun-hee | VERIFIED | 0 % | — | — | canary at 0 rps"), "no stale BLOCKED gate on the VERIFIED row")
+        #expect(md.contains("| Error rate above 5% (criterion) | `ok` → `watch` T+00:41:00 → **tripped** T+00:44:00"), "watch → tripped → cleared")
         #expect(md.contains("| Execute (ROLLBACK → 0 %) | 11m30s | 10m | ✗ **over** by 1m30s |"))
         #expect(md.contains("| Verify (0 % → VERIFIED) | 4m00s | 5m | ✓ within |"))
         #expect(md.contains("⚠ **Security incident tripped** (manual)"))

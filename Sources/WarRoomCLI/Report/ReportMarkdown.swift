@@ -173,7 +173,14 @@ struct ReportMarkdown {
             let list = byName[key] ?? []
             guard let first = list.first?.change else { continue }
             let what = first.subject == "slo" ? "SLO" : first.subject == "light" ? "criterion" : first.subject
-            let path = "`\(code(first.from))`" + list.map { " → `\(code($0.change.to))` \(t($0.time))" }.joined()
+            // A criterion's path runs on through its trip and clear (journaled as their own events): watch → tripped → cleared.
+            var steps = list.map { (seq: $0.seq, text: " → `\(code($0.change.to))` \(t($0.time))") }
+            if first.subject == "light" {
+                steps += s.criterionEvents.filter { $0.change.name == first.name }
+                    .map { (seq: $0.seq, text: " → " + ($0.trip ? "**tripped**" : "cleared") + " \(t($0.time))") }
+                steps.sort { $0.seq < $1.seq }
+            }
+            let path = "`\(code(first.from))`" + steps.map(\.text).joined()
             add("| \(cell(first.name)) (\(cell(what))) | \(path) |")
         }
         add("")
