@@ -2,6 +2,7 @@ import Foundation
 import WarRoomConfig
 import WarRoomCore
 import WarRoomStore
+import WarRoomUI
 
 /// Where a console's configuration comes from: a config file, or the checklist alone (derived).
 struct LoadedRun {
@@ -19,6 +20,11 @@ func loadRunConfig(_ path: String) throws(Failure) -> LoadedRun {
     let errors = diagnostics.filter { $0.severity == .error }
     guard errors.isEmpty, let config else {
         throw Failure(errors.map { $0.formatted(path: path) }.joined(separator: "\n"))
+    }
+    // `keys:`: the key table checks names and clashes (the same check lint makes).
+    let keyProblems = KeyMap.remapped(config.keys ?? []).problems
+    guard keyProblems.isEmpty else {
+        throw Failure(keyProblems.map { "\(path):\($0.line): error: \($0.message)" }.joined(separator: "\n"))
     }
     // The loader read and parsed the checklist to check the config: not parsed a second time.
     let loaded: LoadedChecklist

@@ -156,6 +156,8 @@ final class Follower: ScreenSession {
             return
         }
         if !state.saving { followJournal() }
+        let lease = Self.leaseText((try? DriverLease.read(stateDir: stateDir)) ?? nil, now: now)
+        if lease != state.leaseDriver { _ = state.update(.driverLease(lease)) }
         let vs = FileStamp(ViewFile.path(in: stateDir))
         if vs != viewStamp {
             viewStamp = vs
@@ -196,6 +198,17 @@ final class Follower: ScreenSession {
             }
             damaged = false
         }
+    }
+
+    /// The header's words for the lease: "dana drives", "nobody drives (dana quit at 12:00:03Z)", or for a lease
+    /// nobody renews "nobody drives (dana's lease lapsed at …)"; nil without a lease file.
+    static func leaseText(_ lease: LeaseRecord?, now: Millis) -> String? {
+        guard let l = lease else { return nil }
+        if l.released { return "nobody drives (\(l.actor) quit at \(Timestamp.hms(l.heartbeat))Z)" }
+        if l.heartbeat + l.ttlMs < now {
+            return "nobody drives (\(l.actor)'s lease lapsed at \(Timestamp.hms(l.heartbeat + l.ttlMs))Z)"
+        }
+        return "\(l.actor) drives"
     }
 
     func intercept(_ key: Key) -> Bool { false }

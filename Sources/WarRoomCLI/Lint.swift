@@ -77,6 +77,7 @@ struct Lint: ParsableCommand {
                     if d.severity == .error { file.errors.append(e) } else { file.warnings.append(e) }
                 }
                 if let config {
+                    for p in KeyMap.remapped(config.keys ?? []).problems { file.errors.append(Report.Entry(line: p.line, message: p.message)) }
                     file.sections = config.plan.steps.count
                     file.items = config.lights.count + config.slos.count
                 }

@@ -5,7 +5,7 @@ import Yams
 
 /// Reads `warroom.yaml`. Every problem is a diagnostic with the line to edit; nothing is silently ignored.
 public enum ConfigLoader {
-    public static let topKeys = ["service", "checklist", "t0", "ramp", "rollback", "contacts", "sources", "slos", "group", "store", "environment"]
+    public static let topKeys = ["service", "checklist", "t0", "ramp", "rollback", "contacts", "sources", "slos", "group", "store", "environment", "keys"]
     static let rampKeys = ["steps", "hold", "apply", "rollback", "timeout", "targets"]
     static let stepKeys = ["percent", "hold", "require"]
     static let targetKeys = ["decide", "execute", "verify"]
@@ -140,6 +140,7 @@ struct ConfigParser {
         var group: String?
         var store: String?
         var environmentNode: Node?
+        var keysNode: Node?
         for (k, v) in top {
             guard let key = key(k, known: ConfigLoader.topKeys, context: "at the top level") else { continue }
             switch key {
@@ -159,6 +160,7 @@ struct ConfigParser {
             case "sources": sourcesNode = v
             case "slos": slosNode = v
             case "environment": environmentNode = v
+            case "keys": keysNode = v
             case "group":
                 group = string(v, k, "group")
                 if let g = group, g.isEmpty || g.contains(where: { $0 == " " || $0 == ":" || $0 == "/" }) {
@@ -220,6 +222,7 @@ struct ConfigParser {
                                lights: lights, contacts: contacts, sources: sources, slos: slos)
         config.group = group
         config.store = store
+        if let n = keysNode { config.keys = parseKeys(n) }
         config.environment = childEnvironment
         return config
     }

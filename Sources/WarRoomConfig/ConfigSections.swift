@@ -199,6 +199,29 @@ extension ConfigParser {
         return out
     }
 
+    /// `keys:` — a mapping of command name to a key name or a list of them. Names and clashes are the key table's
+    /// to check (`KeyTable.remapped`, run by lint and at start).
+    mutating func parseKeys(_ node: Node) -> [KeyRemap] {
+        guard case .mapping(let m) = node else {
+            src.error(src.line(node), "keys must be a mapping of command to key, e.g. keys: {skip: z, pageUp: [PgUp, \"^U\"]}")
+            return []
+        }
+        var out: [KeyRemap] = []
+        for (k, v) in m {
+            guard let command = string(k, k, "keys") else { continue }
+            var names: [String] = []
+            if case .sequence(let seq) = v {
+                for item in seq { if let s = string(item, k, command) { names.append(s) } }
+            } else if let s = string(v, k, command) {
+                names = [s]
+            }
+            if names.isEmpty { src.error(src.line(k), "keys: \(command) needs at least one key") } else {
+                out.append(KeyRemap(command: command, keys: names, line: src.line(k)))
+            }
+        }
+        return out
+    }
+
     mutating func parseContacts(_ node: Node) -> [Contact] {
         guard case .sequence(let seq) = node else {
             src.error(src.line(node), "contacts must be a list of {role, name, phone, handle}")

@@ -38,6 +38,8 @@ public struct Binding: Sendable {
 /// `g` GO, `n` NO-GO, `R` rollback and `G` override are the ramp decisions: one key each, nothing else binds them.
 public enum KeyTable {
     public static let reserved: Set<Key> = [.char("g"), .char("n"), .char("R"), .char("G")]
+    /// Prefix keys of tmux (^B) and screen (^A): a binding on them would never reach the console under either.
+    public static let multiplexerPrefixes: Set<Key> = [.ctrl("b"), .ctrl("a")]
 
     public static let bindings: [Binding] = [
         Binding([.char("g")], .go, "GO: next ramp step (only when the gate says READY)", footer: "g GO", group: "Ramp", writes: true),
@@ -50,8 +52,9 @@ public enum KeyTable {
         Binding([.char("f")], .fault, "demo only: next simulated fault", group: "Ramp", writes: true),
         Binding([.char("j"), .down], .down, "move down", group: "Move"),
         Binding([.char("k"), .up], .up, "move up", footer: "j/k move", group: "Move"),
-        Binding([.pageDown, .ctrl("f")], .pageDown, "page down", group: "Move"),
-        Binding([.pageUp, .ctrl("b")], .pageUp, "page up", group: "Move"),
+        Binding([.pageDown, .ctrl("f"), .ctrl("d")], .pageDown, "page down", group: "Move"),
+        // Not ^B or ^A: tmux and screen take them as their prefix, so the console would never see them.
+        Binding([.pageUp, .ctrl("u")], .pageUp, "page up", group: "Move"),
         Binding([.home], .top, "first row", group: "Move"),
         Binding([.end], .bottom, "last row", group: "Move"),
         Binding([.tab], .nextPane, "next pane", footer: "tab pane", group: "Move"),
@@ -114,10 +117,18 @@ public enum KeyTable {
     /// Without a ramp the decision keys are not advertised (they answer that no ramp is configured). What must stay
     /// findable comes first, so a narrow terminal cuts the least important hints: the decisions, then `? help` and
     /// `q quit`, then the rest in table order.
-    public static func footerItems(ramp: Bool, demo: Bool = false, width: Int = .max) -> [String] {
-        var items = bindings.filter { (ramp || $0.group != "Ramp") }.compactMap(\.footer)
-        if demo { items.insert("f fault", at: min(3, items.count)) }
-        let first = items.filter { $0.hasPrefix("g ") || $0.hasPrefix("n ") || $0.hasPrefix("R ") || $0 == "f fault" || $0 == "? help" || $0 == "q quit" }
+    /// `writes: false` (a follower, a deposed driver, a replay): only the keys that read are advertised, as the
+    /// others are refused there.
+    public static func footerItems(ramp: Bool, demo: Bool = false, width: Int = .max, writes: Bool = true) -> [String] {
+        footerItems(bindings, ramp: ramp, demo: demo ? "f fault" : nil, width: width, writes: writes)
+    }
+
+    static func footerItems(_ bindings: [Binding], ramp: Bool, demo: String?, width: Int, writes: Bool) -> [String] {
+        var items = bindings.filter { (ramp || $0.group != "Ramp") && (writes || !$0.writes) }.compactMap(\.footer)
+        if let demo, writes { items.insert(demo, at: min(3, items.count)) }
+        let firstCommands: Set<KeyCommand> = [.go, .nogo, .rollback, .help, .quit]
+        let firstLabels = Set(bindings.filter { firstCommands.contains($0.command) }.compactMap(\.footer) + [demo].compactMap { $0 })
+        let first = items.filter { firstLabels.contains($0) }
         let rest = items.filter { !first.contains($0) }
         var out: [String] = []
         var used = 0

@@ -57,6 +57,10 @@ struct HandOverEndToEnd {
         let before = try String(contentsOfFile: journalPath, encoding: .utf8)
         try dana.send("n")
         dana.waitFor(text: "read-only — lee took over driving")
+        // The refusal holds the keys typed next: Esc ends the hold, and D is refused in its turn.
+        dana.waitFor(text: "keys held after a refusal — Esc")
+        try dana.send("Escape")
+        dana.waitFor("the hold released") { !$0.contains("keys held after a refusal") }
         try dana.send("D")
         dana.waitFor(text: "read-only — lee took over driving")
         #expect(!dana.screen().contains("hand over driving to:"), "no prompt on a read-only console")
@@ -70,6 +74,7 @@ struct HandOverEndToEnd {
         try lee.send("q")
         try lee.send("y")
         #expect(lee.waitForExit() == 0)
+        try dana.send("Escape") // D's refusal holds keys
         try dana.send("q")
         try dana.send("y")
         _ = dana.waitForExit()

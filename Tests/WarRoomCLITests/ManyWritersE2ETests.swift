@@ -253,6 +253,7 @@ struct TakeOverEndToEnd {
         try new.send("q")
         try new.send("y")
         #expect(new.waitForExit() == 0)
+        try old.send("Escape") // n's refusal holds the keys typed next
         try old.send("q")
         try old.send("y")
         _ = old.waitForExit()

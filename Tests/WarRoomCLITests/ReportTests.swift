@@ -212,6 +212,11 @@ import WarRoomStore
         for id in ["T102", "T103", "T103a", "T103b", "T104"] { try run.check(id, "08:31:00", by: "lee") }
         for id in ["T110", "T111", "T112", "T113"] { try run.check(id, "08:45:00") }
         try run.check("T114", "08:46:00", block: "change board unreachable; go/no-go not yet recorded in CHG-20417")
+        // A skip taken back: both show in the report.
+        try run.check("T108", "08:47:00", by: "lee", skip: "dashboards can wait")
+        let undo = try warroom(["check", "T108", "--undo", "--checklist", run.checklist, "--state", run.state, "--actor", "lee"],
+                               env: ["WARROOM_NOW": "2026-11-23T08:48:00Z"])
+        #expect(undo.status == 0, "\(undo.err)")
         try run.check("T120", "09:02:00", by: "marco")
         try run.check("T121", "09:08:00", by: "marco")
         try run.go(.go, 0, 10, "09:10:00", reason: "canary pods healthy", hook: (true, "exit 0", "09:10:04", 3_800))
@@ -226,10 +231,27 @@ import WarRoomStore
 
     // MARK: Tests
 
+    /// Seed 004's tracker: an SLO with no query was never measured, so it is never summed up as ok.
+    @Test func unboundSLOsAreNotMeasuredNotOk() {
+        let unbound = (1...5).map { SnapshotEntry(name: "SLO \($0)", state: "unbound", detail: "no query: not gated") }
+        let text = ReportMarkdown.snapshot(unbound, [SnapshotEntry(name: "Security", state: "ok")])
+        #expect(text == "✓ 1 criterion ok<br>5 SLOs not measured", "\(text)")
+        let mixed = ReportMarkdown.snapshot([SnapshotEntry(name: "P95", state: "ok"), SnapshotEntry(name: "Errors", state: "stale", detail: "40 s old")], [])
+        #expect(mixed == "**Errors** STALE (40 s old)<br>✓ 1 SLO ok")
+    }
+
+    @Test func doubleEncodedTextIsRepairedInTheReportButNotInCode() {
+        #expect(MarkdownText.cell("## ðŸ“‹ Pre | P95 â‰¤ 2 s") == "## 📋 Pre \\| P95 ≤ 2 s")
+        #expect(MarkdownText.code("Tâ‰¤1") == "Tâ‰¤1", "IDs and paths as written")
+    }
+
     @Test func cleanRamp() throws {
         let run = try recordCleanRamp()
         let (md, json) = try goldens("clean-ramp", run, ["--config", run.config])
-        #expect(md.contains("| **Outcome** | ✅ **Completed at 100 %** |"))
+        // The last step was reached, but with items open, one blocked and sign-offs missing: no ✅, and it says so.
+        #expect(md.contains("| **Outcome** | ⚠️ **Reached 100 % — with 10 items open, 1 blocked, 3 sign-offs missing (Engineering Lead, SRE Lead, Product Owner)** |"))
+        #expect(!md.contains("✅"))
+        #expect(md.contains("Open (2):\n\n- `T140` Turn split_tender ON for internal staff accounts\n"), "open items with their text")
         #expect(md.contains("| T+00:25:10 | 09:25:10 | dana | GO | 10 → 25 % | READY | ✓ exit 0 · 2s | 15 min clean at 10 % |"), "reason typed after the decision")
         let summary = try #require(json["summary"] as? [String: Any])
         #expect((summary["outcome"] as? [String: Any])?["state"] as? String == "completed")
@@ -249,8 +271,12 @@ import WarRoomStore
     @Test func rollbackAgainstItsTargets() throws {
         let run = try recordRollback()
         let (md, json) = try goldens("rollback", run, ["--config", run.config])
-        #expect(md.contains("⏪ **Rolled back to 0 % — verified by sun-hee at T+01:02:30**"))
+        #expect(md.contains("⏪ **Rolled back to 0 % — verified by sun-hee at T+01:02:30 — with 25 items open"))
         #expect(md.contains("| Decide (first trip → ROLLBACK) | 3m00s | 5m | ✓ within |"))
+        #expect(md.contains("| ⚠ **TRIPPED** | Error rate above 5% | warroom (telemetry, in dana's console) | — | 6.4 % > 5 for 3m |"),
+                "the telemetry's trip is not the driver's")
+        #expect(md.contains("| sun-hee | VERIFIED | 0 % | — | — | canary at 0 rps"), "no stale BLOCKED gate on the VERIFIED row")
+        #expect(md.contains("| Error rate above 5% (criterion) | `ok` → `watch` T+00:41:00 → **tripped** T+00:44:00"), "watch → tripped → cleared")
         #expect(md.contains("| Execute (ROLLBACK → 0 %) | 11m30s | 10m | ✗ **over** by 1m30s |"))
         #expect(md.contains("| Verify (0 % → VERIFIED) | 4m00s | 5m | ✓ within |"))
         #expect(md.contains("⚠ **Security incident tripped** (manual)"))
@@ -294,7 +320,9 @@ import WarRoomStore
         let (md, json) = try goldens("override", run, ["--checklist", run.checklist])
         #expect(md.contains("| **OVERRIDE** | 25 → 50 % | BLOCKED<br>**overrode:**<br>• Pre-Deployment (T-1h): 4/5 done |"))
         #expect(md.contains("| NO-GO | hold 25 % |"))
-        #expect(md.contains("🚧 **In progress at 50 %**"))
+        #expect(md.contains("| lee | `T108` Dashboards: canary vs. baseline panels added to the checkout board | skipped | dashboards can wait |"), "the skip")
+        #expect(md.contains("| lee | `T108` Dashboards: canary vs. baseline panels added to the checkout board | undo skipped → open |"), "its undo")
+        #expect(md.contains("🚧 **In progress at 50 % — with 1 override (25 → 50 % by priya: “go/no-go held by phone"))
         #expect(md.contains("Times (T) are relative to the run's start (no t0 configured)"))
         let summary = try #require(json["summary"] as? [String: Any])
         #expect(summary["clock"] as? String == "run start")

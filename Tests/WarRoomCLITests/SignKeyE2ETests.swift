@@ -15,9 +15,12 @@ struct SignKeyEndToEnd {
         let crew = try TmuxConsole(command: "\(me) follow --state \(shellQuote(state)) --crew --actor lee")
         crew.waitFor(text: "CREW · lee · dana drives", timeout: 30)
 
-        // Not a sign-off row: it says which rows are, and opens nothing (the next key is a key, not an answer).
+        // Not a sign-off row: it says which rows are, and opens nothing; the keys typed next are held until Esc.
         try crew.send("S")
         crew.waitFor(text: "not a sign-off line — sign-offs: Engineering Lead, SRE Lead, Product Owner")
+        crew.waitFor(text: "keys held after a refusal — Esc")
+        try crew.send("Escape")
+        crew.waitFor("the hold released") { !$0.contains("keys held after a refusal") }
         try crew.send("?")
         crew.waitFor(text: "sign off the selected sign-off")
         try crew.send("Escape")
@@ -43,6 +46,8 @@ struct SignKeyEndToEnd {
         try driver.send("S")
         driver.waitFor(text: "SRE Lead was signed by lee at")
         driver.waitFor(text: "only they can take it back")
+        try driver.send("Escape") // the refusal holds typed keys until Esc
+        driver.waitFor("the hold released") { !$0.contains("keys held after a refusal") }
         try driver.send("k")
         driver.waitFor("the cursor moved up to Engineering Lead") { $0.contains("sign-off: Engineering Lead · unsigned") }
 

@@ -259,7 +259,7 @@ struct EngineHarness {
 
     @Test func theStaticReducerIsTheSameFunction() {
         let h = EngineHarness(apply: false)
-        let (after, commands) = Engine.reduce(h.engine, .intent(.nogo))
+        let (after, commands) = Engine.reduce(h.engine, .intent(.toggleItem(id: "T1")))
         #expect(after.isSaving && commands.count == 1)
         #expect(!h.engine.isSaving, "the state passed in is a value: untouched")
     }

@@ -17,7 +17,7 @@ import Testing
         #expect(press(&s, .enter).isEmpty && s.mode == .handOver(text: ""), "a name is required")
         #expect(s.message?.text == "a name is required — type it, or Esc to cancel")
         let effects = press(&s, typed("lee") + [.enter])
-        #expect(appends(effects) == [.driverOffer(DriverOffer(to: "lee"))] && s.mode == .normal)
+        #expect(appends(effects) == [.driverOffer(DriverOffer(to: "lee"))] && s.mode.noPrompt)
         #expect(!screen(s).contains("offered to lee"), "nothing shown as offered before it is saved")
         try journal(&s, effects)
         #expect(s.message?.text == "offered to lee — waiting for lee to take over (D again to cancel or change)")
@@ -33,20 +33,20 @@ import Testing
         #expect(s.engine.pendingOffer == nil && !screen(s).contains("offered to lee"))
         // Escape: nothing offered.
         press(&s, .char("D"))
-        #expect(press(&s, typed("sam") + [.escape]).isEmpty && s.mode == .normal)
+        #expect(press(&s, typed("sam") + [.escape]).isEmpty && s.mode.noPrompt)
         #expect(s.message?.text == "hand-over cancelled")
     }
 
     @Test func readOnlySeatsOpenNoPrompt() {
         var follower = rampState(driving: false)
-        #expect(press(&follower, .char("D")).isEmpty && follower.mode == .normal)
+        #expect(press(&follower, .char("D")).isEmpty && follower.mode.noPrompt)
         #expect(follower.message?.text == "read-only — dana is driving")
         var crew = rampState(crew: "lee")
-        #expect(press(&crew, .char("D")).isEmpty && crew.mode == .normal)
+        #expect(press(&crew, .char("D")).isEmpty && crew.mode.noPrompt)
         #expect(crew.message?.text == "hand-over: dana drives — crew can tick items, not decide")
         var deposed = rampState()
         _ = deposed.update(.engine(.deposed(by: "lee")))
-        #expect(press(&deposed, .char("D")).isEmpty && deposed.mode == .normal)
+        #expect(press(&deposed, .char("D")).isEmpty && deposed.mode.noPrompt)
         #expect(deposed.message?.text == "read-only — lee took over driving")
         #expect(KeyTable.binding(for: .char("D"))?.writes == true)
     }

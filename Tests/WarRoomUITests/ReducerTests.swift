@@ -97,12 +97,12 @@ import Testing
         #expect(press(&s, .enter).isEmpty, "empty reason refused")
         #expect(s.message?.text.contains("reason is required") == true)
         press(&s, .escape)
-        #expect(s.mode == .normal)
+        #expect(s.mode.noPrompt)
         press(&s, .char("b"))
         for k in typed("db host down") { press(&s, k) }
         press(&s, .backspace)
         #expect(appends(press(&s, .enter)) == [.itemSet(ItemSet(id: "T10", status: .blocked, reason: "db host dow"))])
-        #expect(s.mode == .normal)
+        #expect(s.mode.noPrompt)
     }
 
     @Test func undoTakesBackYourOwnLatestChange() {
@@ -129,7 +129,7 @@ import Testing
         for k in typed("lead") { press(&s, k) }
         #expect(s.selectedItem?.title == "Engineering Lead", "search unfolds the section")
         press(&s, .enter)
-        #expect(s.mode == .normal)
+        #expect(s.mode.noPrompt)
         press(&s, .char("]"))
         #expect(s.selectedItem?.title == "SRE Lead")
         press(&s, .char("]"))
@@ -146,7 +146,7 @@ import Testing
         #expect(press(&s, .char("q")).isEmpty)
         #expect(s.mode == .confirmQuit)
         #expect(press(&s, .char("x")).isEmpty)
-        #expect(s.mode == .normal)
+        #expect(s.mode.noPrompt)
         #expect(press(&s, .char("q"), .char("y")) == [.quit])
     }
 
@@ -186,7 +186,7 @@ import Testing
         press(&s, .char("?"))
         #expect(s.mode == .help)
         press(&s, .char("j"))
-        #expect(s.mode == .normal)
+        #expect(s.mode.noPrompt)
         #expect(s.cursor == 0, "the closing key is not also acted on")
     }
 

@@ -13,7 +13,7 @@ import Testing
         for k in typed(title) { press(&s, k) }
         press(&s, .enter)
         #expect(s.selectedItem?.title == title)
-        #expect(s.mode == .normal)
+        #expect(s.mode.noPrompt)
     }
 
     /// Another writer's signature, merged as the tail reader hands it over.
@@ -38,15 +38,17 @@ import Testing
         var s = sampleState()
         #expect(s.selectedRow == .section(2))
         #expect(press(&s, .char("S")).isEmpty)
-        #expect(s.mode == .normal, "no prompt opened")
+        #expect(s.mode.noPrompt, "no prompt opened")
         #expect(s.message?.text == "not a sign-off line — sign-offs: Engineering Lead, SRE Lead")
-        // What is typed next is read as keys, not as an answer to a prompt.
-        press(&s, .char("j"))
+        // What is typed next is held, not read as an answer to a prompt; after Esc keys are commands again.
+        press(&s, .char("y"))
+        #expect(s.run.signatures.isEmpty && s.mode.noPrompt)
+        press(&s, .escape, .char("j"))
         #expect(s.selectedItem?.id == "T10")
         #expect(press(&s, .char("S")).isEmpty)
-        #expect(s.mode == .normal)
-        press(&s, .char("y"))
-        #expect(s.mode == .normal && s.run.signatures.isEmpty, "a stray y signs nothing")
+        #expect(s.mode.noPrompt)
+        press(&s, .escape, .char("y"))
+        #expect(s.mode.noPrompt && s.run.signatures.isEmpty, "a stray y signs nothing")
     }
 
     @Test func confirmSignsThroughTheJournalAndNothingShowsBeforeTheAck() throws {
@@ -57,7 +59,7 @@ import Testing
         #expect(screen(s).contains("sign SRE Lead as dana? y signs, any other key cancels"))
         let effects = press(&s, .char("y"))
         #expect(appends(effects) == [.signOff(SignOffEvent(role: "SRE Lead"))])
-        #expect(s.mode == .normal)
+        #expect(s.mode.noPrompt)
         #expect(s.run.signature("SRE Lead") == nil, "not signed before the journal acknowledged it")
         #expect(s.saving)
         let before = screen(s)
@@ -74,7 +76,7 @@ import Testing
         try select(&s, "SRE Lead")
         let effects = press(&s, .char("S"), .char("y"))
         #expect(appends(press(&s, .char("S"))).isEmpty)
-        #expect(s.mode == .normal && s.message?.text == "still saving the last change to SRE Lead — this press did nothing")
+        #expect(s.mode.noPrompt && s.message?.text == "still saving the last change to SRE Lead — this press did nothing")
         try journal(&s, effects)
         #expect(s.run.signature("SRE Lead")?.actor == "dana")
     }
@@ -84,7 +86,7 @@ import Testing
         try select(&s, "Engineering Lead")
         press(&s, .char("S"))
         #expect(appends(press(&s, .char("n"))).isEmpty)
-        #expect(s.mode == .normal && s.message?.text == "not signed: Engineering Lead")
+        #expect(s.mode.noPrompt && s.message?.text == "not signed: Engineering Lead")
         #expect(s.run.signatures.isEmpty)
     }
 
@@ -93,7 +95,7 @@ import Testing
         try select(&s, "SRE Lead")
         mergeSignature(&s, "SRE Lead", by: "lee", at: t0 - 600_000)
         #expect(press(&s, .char("S")).isEmpty)
-        #expect(s.mode == .normal)
+        #expect(s.mode.noPrompt)
         #expect(s.message?.text == "SRE Lead was signed by lee at \(Timestamp.hms(t0 - 600_000))Z; only they can take it back")
         // The engine holds the same rule if asked directly.
         let direct = s.update(.engine(.intent(.signOff(role: "SRE Lead", sign: false))))
@@ -120,7 +122,7 @@ import Testing
         var ro = sampleState(driving: false)
         try select(&ro, "SRE Lead")
         #expect(press(&ro, .char("S")).isEmpty)
-        #expect(ro.mode == .normal && ro.message?.text.hasPrefix("read-only") == true)
+        #expect(ro.mode.noPrompt && ro.message?.text.hasPrefix("read-only") == true)
 
         let c = fixtureChecklist()
         let config = RunConfig(path: nil, service: "payments-gw", checklist: c.path, t0: t0, plan: RampPlan(steps: []))

@@ -90,3 +90,11 @@ func press(_ s: inout ConsoleState, _ keys: Key...) -> [ConsoleEffect] {
 }
 
 func typed(_ text: String) -> [Key] { text.map { Key.char($0) } }
+
+extension Mode {
+    /// No prompt is open: the console reads keys as commands, or holds them after a refusal (`Mode.held`).
+    var noPrompt: Bool {
+        if case .held = self { return true }
+        return self == .normal
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import WarRoomCore
 
 /// Text made safe for GitHub Markdown: table cells, inline text, code spans and HTML.
 enum MarkdownText {
@@ -8,10 +9,11 @@ enum MarkdownText {
     }
 
     /// Text on one line, with no raw HTML: a `<` that could open a tag is escaped (`< 5 minutes` stays as it is).
-    static func inline(_ s: String) -> String {
+    /// Double-encoded text (`â‰¤`) is shown repaired (`≤`), except in code spans (IDs, paths: as written).
+    static func inline(_ s: String, repair: Bool = true) -> String {
         var out = ""
         var previousLT = false
-        for ch in s {
+        for ch in repair ? Mojibake.repaired(s) : s {
             if previousLT {
                 out.append(ch.isLetter || ch == "/" || ch == "!" || ch == "?" ? "&lt;" : "<")
                 previousLT = false
@@ -27,7 +29,7 @@ enum MarkdownText {
     }
 
     /// Text inside backticks (which it cannot contain).
-    static func code(_ s: String) -> String { inline(s).replacingOccurrences(of: "`", with: "'") }
+    static func code(_ s: String) -> String { inline(s, repair: false).replacingOccurrences(of: "`", with: "'") }
 
     /// Text inside HTML (the `<summary>` of a collapsible block).
     static func html(_ s: String) -> String {

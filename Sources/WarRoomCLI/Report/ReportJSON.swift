@@ -15,6 +15,10 @@ struct ReportJSON: Encodable {
         /// For a rollback: whether it was verified.
         var verified: Bool?
         var notes: [String]
+        /// Overrides, items open or blocked, sign-offs missing: what the run left behind.
+        var shortfalls: [String]
+        /// Completed with nothing left behind (the only outcome the Markdown marks ✅).
+        var clean: Bool
     }
     struct Summary: Encodable {
         var service: String
@@ -196,7 +200,7 @@ struct ReportJSON: Encodable {
                           end: s.lastEntry.map(stamp), durationMs: s.durationMs, percent: s.ramp.percent, step: s.ramp.step,
                           steps: s.ramp.steps,
                           outcome: Outcome(state: s.outcome.state.rawValue, text: s.outcome.text, verified: s.outcome.verified,
-                                           notes: s.outcome.notes),
+                                           notes: s.outcome.notes, shortfalls: s.outcome.shortfalls, clean: s.outcome.clean),
                           decisions: Dictionary(uniqueKeysWithValues: s.decisionCounts.map { ($0.key.label, $0.value) }),
                           entries: s.journal.lines)
 

@@ -86,7 +86,9 @@ struct ReportMarkdown {
             default: ramp = "\(d.from) → \(d.to) %"
             }
             var gate = cell(d.verdict)
-            if !d.unmet.isEmpty {
+            // A verification confirms traffic is at 0 %: no gate was asked, so none is shown (it would read as a
+            // BLOCKED ramp that nobody was ramping).
+            if d.kind == .verified { gate = "—" } else if !d.unmet.isEmpty {
                 let label = d.kind == .override ? "**overrode:**" : "unmet:"
                 gate += "<br>\(label)" + d.unmet.map { "<br>• " + cell($0) }.joined()
             }
@@ -142,12 +144,14 @@ struct ReportMarkdown {
         add("## Rollback criteria", "")
         if s.criterionEvents.isEmpty {
             add(s.criteria.isEmpty ? "No rollback criteria configured; none tripped."
-                : "None of the \(s.criteria.count) criteria tripped: " + s.criteria.map(MarkdownText.inline).joined(separator: ", ") + ".", "")
+                : "None of the \(s.criteria.count) criteria tripped: " + s.criteria.map { MarkdownText.inline($0) }.joined(separator: ", ") + ".", "")
         } else {
             add("| T | Time | Event | Criterion | By | Reason | Detail |", "|---|---|---|---|---|---|---|")
             for e in s.criterionEvents {
                 let ev = e.trip ? "⚠ **TRIPPED**" : "cleared"
-                add("| \(t(e.time)) | \(Timestamp.hms(e.time)) | \(ev) | \(cell(e.change.name)) | \(cell(e.actor)) | "
+                // Telemetry's own trips and clears are journaled by the driving console: the telemetry did them.
+                let by = e.change.byTelemetry ? "warroom (telemetry, in \(cell(e.actor))'s console)" : cell(e.actor)
+                add("| \(t(e.time)) | \(Timestamp.hms(e.time)) | \(ev) | \(cell(e.change.name)) | \(by) | "
                     + "\(e.change.reason.map(MarkdownText.cell) ?? "—") | \(e.change.detail.map(MarkdownText.cell) ?? "—") |")
             }
             add("")
@@ -169,7 +173,14 @@ struct ReportMarkdown {
             let list = byName[key] ?? []
             guard let first = list.first?.change else { continue }
             let what = first.subject == "slo" ? "SLO" : first.subject == "light" ? "criterion" : first.subject
-            let path = "`\(code(first.from))`" + list.map { " → `\(code($0.change.to))` \(t($0.time))" }.joined()
+            // A criterion's path runs on through its trip and clear (journaled as their own events): watch → tripped → cleared.
+            var steps = list.map { (seq: $0.seq, text: " → `\(code($0.change.to))` \(t($0.time))") }
+            if first.subject == "light" {
+                steps += s.criterionEvents.filter { $0.change.name == first.name }
+                    .map { (seq: $0.seq, text: " → " + ($0.trip ? "**tripped**" : "cleared") + " \(t($0.time))") }
+                steps.sort { $0.seq < $1.seq }
+            }
+            let path = "`\(code(first.from))`" + steps.map(\.text).joined()
             add("| \(cell(first.name)) (\(cell(what))) | \(path) |")
         }
         add("")
@@ -246,8 +257,21 @@ struct ReportMarkdown {
                 }
                 add("")
             }
-            if !open.isEmpty { add("Open: " + open.map { "`\(code($0.taskID ?? $0.id))`" }.joined(separator: ", "), "") }
+            // Open items with their text: a bare ID tells the reader nothing.
+            if !open.isEmpty { add("Open (\(open.count)):", "") ; for i in open { add("- \(label(i))") }; add("") }
             add("</details>", "")
+        }
+        // Every skip and every undo, in order: what was left out, and what was taken back, by whom.
+        let skipsAndUndos = s.changes.filter { $0.undo || $0.to == .skipped }
+        if !skipsAndUndos.isEmpty {
+            add("**Skips and undos** (\(skipsAndUndos.count)):", "")
+            add("| T | Time | By | Item | Change | Reason |", "|---|---|---|---|---|---|")
+            for c in skipsAndUndos {
+                let item = s.items.first { $0.id == c.item }.map(label) ?? "`\(code(c.item))`"
+                let change = c.undo ? "undo \(c.from?.rawValue ?? "?") → \(c.to?.rawValue ?? "open")" : "skipped"
+                add("| \(t(c.time)) | \(Timestamp.hms(c.time)) | \(cell(c.actor)) | \(item) | \(change) | \(c.reason.map(cell) ?? "—") |")
+            }
+            add("")
         }
         if !s.orphans.isEmpty {
             add("State recorded for items no longer in the checklist: " + s.orphans.map { "`\(code($0.id))`" }.joined(separator: ", ") + ".", "")
@@ -317,7 +341,7 @@ struct ReportMarkdown {
 
     static func outcomeIcon(_ o: RunSummary.Outcome) -> String {
         switch o.state {
-        case .completed: "✅"
+        case .completed: o.clean ? "✅" : "⚠️"
         case .rolledBack: o.verified == true ? "⏪" : "⚠️"
         case .inProgress: "🚧"
         case .notStarted: "⏸"
@@ -333,9 +357,11 @@ struct ReportMarkdown {
         if gauges.isEmpty, lights.isEmpty { return "—" }
         let cell = MarkdownText.cell
         var lines: [String] = []
-        var okGauges = 0, okLights = 0
+        var okGauges = 0, okLights = 0, unmeasured = 0
         for g in gauges {
-            if g.state == "ok" || g.state == "unbound" { okGauges += 1; continue }
+            if g.state == "ok" { okGauges += 1; continue }
+            // No query: nothing measured it, so it is never summed up as ok.
+            if g.state == "unbound" { unmeasured += 1; continue }
             lines.append("**\(cell(g.name))** \(cell(g.state.uppercased()))" + (g.detail.map { " (\(cell($0)))" } ?? ""))
         }
         for l in lights {
@@ -347,6 +373,7 @@ struct ReportMarkdown {
         if okGauges > 0 { ok.append(NumberText.counted(okGauges, "SLO", "SLOs")) }
         if okLights > 0 { ok.append(NumberText.counted(okLights, "criterion", "criteria")) }
         if !ok.isEmpty { lines.append("✓ \(ok.joined(separator: ", ")) ok") }
+        if unmeasured > 0 { lines.append("\(NumberText.counted(unmeasured, "SLO", "SLOs")) not measured") }
         return lines.joined(separator: "<br>")
     }
 

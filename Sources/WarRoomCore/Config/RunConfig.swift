@@ -138,6 +138,8 @@ public struct RunConfig: Sendable, Equatable, Codable {
     public var store: String?
     /// `environment:` — what hooks and command sources get beyond the allow-list, and which variables hold secrets.
     public var environment: EnvironmentConfig?
+    /// `keys:` — console commands given other keys (the key table checks the names and clashes).
+    public var keys: [KeyRemap]?
 
     public init(path: String?, service: String, checklist: String, t0: Millis? = nil, plan: RampPlan,
                 apply: [String]? = nil, rollbackHook: [String]? = nil, hookTimeoutMs: Millis = 60_000,
@@ -220,5 +222,20 @@ extension RunConfig {
         let userinfo = authority[..<at]
         guard let colon = userinfo.firstIndex(of: ":") else { return url }
         return String(url[..<schemeEnd.upperBound]) + userinfo[..<colon] + ":[redacted]" + String(rest[at...])
+    }
+}
+
+/// One line of `keys:` in the config: `skip: "z"` or `pageUp: ["PgUp", "^U"]`. The console's key table reads it.
+public struct KeyRemap: Sendable, Equatable, Codable {
+    /// The command's name as the key table has it (`go`, `skip`, `pageUp`, …).
+    public var command: String
+    /// Key names: one character, `^X` for a control key, or `PgUp` `PgDn` `Home` `End` `Enter` `Tab` `F1`….
+    public var keys: [String]
+    public var line: Int
+
+    public init(command: String, keys: [String], line: Int) {
+        self.command = command
+        self.keys = keys
+        self.line = line
     }
 }

@@ -101,7 +101,11 @@ extension Engine {
             case .none: return Notice("g: ramp decisions need a ramp — none is configured for this run", .warn)
             }
         case .nogo:
-            return busyRefusal()
+            // NO-GO holds traffic where it is: at 0 % there is nothing to hold, after the last step nothing to stop.
+            if let b = busyRefusal() { return b }
+            if run.percent == 0 { return Notice("NO-GO refused: the ramp is at 0 % — nothing to hold", .info) }
+            if v.state == .complete { return Notice("NO-GO refused: the ramp is complete at \(run.percent) %", .info) }
+            return nil
         case .rollback:
             if let b = busyRefusal() { return b }
             return run.percent > 0 ? nil : Notice("nothing to roll back: the ramp is at 0 %", .info)

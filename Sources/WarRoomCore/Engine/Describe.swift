@@ -43,8 +43,10 @@ extension Engine {
             if h.ok { return "hook done (\(h.summary), \(h.durationMs) ms): ramp at \(run.percent) %" }
             return "HOOK FAILED: \(h.summary)\(h.tail.last.map { " — \($0)" } ?? "") · ramp stays at \(run.percent) %"
         case .decisionReason(let r): return "saved: reason “\(r.reason)”"
-        case .lightTrip(let l): return "TRIPPED: \(l.name)\(l.reason.map { " (\($0))" } ?? "")"
-        case .lightClear(let l): return "cleared: \(l.name)\(l.reason.map { " (\($0))" } ?? "")"
+        case .lightTrip(let l):
+            return "TRIPPED: \(l.name)" + (l.byTelemetry ? " — by warroom (telemetry)\(l.detail.map { ": \($0)" } ?? "")" : l.reason.map { " (\($0))" } ?? "")
+        case .lightClear(let l):
+            return "cleared: \(l.name)" + (l.byTelemetry ? " — by warroom (telemetry)\(l.detail.map { ": \($0)" } ?? "")" : l.reason.map { " (\($0))" } ?? "")
         case .verdictChange(let v): return "\(v.name): \(v.from) → \(v.to)"
         }
     }

@@ -375,3 +375,8 @@ extension Checklist {
         return out
     }
 }
+
+extension LightChange {
+    /// Tripped or cleared by the telemetry, not a person: a person's trip or clear always carries a reason.
+    public var byTelemetry: Bool { reason == nil }
+}

@@ -153,6 +153,12 @@ public struct RunSummary: Sendable, Equatable {
         signatures = asked.map { RoleSignature(role: $0.role, line: $0.line, itemID: $0.itemID, signature: run.signature($0.role)) }
             + run.signatures.values.filter { s in !asked.contains { $0.key == SignOff.key(s.role) } }.sorted { $0.seq < $1.seq }
                 .map { RoleSignature(role: $0.role, line: nil, itemID: nil, signature: $0) }
+        outcome.account(
+            overrides: run.decisions.filter { $0.kind == .override }.map { d in
+                "\(d.decision.from) → \(d.decision.to) % by \(d.actor)" + (d.reason.map { ": “\($0)”" } ?? "")
+            },
+            open: total.open, blocked: total.blocked,
+            missingSignOffs: signatures.filter { $0.line != nil && $0.signature == nil }.map(\.role))
     }
 
     /// SLOs as a gate sees them without readings: a bound SLO is unknown (and blocks GO), an unbound one counts as

@@ -121,6 +121,27 @@ extension RunSummary {
         public var verified: Bool?
         /// What is unfinished or went wrong (a hook that has not reported, a rollback hook that failed).
         public var notes: [String]
+        /// What the run skipped or left behind on its way: each override (listed), items open, items blocked,
+        /// sign-offs missing. A run is clean (✅) only when it completed with none of these.
+        public var shortfalls: [String] = []
+        /// Completed with nothing skipped or left behind.
+        public var clean: Bool { state == .completed && shortfalls.isEmpty && notes.isEmpty }
+
+        /// Adds what the run left behind to the outcome's line: "Reached 100 % — with 3 overrides, 197 items open, …".
+        mutating func account(overrides: [String], open: Int, blocked: Int, missingSignOffs: [String]) {
+            if !overrides.isEmpty {
+                shortfalls.append(NumberText.counted(overrides.count, "override", "overrides") + " (" + overrides.joined(separator: "; ") + ")")
+            }
+            if open > 0 { shortfalls.append(NumberText.counted(open, "item", "items") + " open") }
+            if blocked > 0 { shortfalls.append("\(blocked) blocked") }
+            if !missingSignOffs.isEmpty {
+                shortfalls.append(NumberText.counted(missingSignOffs.count, "sign-off", "sign-offs") + " missing ("
+                                  + missingSignOffs.joined(separator: ", ") + ")")
+            }
+            guard !shortfalls.isEmpty, state != .notStarted else { return }
+            if state == .completed { text = "Reached \(text.dropFirst("Completed at ".count))" }
+            text += " — with " + shortfalls.joined(separator: ", ")
+        }
 
         init(run: RunState, lastStep: Int, clockOrigin: Millis) {
             notes = []

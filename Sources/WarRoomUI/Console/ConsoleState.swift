@@ -23,6 +23,10 @@ public struct ConsoleState: Sendable {
     public internal(set) var paneScroll: [Pane: Int] = [:]
     /// Selected row of the ROLLBACK pane.
     public internal(set) var lightCursor = 0
+    /// A follower's reading of the driver lease (`ConsoleAction.driverLease`): names the driver in the header.
+    public internal(set) var leaseDriver: String?
+    /// The key table with the config's `keys:` applied (what has a problem keeps its default; lint names it).
+    public let keyMap: KeyMap
 
     /// ChecklistProgress of each section's subtree, and of the whole checklist; recomputed when the run changes.
     public internal(set) var sectionProgress: [ChecklistProgress] = []
@@ -48,6 +52,7 @@ public struct ConsoleState: Sendable {
         self.themeName = themeName
         titleSection = engine.checklist.titleSection
         signOffRows = SignOffRows(engine.checklist)
+        keyMap = KeyMap.remapped(engine.config.keys ?? []).map
         recomputeProgress()
         rebuildRows()
     }
@@ -162,6 +167,7 @@ public struct ConsoleState: Sendable {
         case .tick(let t):
             let effects = send(.tick(t))
             if let m = message, let until = m.until, until <= t { message = pinned }
+            if case .held(_, let last) = mode, t - last >= Self.holdQuietMs { mode = .normal }
             return effects
         case .resize(let s):
             size = s
@@ -184,6 +190,9 @@ public struct ConsoleState: Sendable {
             return effects
         case .key(let key):
             return handle(key)
+        case .driverLease(let text):
+            leaseDriver = text
+            return []
         }
     }
 

@@ -114,6 +114,13 @@ public enum Mode: Sendable, Equatable {
     case help
     /// `D`: the next driver's name (Enter alone withdraws the offer in force).
     case handOver(text: String)
+    /// A writing key was refused (no prompt opened): the keys typed next are held — swallowed — until Escape or until
+    /// the keyboard has been quiet for `ConsoleState.holdQuietMs`, so a reason typed for a prompt that never opened
+    /// cannot run as commands. `lastKey` is when the refusal or the last held key came.
+    case held(refusal: String, lastKey: Millis)
+    /// `u` when what it would take back is not your last change (someone changed that item since, or your later
+    /// changes are gone): it says what it will undo, and `y` undoes it.
+    case confirmUndo(what: String)
 }
 
 public enum ReasonKind: Sendable, Equatable {
@@ -138,6 +145,8 @@ public enum ConsoleAction: Sendable {
     case themeChanged(String)
     /// Journal acknowledgements, readings, hook results, merges, a follower's view: the engine's business.
     case engine(Action)
+    /// A follower read the driver lease: who drives now, or "nobody drives (dana quit at 12:00:03Z)"; nil: unknown.
+    case driverLease(String?)
 }
 
 /// What the console asks the outside world to do.

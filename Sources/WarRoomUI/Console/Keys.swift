@@ -1,12 +1,28 @@
 import WarRoomCore
 
 /// Keys: the prompts that are open take them first; otherwise the one key table maps them to a navigation step here
-/// or to an intent for the engine. A key the engine would refuse opens no prompt, so text typed after a refusal is
-/// never read as commands by a half-open prompt.
+/// or to an intent for the engine. A key the engine would refuse opens no prompt; instead the keys typed after it are
+/// held (swallowed) until Escape or a quiet moment, so a reason typed for a prompt that never opened is never read as
+/// commands.
 extension ConsoleState {
+    /// How long the keyboard must be quiet before a hold after a refusal ends by itself.
+    public static let holdQuietMs: Millis = 1_200
+
     mutating func handle(_ key: Key) -> [ConsoleEffect] {
         if key == .resize { return [] }
         switch mode {
+        case .held(let why, let last):
+            if key == .escape {
+                mode = .normal // the refusal stays on the message line for its few seconds
+                return []
+            }
+            // Only what typing produces is held (characters, space, Enter, Backspace): arrows, Tab and the like are
+            // never text, so they act at once.
+            if Self.isText(key), now - last < Self.holdQuietMs {
+                mode = .held(refusal: why, lastKey: now)
+                return []
+            }
+            mode = .normal // quiet long enough, or not text: this key is a new command
         case .help:
             mode = .normal
             return []
@@ -34,6 +50,11 @@ extension ConsoleState {
                               cancelled: "override cancelled") { s, reason in
                 s.send(.intent(.override(reason: reason)))
             }
+        case .confirmUndo:
+            mode = .normal
+            if key == .char("y") || key == .char("Y") { return send(.intent(.undo)) }
+            say("nothing undone", .info)
+            return []
         case .confirmRollback:
             mode = .normal
             if key == .char("y") || key == .char("Y") { return decide(.rollback) }
@@ -54,15 +75,47 @@ extension ConsoleState {
         case .normal:
             break
         }
-        guard let binding = KeyTable.binding(for: key) else {
+        guard let binding = keyMap.binding(for: key) else {
             if key != .escape { say("\(key.label) does nothing here — ? for help", .info) } else { dismissMessage() }
             return []
         }
         if binding.writes, let no = engine.refusal(.write) {
             show(no)
+            hold()
             return []
         }
-        return perform(binding.command)
+        let shown = messageCount
+        let effects = perform(binding.command)
+        // A writing key that changed nothing, opened no prompt and said why: a refusal. Hold what is typed next.
+        if binding.writes, effects.isEmpty, mode == .normal, messageCount > shown { hold() }
+        return effects
+    }
+
+    static func isText(_ key: Key) -> Bool {
+        switch key {
+        case .char, .enter, .backspace: true
+        default: false
+        }
+    }
+
+    /// `u`: undoes your last change at once; when what it would take back is an older change of yours, it first
+    /// says which and asks `y`.
+    mutating func undoKey() -> [ConsoleEffect] {
+        let me = config.actor
+        guard engine.refusal(.write) == nil, !saving, let id = run.lastUndoable(by: me),
+              let change = run.changes.last(where: { !$0.undo && $0.actor == me && $0.item == id }) else {
+            return send(.intent(.undo)) // the engine says why not
+        }
+        let lastOwn = run.changes.last { $0.actor == me }
+        if lastOwn?.seq == change.seq { return send(.intent(.undo)) }
+        let text = checklist.itemIndex(id: id).map { " “\(String(checklist.items[$0].text.prefix(40)))”" } ?? ""
+        mode = .confirmUndo(what: "\(id)\(text): \(change.to?.rawValue ?? "open") at \(Timestamp.hms(change.time))")
+        return []
+    }
+
+    /// Holds the keys typed next after a refusal (see `Mode.held`).
+    mutating func hold() {
+        mode = .held(refusal: message?.text ?? "refused", lastKey: now)
     }
 
     /// One prompt's editing: Esc cancels, Enter submits the trimmed text (refused while empty when `required` says
@@ -155,7 +208,7 @@ extension ConsoleState {
             }
             mode = .reason(command == .skip ? .skip : .block, item: item.id, text: "")
         case .undo:
-            return send(.intent(.undo))
+            return undoKey()
         case .signOff: signOffKey()
         case .toggleSection, .expand, .collapse:
             guard focus == .checklist, let row = selectedRow else { return [] }

@@ -52,6 +52,15 @@ extension Painter {
             }
             put(ask, x: 0, y: y, max: rect.width, style: Style(.warn, [.bold, .reverse]))
             return
+        case .confirmUndo(let what):
+            put("undo \(what) — not your last change? y undoes it, any other key keeps it", x: 0, y: y, max: rect.width,
+                style: Style(.warn, [.bold, .reverse]))
+            return
+        case .held(let why, _):
+            let hint = "keys held after a refusal — Esc"
+            let x = put(why, x: 0, y: y, max: max(1, rect.width - DisplayWidth.of(hint) - 3), style: Style(.warn, .bold))
+            put(" · " + hint, x: x, y: y, max: max(0, rect.width - x), style: Style(.warn, [.bold, .reverse]))
+            return
         case .normal, .help:
             break
         }
@@ -102,7 +111,8 @@ extension Painter {
             messageText(s, rect)
             return
         }
-        for item in KeyTable.footerItems(ramp: s.config.hasRamp, demo: s.config.demo, width: rect.width) {
+        let writes = s.engine.refusal(.write) == nil
+        for item in s.keyMap.footerItems(ramp: s.config.hasRamp && !s.config.crew, demo: s.config.demo, width: rect.width, writes: writes) {
             let w = DisplayWidth.of(item)
             if x + w > rect.width { break }
             if let space = item.firstIndex(of: " ") {
@@ -115,8 +125,8 @@ extension Painter {
         }
     }
 
-    mutating func help(_ size: Size, replay: Bool = false) {
-        let lines = KeyTable.helpLines(replay: replay)
+    mutating func help(_ size: Size, keys: KeyMap = .standard, replay: Bool = false) {
+        let lines = keys.helpLines(replay: replay)
         let width = min(size.width - 4, 72)
         let height = min(size.height - 2, lines.count + 6)
         let rect = Rect(x: (size.width - width) / 2, y: max(0, (size.height - height) / 2), width: width, height: height)

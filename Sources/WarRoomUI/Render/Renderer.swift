@@ -18,7 +18,7 @@ public enum Renderer {
         if let d = layout.decisions { r.decisions(state, d) }
         r.messageLine(state, layout.message)
         r.footer(state, layout.footer)
-        if state.mode == .help { r.help(size, replay: state.config.badge != nil) }
+        if state.mode == .help { r.help(size, keys: state.keyMap, replay: state.config.badge != nil) }
         return r.buffer
     }
 }
@@ -59,7 +59,8 @@ struct Painter {
 
     @discardableResult
     mutating func put(_ text: String, x: Int, y: Int, max: Int? = nil, style: Style = .text) -> Int {
-        buffer.put(text, x: x, y: y, maxWidth: max, style: style, ellipsis: true, ellipsisChar: glyphs.ellipsis)
+        // Text as people wrote it: UTF-8 once read as Windows-1252 (`ðŸ“‹`) is shown as meant (📋); files keep their bytes.
+        buffer.put(Mojibake.repaired(text), x: x, y: y, maxWidth: max, style: style, ellipsis: true, ellipsisChar: glyphs.ellipsis)
     }
 
     mutating func tooSmall(_ size: Size) {
@@ -87,9 +88,11 @@ struct Painter {
             mission = "no run yet"
         }
         let offered = s.engine.pendingOffer.map { " · offered to \($0.to)" } ?? ""
+        // Who drives, for a follower: the lease says whether anyone does (a driver that quit drives no more).
+        let drives = s.leaseDriver ?? s.engine.driver.map { "\($0) drives" } ?? "driver unknown"
         let badge = s.engine.driving ? (s.config.demo ? " DEMO · DRIVING\(offered) " : " DRIVING\(offered) ", Style(.ok, [.reverse, .bold]))
-            : s.config.crew ? (" CREW · \(s.config.actor)\(s.engine.driver.map { " · \($0) drives" } ?? "") ", Style(.accent, [.reverse, .bold]))
-            : (" READ-ONLY\(s.engine.driver.map { " · \($0) drives" } ?? "") ", Style(.warn, [.reverse, .bold]))
+            : s.config.crew ? (" CREW · \(s.config.actor) · \(drives) ", Style(.accent, [.reverse, .bold]))
+            : (" READ-ONLY · \(drives) ", Style(.warn, [.reverse, .bold]))
         var viewText = ""
         var viewStyle = bar
         if !s.engine.driving, !s.config.driving, s.config.badge == nil {
