@@ -40,7 +40,11 @@ struct Init: ParsableCommand {
         let known = ConfigLoader.ChecklistFile(path: absolutePath(from), bytes: loaded.bytes, checklist: loaded.checklist)
         let (_, diagnostics, _) = ConfigLoader.loadWithChecklist(path: absolutePath(output), checkFiles: true, known: known)
         for e in diagnostics where e.severity == .error { writeStderr("warroom: the written config has a problem: \(e.formatted(path: output))") }
-        say("wrote \(output): \(d.steps.count) ramp steps, \(d.criteria.count) rollback criteria, \(d.slos.count) SLOs, \(d.contacts.count) contacts")
+        // What the file holds, counted as written (one light per criterion name, one objective per SLO name).
+        let lights = Set(d.criteria.map(\.name)).count
+        let slos = Set(d.slos.map(\.name)).count
+        let ramp = d.steps.isEmpty ? "no ramp (a tracker of the checklist only)" : "\(d.steps.count) ramp steps"
+        say("wrote \(output): \(ramp), \(lights) rollback criteria, \(slos) SLOs, \(d.contacts.count) contacts")
         for n in d.notes { say("  note: \(n)") }
         say("next: review it, add ramp.apply/rollback hooks and sources, then: warroom lint \(output)")
     }

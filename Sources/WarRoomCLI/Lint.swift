@@ -43,7 +43,8 @@ struct Lint: ParsableCommand {
                 if f.kind == "yaml" {
                     say("\(f.path): \(verdict)")
                 } else if f.kind == "config" {
-                    say("\(f.path): config, \(f.sections) ramp steps, \(f.items) criteria and SLOs, \(verdict)")
+                    let ramp = f.sections == 0 ? "no ramp: tracker of the checklist only" : "\(f.sections) ramp steps"
+                    say("\(f.path): config, \(ramp), \(f.items) criteria and SLOs, \(verdict)")
                 } else {
                     say("\(f.path): \(f.kind), \(f.sections) sections, \(f.items) items (\(f.done) done), \(verdict)")
                 }

@@ -6,7 +6,7 @@ extension Painter {
         let plan = s.config.ramp
         guard !plan.steps.isEmpty else {
             box(rect, title: "RAMP")
-            placeholder(rect, ["no ramp configured", "checklist tracking only"])
+            placeholder(rect, ["no ramp:", "tracker of the checklist only"])
             return
         }
         let run = s.run
@@ -75,8 +75,11 @@ extension Painter {
             let rest: String
             switch v.state {
             case .ready: rest = v.next.map { " g → \($0.percent) %" } ?? ""
-            case .waiting: rest = " " + DurationText.countdown((v.waitUntil ?? s.now) - s.now) + " left" + (v.next.map { " · then \($0.percent) %" } ?? "")
-            case .blocked: rest = " \(v.blockers.count) unmet" + (v.next.map { " · next \($0.percent) %" } ?? "")
+            case .waiting: rest = " " + DurationText.countdown((v.waitUntil ?? s.now) - s.now) + " left" + (v.next.map { " · then \($0.percent) %" } ?? " · then complete")
+            case .blocked:
+                // The observation countdown stays on screen while blocked.
+                rest = " \(v.blockers.count) unmet" + (v.waitUntil.map { " · hold " + DurationText.countdown($0 - s.now) + " left" } ?? "")
+                    + (v.next.map { " · next \($0.percent) %" } ?? "")
             case .busy: rest = " " + (v.blockers.first ?? "")
             case .complete: rest = " at \(run.percent) %"
             case .none: rest = ""
@@ -105,7 +108,7 @@ extension Painter {
             line("running for \(DurationText.countdown(max(0, s.now - d.time)))", Style(.muted))
         }
         let hold = plan.hold(at: run.percent)
-        if run.percent > 0, hold > 0, y < inner.maxY { line("hold \(DurationText.format(hold)) at each step", Style(.muted)) }
+        if run.percent > 0, hold > 0, y < inner.maxY { line("hold \(DurationText.format(hold)) at \(run.percent) %", Style(.muted)) }
     }
 
     mutating func rollbackTimeline(_ s: ConsoleState, _ r: RollbackTimeline, _ y: inout Int, _ inner: Rect) {
