@@ -69,8 +69,8 @@ import Testing
         #expect(s.items[3].displayTitle == "Engineering Lead: go before T-0")
         // The bound SLO has no reading and blocks GO, with the requirement; the unbound one does not.
         #expect(s.ramp.gate?.state == .blocked)
-        #expect(s.ramp.gate?.blockers == ["T2 not done (open)", "SLO P95 UNKNOWN (no reading)"])
-        #expect(s.header.gate == "BLOCKED: T2 not done (open); SLO P95 UNKNOWN (no reading)")
+        #expect(s.ramp.gate?.blockers == ["T2 open", "SLO P95 UNKNOWN (no reading)"])
+        #expect(s.header.gate == "BLOCKED: T2 open; SLO P95 UNKNOWN (no reading)")
         #expect(s.header.percentComplete == 25 && s.header.steps == 3 && s.header.step == nil)
         #expect(!s.checklistChanged, "no run: nothing to compare with")
     }
@@ -128,10 +128,10 @@ import Testing
         let early = summary(e.state, now: Self.t0 + 2 * Self.minute)
         #expect(early.outcome.state == .inProgress && early.outcome.text == "In progress at 10 %")
         #expect(early.header.step == 1 && early.header.percent == 10)
-        #expect(early.header.gate == "BLOCKED: SLO P95 UNKNOWN (no reading)")
+        #expect(early.header.gate == "BLOCKED: SLO P95 UNKNOWN (no reading) · hold 9:00 left", "the countdown stays while blocked")
         try e.decide(.go, 10, 50, at: Self.t0 + 20 * Self.minute)
         try e.decide(.go, 50, 100, at: Self.t0 + 40 * Self.minute)
-        let done = summary(e.state, config: config(t0: nil, hasApply: false))
+        let done = summary(e.state, config: config(t0: nil, hasApply: false), now: Self.t0 + 120 * Self.minute)
         #expect(done.outcome.state == .completed && done.outcome.text == "Completed at 100 %")
         #expect(done.header.gate == "COMPLETE: at the last step" && done.ramp.tracker)
         #expect(done.clockOrigin == Self.t0 - 30 * Self.minute, "no t0: times count from the run's start")
