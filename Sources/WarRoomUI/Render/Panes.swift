@@ -77,8 +77,8 @@ extension Painter {
             case .ready: rest = v.next.map { " g → \($0.percent) %" } ?? ""
             case .waiting: rest = " " + DurationText.countdown((v.waitUntil ?? s.now) - s.now) + " left" + (v.next.map { " · then \($0.percent) %" } ?? " · then complete")
             case .blocked:
-                // The observation countdown stays on screen while blocked.
-                rest = " \(v.blockers.count) unmet" + (v.waitUntil.map { " · hold " + DurationText.countdown($0 - s.now) + " left" } ?? "")
+                // The observation countdown stays on screen while blocked (first, so a narrow pane keeps it).
+                rest = (v.waitUntil.map { " hold " + DurationText.countdown($0 - s.now) + " ·" } ?? "") + " \(v.blockers.count) unmet"
                     + (v.next.map { " · next \($0.percent) %" } ?? "")
             case .busy: rest = " " + (v.blockers.first ?? "")
             case .complete: rest = " at \(run.percent) %"
