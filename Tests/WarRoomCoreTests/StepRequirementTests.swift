@@ -171,3 +171,48 @@ struct GateRun {
         #expect(verdict(r, plan(), at: minute + hour).state == .complete)
     }
 }
+
+// MARK: - Phases on the mission clock
+
+@Suite struct PhasesOnTheMissionClock {
+    func dues(_ c: Checklist) -> [String: Int] {
+        Dictionary(c.phases.map { (c.sections[$0.section].title, $0.dueMinutes) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    @Test func seed001TOffsetsAndRanges() throws {
+        let c = try seed("001")
+        let d = dues(c)
+        #expect(d["Pre-Deployment (T-30 min)"] == 0)
+        #expect(d["Deployment Execution (T-0 to T+15 min)"] == 15)
+        #expect(d["Post-Deployment (T+15 to T+60 min)"] == 60)
+        // The rollback checklist's "(T+0)", "(T+5 min)" are conditional: no due time.
+        #expect(d["Immediate Actions (T+0)"] == nil && d["Rollback Execution (T+5 min)"] == nil)
+    }
+
+    @Test func seed002RangesInHours() throws {
+        let d = dues(try seed("002"))
+        #expect(d["Pre-Deployment (T-2 hours)"] == 0)
+        #expect(d["Deployment Window (T-0 to T+1h)"] == 60)
+        #expect(d["Post-Deployment (T+1h to T+4h)"] == 240)
+    }
+
+    @Test func overdueOnlyWithItemsOpen() throws {
+        let c = ChecklistParser.parse("""
+            # Go
+            ## Prep (T-1h)
+            - [ ] T1 backup
+            ## Cutover (T-0 to T+30 min)
+            - [x] T2 switch
+            """, path: "p.md")
+        var r = try GateRun()
+        let t0: Millis = 1_000_000_000
+        let prep = try #require(c.phases.first)
+        let cut = try #require(c.phases.last)
+        #expect(prep.due(t0: t0) == t0 && cut.due(t0: t0) == t0 + 30 * minute)
+        #expect(!c.overdue(prep, t0: t0, now: t0, run: r.state))
+        #expect(c.overdue(prep, t0: t0, now: t0 + 1, run: r.state))
+        #expect(!c.overdue(cut, t0: t0, now: t0 + hour, run: r.state), "done as written")
+        try r.add(.itemSet(ItemSet(id: "T1", status: .done)), at: 2)
+        #expect(!c.overdue(prep, t0: t0, now: t0 + 1, run: r.state))
+    }
+}

@@ -237,3 +237,11 @@ extension String {
         return String(s)
     }
 }
+
+extension ConsoleState {
+    /// Whether section `si` is a phase past its due time on the mission clock (t0 set) with items not done.
+    public func phaseOverdue(_ si: Int) -> Bool {
+        guard let t0 = config.t0, let ph = checklist.phases.first(where: { $0.section == si }) else { return false }
+        return now > ph.due(t0: t0) && sectionProgress[si].complete < sectionProgress[si].items
+    }
+}
