@@ -50,7 +50,7 @@ extension RunConfig {
 
 /// Writes a starter `warroom.yaml` from a derivation, with the checklist lines each part came from.
 enum ConfigWriter {
-    static func yaml(_ d: Derivation, checklist: Checklist, checklistRef: String) -> String {
+    static func yaml(_ d: Derivation, checklist: Checklist, checklistRef: String, t0: ProposedT0? = nil) -> String {
         var out: [String] = []
         func q(_ s: String) -> String {
             var e = "\""
@@ -71,7 +71,13 @@ enum ConfigWriter {
         out.append("# Review it: the ramp, rollback criteria and SLOs below were read from the checklist's text.")
         out.append("service: \(q(service))")
         out.append("checklist: \(q(checklistRef))")
-        out.append("# t0: 2026-11-23T09:00:00Z      # mission clock zero (optional)")
+        if let t0 {
+            // A proposal only: a past date would make every phase OVERDUE at once.
+            out.append("# t0: \(t0.iso)   # proposed from line \(t0.line): \(oneLine(t0.text, 60))\(t0.dateOnly ? " (no time of day stated)" : "")")
+            out.append("#   mission clock zero: uncomment (and correct) it to give the checklist's phases due times")
+        } else {
+            out.append("# t0: 2026-11-23T09:00:00Z      # mission clock zero (optional)")
+        }
         out.append("ramp:")
         if d.steps.isEmpty {
             out.append("  # no ramp in the checklist: a tracker of the checklist only. To ramp, list steps, e.g.:")

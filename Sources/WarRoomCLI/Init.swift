@@ -24,7 +24,8 @@ struct Init: ParsableCommand {
         let d = loaded.checklist.derive()
         // The checklist path as the config will hold it: relative to the config's directory when possible.
         let ref = relativePath(from, to: output == "-" ? "." : (output as NSString).deletingLastPathComponent)
-        let text = ConfigWriter.yaml(d, checklist: loaded.checklist, checklistRef: ref)
+        let t0 = ProposedT0.find(in: String(decoding: loaded.bytes, as: UTF8.self))
+        let text = ConfigWriter.yaml(d, checklist: loaded.checklist, checklistRef: ref, t0: t0)
         if output == "-" {
             say(text, terminator: "")
             return
