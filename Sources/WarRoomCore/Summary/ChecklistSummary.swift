@@ -15,6 +15,8 @@ extension RunSummary {
         /// With t0: when the phase is due (see `Checklist.phases`), and whether it is past due with items open.
         public var due: Millis?
         public var overdue = false
+        /// When the last of its items was done or skipped (nil while any is open or blocked, or none was changed).
+        public var finishedAt: Millis?
 
         static func all(_ c: Checklist, _ run: RunState, t0: Millis? = nil, now: Millis = 0) -> [SectionProgress] {
             let title = c.titleSection
@@ -27,6 +29,9 @@ extension RunSummary {
                                          progress: ChecklistProgress(checklist: c, state: run, indices: c.itemIndices(inSubtree: s.index)))
                 if let t0, let ph = phases.first(where: { $0.section == s.index }) {
                     sp.due = ph.due(t0: t0)
+                    if sp.progress.items > 0, sp.progress.complete == sp.progress.items {
+                        sp.finishedAt = c.itemIndices(inSubtree: s.index).compactMap { run.record(c.items[$0].id)?.time }.max()
+                    }
                     sp.overdue = now > ph.due(t0: t0) && sp.progress.complete < sp.progress.items
                 }
                 return sp

@@ -105,7 +105,7 @@ struct Painter {
         var phaseText = ""
         var phaseStyle = bar
         if let t0 = s.config.t0 {
-            let phases = s.checklist.phases
+            let phases = s.phases
             func name(_ si: Int) -> String {
                 let t = s.checklist.sections[si].title
                 return t.count > 28 ? String(t.prefix(27)) + "…" : t
