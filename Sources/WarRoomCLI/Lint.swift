@@ -98,6 +98,12 @@ struct Lint: ParsableCommand {
             let e = Report.Entry(line: d.line, message: d.message)
             if d.severity == .error { file.errors.append(e) } else { file.warnings.append(e) }
         }
+        // A template's blanks are not people: say where they are before anyone has to call one.
+        for contact in c.contacts where !contact.unfilled.isEmpty {
+            let fields = [("name", contact.name), ("phone", contact.phone), ("handle", contact.handle)]
+                .filter { Contact.isPlaceholder($0.1) }.map { "\($0.0) “\($0.1)”" }
+            file.warnings.append(.init(line: contact.line, message: "contact \(contact.role): unfilled \(fields.joined(separator: ", "))"))
+        }
         return file
     }
 }

@@ -92,3 +92,13 @@ import Testing
         #expect(cut?["overdue"] as? Bool == false, "done: not overdue")
     }
 }
+
+@Suite struct PlaceholderContacts {
+    @Test func lintWarnsWithTheLine() throws {
+        let seeds = repoRoot.appendingPathComponent("Tests/Fixtures/seeds").path
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: seeds).first { $0.hasPrefix("000") })
+        let r = try warroom(["lint", seeds + "/" + name])
+        #expect(r.status == 0, "warnings only")
+        #expect(r.out.contains(":245: warning: contact Incident Commander: unfilled name “[Name]”, handle “[Phone/Slack]”"), "\(r.out)")
+    }
+}

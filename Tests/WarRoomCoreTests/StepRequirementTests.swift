@@ -216,3 +216,11 @@ struct GateRun {
         #expect(!c.overdue(prep, t0: t0, now: t0 + 1, run: r.state))
     }
 }
+
+@Suite struct PlaceholderContactFields {
+    @Test func blanksAreNotPeople() {
+        for s in ["[Name]", "[Phone/Slack]", "[+55-XX-XXXX]", "___", " _______ ", "TBD"] { #expect(Contact.isPlaceholder(s), "\(s)") }
+        for s in ["Dana Whitfield", "+1 555 0100", "@oncall", "", "#ops"] { #expect(!Contact.isPlaceholder(s), "\(s)") }
+        #expect(Contact(role: "IC", name: "[Name]", phone: "555", handle: "___").unfilled == ["name", "handle"])
+    }
+}

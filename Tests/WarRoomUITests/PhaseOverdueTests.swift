@@ -26,3 +26,23 @@ import Testing
         #expect(s.phaseOverdue(pre.index))
     }
 }
+
+@Suite struct UnfilledContactsOnScreen {
+    @Test func placeholdersShowAsUnfilled() {
+        let c = ChecklistParser.parse("""
+            # Go
+            ## Emergency Contacts
+            - **Incident Commander:** [Name] - [Phone/Slack]
+            ## Prep
+            - [ ] T1 a
+            """, path: "c.md")
+        #expect(c.contacts.count == 1)
+        let config = RunConfig(path: nil, service: "s", checklist: c.path, plan: RampPlan(steps: []))
+        let s = ConsoleState(engine: Engine(config: config, session: Session(actor: "dana", role: .driver, stateDir: ".w"), checklist: c,
+                                            run: RunState(), now: 0), size: Size(width: 120, height: 40))
+        let text = Renderer.render(s, theme: Theme(name: "default", roles: [:]), glyphs: .unicode, size: Size(width: 120, height: 40)).text
+        #expect(text.contains("Incident Commander"))
+        #expect(text.contains("unfilled"))
+        #expect(!text.contains("[Name]") && !text.contains("[Phone/Slack]"))
+    }
+}

@@ -312,13 +312,19 @@ extension Painter {
         var y = inner.y
         for c in list[first...] {
             guard y + 1 < inner.maxY || (y < inner.maxY && perContact == 1) else { break }
-            let handle = c.handle
+            let handle = Contact.isPlaceholder(c.handle) ? "" : c.handle
             let hw = DisplayWidth.of(handle)
             let roleMax = inner.width - 2 - (hw > 0 ? hw + 1 : 0)
             put(c.role, x: inner.x + 1, y: y, max: max(4, roleMax), style: Style(.accent, .bold))
             if hw > 0, hw + 6 < inner.width { put(handle, x: inner.maxX - hw - 1, y: y, style: Style(.text)) }
-            let second = [c.name, c.phone].filter { !$0.isEmpty }.joined(separator: glyphs.separator)
-            put(second, x: inner.x + 3, y: y + 1, max: inner.width - 3, style: Style(.text))
+            // A template's blanks ("[Name]", "___") are shown as unfilled, muted: never as a person to call.
+            if Contact.isPlaceholder(c.name) || c.name.isEmpty && Contact.isPlaceholder(c.phone) {
+                put("unfilled", x: inner.x + 3, y: y + 1, max: inner.width - 3, style: Style(.muted))
+            } else {
+                let phone = Contact.isPlaceholder(c.phone) ? "" : c.phone
+                let second = [c.name, phone].filter { !$0.isEmpty }.joined(separator: glyphs.separator)
+                put(second, x: inner.x + 3, y: y + 1, max: inner.width - 3, style: Style(.text))
+            }
             y += perContact
         }
     }
