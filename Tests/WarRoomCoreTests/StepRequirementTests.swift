@@ -145,6 +145,7 @@ struct GateRun {
         #expect(r.state.record("T1217")?.actor == "driver")
         #expect(r.state.record("T1217")?.seq == 2)
         #expect(r.state.ticksToReopen == ["T1217"])
+        #expect(r.state.lastUndoable(by: "driver") == nil, "a decision's tick is not the driver's to take back with u")
         try r.add(.rampDecision(RampDecision(kind: .rollback, from: 10, to: 0, verdict: "READY", ticks: ["T1217"])), at: 9, actor: "driver")
         #expect(r.state.status(of: item) == .open)
         #expect(r.state.record("T1217")?.reason == "rolled back")

@@ -269,6 +269,8 @@ public struct Change: Sendable, Equatable {
 public struct RunState: Sendable {
     /// Items a GO ticked, with the seq of that tick: what a rollback reopens (if the tick is still their last change).
     public internal(set) var goTicks: [String: Int] = [:]
+    /// Seqs of the events whose decision ticked or reopened items: part of the decision, not for `u` to take back.
+    var decisionChangeSeqs: Set<Int> = []
     /// Short run identifier (the store derives it from the first line's hash).
     public var runID: String?
     public private(set) var started: RunStarted?
@@ -489,6 +491,7 @@ public struct RunState: Sendable {
             let actor = decisions[index].actor
             records[id, default: []].append(ItemRecord(status: status, reason: why, actor: actor, time: time, seq: seq))
             if d.kind == .rollback { goTicks[id] = nil } else { goTicks[id] = seq }
+            decisionChangeSeqs.insert(seq)
             changes.append(Change(seq: seq, time: time, actor: actor, item: id, from: from, to: status, undo: false,
                                   reason: why, note: nil))
         }
@@ -520,7 +523,7 @@ public struct RunState: Sendable {
 
     /// The most recent item `actor` changed whose latest change is still theirs (what `u` takes back).
     public func lastUndoable(by actor: String) -> String? {
-        for c in changes.reversed() where !c.undo && c.actor == actor {
+        for c in changes.reversed() where !c.undo && c.actor == actor && !decisionChangeSeqs.contains(c.seq) {
             if let top = records[c.item]?.last, top.seq == c.seq { return c.item }
         }
         return nil
