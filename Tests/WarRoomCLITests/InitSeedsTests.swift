@@ -90,6 +90,8 @@ import Testing
         #expect(prep?["overdue"] as? Bool == true)
         #expect(cut?["due"] as? String == "2020-01-01T09:30:00.000Z")
         #expect(cut?["overdue"] as? Bool == false, "done: not overdue")
+        let text = try warroom(["status", "--config", dir + "/w.yaml", "--state", state])
+        #expect(text.out.contains("OVERDUE (due T+00:00:00)"), "\(text.out)")
     }
 }
 
