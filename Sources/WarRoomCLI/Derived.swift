@@ -16,7 +16,7 @@ extension RunConfig {
     static let derivedDefaultHold: Millis = 5 * 60_000
 
     static func derived(_ d: Derivation, checklist: Checklist, path: String) -> RunConfig {
-        let steps = d.steps.map { RampStep(percent: $0.percent, holdMs: $0.holdMs) }
+        let steps = d.steps.map { RampStep(percent: $0.percent, holdMs: $0.holdMs, require: $0.require.map(\.ref), ticks: $0.ticks.map(\.ref)) }
         let plan = RampPlan(steps: steps, holdMs: derivedDefaultHold, hasApply: false, hasRollbackHook: false,
                             targets: RollbackTargets(decideMs: d.targets.decideMs, executeMs: d.targets.executeMs,
                                                      verifyMs: d.targets.verifyMs))
@@ -50,7 +50,7 @@ extension RunConfig {
 
 /// Writes a starter `warroom.yaml` from a derivation, with the checklist lines each part came from.
 enum ConfigWriter {
-    static func yaml(_ d: Derivation, checklist: Checklist, checklistRef: String) -> String {
+    static func yaml(_ d: Derivation, checklist: Checklist, checklistRef: String, t0: ProposedT0? = nil) -> String {
         var out: [String] = []
         func q(_ s: String) -> String {
             var e = "\""
@@ -71,16 +71,36 @@ enum ConfigWriter {
         out.append("# Review it: the ramp, rollback criteria and SLOs below were read from the checklist's text.")
         out.append("service: \(q(service))")
         out.append("checklist: \(q(checklistRef))")
-        out.append("# t0: 2026-11-23T09:00:00Z      # mission clock zero (optional)")
+        if let t0 {
+            // A proposal only: a past date would make every phase OVERDUE at once.
+            out.append("# t0: \(t0.iso)   # proposed from line \(t0.line): \(oneLine(t0.text, 60))\(t0.dateOnly ? " (no time of day stated)" : "")")
+            out.append("#   mission clock zero: uncomment (and correct) it to give the checklist's phases due times")
+        } else {
+            out.append("# t0: 2026-11-23T09:00:00Z      # mission clock zero (optional)")
+        }
         out.append("ramp:")
         if d.steps.isEmpty {
-            out.append("  # no ramp steps found in the checklist: fill them in")
-            out.append("  steps: [10, 25, 50, 75, 100]")
+            out.append("  # no ramp in the checklist: a tracker of the checklist only. To ramp, list steps, e.g.:")
+            out.append("  # steps: [10, 25, 50, 100]")
+            out.append("  steps: []")
         } else {
             out.append("  steps:")
             for s in d.steps {
                 var item = "    - {percent: \(s.percent)"
                 if let h = s.holdMs { item += ", hold: \(DurationText.format(h))" }
+                guard s.require.isEmpty, s.ticks.isEmpty else {
+                    out.append("    - percent: \(s.percent)   # line \(s.line): \(oneLine(s.text, 70))")
+                    if let h = s.holdMs { out.append("      hold: \(DurationText.format(h))") }
+                    if !s.require.isEmpty {
+                        out.append("      require:   # done before GO into \(s.percent) % (a skipped item blocks unless {id: …, skipped_ok: true})")
+                        for r in s.require { out.append("        - \(q(r.ref))   # line \(r.line): \(oneLine(r.text, 60))") }
+                    }
+                    if !s.ticks.isEmpty {
+                        out.append("      ticks:   # the step's own items: GO ticks them, a rollback reopens them")
+                        for r in s.ticks { out.append("        - \(q(r.ref))   # line \(r.line): \(oneLine(r.text, 60))") }
+                    }
+                    continue
+                }
                 item += "}"
                 out.append(item + "   # line \(s.line): \(oneLine(s.text, 70))")
             }

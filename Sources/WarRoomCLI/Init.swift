@@ -24,7 +24,8 @@ struct Init: ParsableCommand {
         let d = loaded.checklist.derive()
         // The checklist path as the config will hold it: relative to the config's directory when possible.
         let ref = relativePath(from, to: output == "-" ? "." : (output as NSString).deletingLastPathComponent)
-        let text = ConfigWriter.yaml(d, checklist: loaded.checklist, checklistRef: ref)
+        let t0 = ProposedT0.find(in: String(decoding: loaded.bytes, as: UTF8.self))
+        let text = ConfigWriter.yaml(d, checklist: loaded.checklist, checklistRef: ref, t0: t0)
         if output == "-" {
             say(text, terminator: "")
             return
@@ -40,7 +41,11 @@ struct Init: ParsableCommand {
         let known = ConfigLoader.ChecklistFile(path: absolutePath(from), bytes: loaded.bytes, checklist: loaded.checklist)
         let (_, diagnostics, _) = ConfigLoader.loadWithChecklist(path: absolutePath(output), checkFiles: true, known: known)
         for e in diagnostics where e.severity == .error { writeStderr("warroom: the written config has a problem: \(e.formatted(path: output))") }
-        say("wrote \(output): \(d.steps.count) ramp steps, \(d.criteria.count) rollback criteria, \(d.slos.count) SLOs, \(d.contacts.count) contacts")
+        // What the file holds, counted as written (one light per criterion name, one objective per SLO name).
+        let lights = Set(d.criteria.map(\.name)).count
+        let slos = Set(d.slos.map(\.name)).count
+        let ramp = d.steps.isEmpty ? "no ramp (a tracker of the checklist only)" : "\(d.steps.count) ramp steps"
+        say("wrote \(output): \(ramp), \(lights) rollback criteria, \(slos) SLOs, \(d.contacts.count) contacts")
         for n in d.notes { say("  note: \(n)") }
         say("next: review it, add ramp.apply/rollback hooks and sources, then: warroom lint \(output)")
     }

@@ -43,7 +43,8 @@ struct Lint: ParsableCommand {
                 if f.kind == "yaml" {
                     say("\(f.path): \(verdict)")
                 } else if f.kind == "config" {
-                    say("\(f.path): config, \(f.sections) ramp steps, \(f.items) criteria and SLOs, \(verdict)")
+                    let ramp = f.sections == 0 ? "no ramp: tracker of the checklist only" : "\(f.sections) ramp steps"
+                    say("\(f.path): config, \(ramp), \(f.items) criteria and SLOs, \(verdict)")
                 } else {
                     say("\(f.path): \(f.kind), \(f.sections) sections, \(f.items) items (\(f.done) done), \(verdict)")
                 }
@@ -97,6 +98,12 @@ struct Lint: ParsableCommand {
         for d in c.diagnostics {
             let e = Report.Entry(line: d.line, message: d.message)
             if d.severity == .error { file.errors.append(e) } else { file.warnings.append(e) }
+        }
+        // A template's blanks are not people: say where they are before anyone has to call one.
+        for contact in c.contacts where !contact.unfilled.isEmpty {
+            let fields = [("name", contact.name), ("phone", contact.phone), ("handle", contact.handle)]
+                .filter { Contact.isPlaceholder($0.1) }.map { "\($0.0) “\($0.1)”" }
+            file.warnings.append(.init(line: contact.line, message: "contact \(contact.role): unfilled \(fields.joined(separator: ", "))"))
         }
         return file
     }

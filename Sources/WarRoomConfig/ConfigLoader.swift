@@ -7,7 +7,8 @@ import Yams
 public enum ConfigLoader {
     public static let topKeys = ["service", "checklist", "t0", "ramp", "rollback", "contacts", "sources", "slos", "group", "store", "environment", "keys"]
     static let rampKeys = ["steps", "hold", "apply", "rollback", "timeout", "targets"]
-    static let stepKeys = ["percent", "hold", "require"]
+    static let stepKeys = ["percent", "hold", "require", "ticks"]
+    static let requirementKeys = ["id", "skipped_ok"]
     static let targetKeys = ["decide", "execute", "verify"]
     static let lightKeys = ["name", "manual", "source", "query", "trip", "for", "match", "pick", "auto"]
     static let contactKeys = ["role", "name", "phone", "handle"]

@@ -54,8 +54,9 @@ extension ConfigParser {
     }
 
     mutating func parseSteps(_ node: Node, checklist: Checklist?) -> [RampStep] {
-        guard case .sequence(let seq) = node, !seq.isEmpty else {
-            src.error(src.line(node), "ramp.steps must be a non-empty list of percentages (e.g. [10, 25, 50, 75, 100])")
+        // `steps: []` states there is no ramp: the console is a tracker of the checklist only.
+        guard case .sequence(let seq) = node else {
+            src.error(src.line(node), "ramp.steps must be a list of percentages (e.g. [10, 25, 50, 75, 100]; [] for no ramp)")
             return []
         }
         var steps: [RampStep] = []
@@ -71,7 +72,11 @@ extension ConfigParser {
                     switch key {
                     case "percent": percentNode = v; sawPercent = true
                     case "hold": step.holdMs = duration(v, k, "hold")
-                    case "require": step.require = requirements(v, k, checklist: checklist)
+                    case "require":
+                        let r = requirements(v, k, checklist: checklist, what: "require")
+                        step.require = r.map(\.id)
+                        step.skippedOk = r.filter(\.skippedOk).map(\.id)
+                    case "ticks": step.ticks = requirements(v, k, checklist: checklist, what: "ticks", mappings: false).map(\.id)
                     default: break
                     }
                 }
@@ -100,25 +105,45 @@ extension ConfigParser {
         return steps
     }
 
-    mutating func requirements(_ node: Node, _ keyNode: Node, checklist: Checklist?) -> [String] {
-        var out: [String] = []
+    /// `require:` (or `ticks:`) entries: item IDs, task IDs or section titles; a `require` entry may be a mapping
+    /// `{id: T1219, skipped_ok: true}` when a skipped item meets it.
+    mutating func requirements(_ node: Node, _ keyNode: Node, checklist: Checklist?, what: String,
+                               mappings: Bool = true) -> [(id: String, skippedOk: Bool)] {
+        var out: [(id: String, skippedOk: Bool)] = []
         let items: [Node]
         switch node {
         case .sequence(let s): items = Array(s)
         case .scalar: items = [node]
         default:
-            src.error(src.line(node), "require must be a list of item IDs or section titles")
+            src.error(src.line(node), "\(what) must be a list of item IDs or section titles")
             return []
         }
         for n in items {
-            guard case .scalar(let s) = n, !YAMLSource.isNull(n), !s.string.isEmpty else {
-                src.error(src.line(n), "require entries must be item IDs or section titles (found \(YAMLSource.kind(n)))")
+            var idNode = n
+            var skippedOk = false
+            if mappings, case .mapping(let m) = n {
+                var sawID = false
+                for (k, v) in m {
+                    guard let key = key(k, known: ConfigLoader.requirementKeys, context: "in a require entry") else { continue }
+                    switch key {
+                    case "id": idNode = v; sawID = true
+                    case "skipped_ok": skippedOk = bool(v, k, "skipped_ok") ?? false
+                    default: break
+                    }
+                }
+                if !sawID {
+                    src.error(src.line(n), "a require entry written as a mapping needs id: (e.g. {id: T1219, skipped_ok: true})")
+                    continue
+                }
+            }
+            guard case .scalar(let s) = idNode, !YAMLSource.isNull(idNode), !s.string.isEmpty else {
+                src.error(src.line(idNode), "\(what) entries must be item IDs or section titles (found \(YAMLSource.kind(idNode)))")
                 continue
             }
             if let checklist, checklist.requirement(s.string) == nil {
-                src.error(src.line(n), "require “\(s.string)” matches no item ID, task ID or section title in \(checklist.path)")
+                src.error(src.line(idNode), "\(what) “\(s.string)” matches no item ID, task ID or section title in \(checklist.path)")
             }
-            out.append(s.string)
+            out.append((s.string, skippedOk))
         }
         return out
     }

@@ -101,13 +101,13 @@ struct EngineHarness {
         h.send(.tick(EngineHarness.t0 + 61_000))
         h.reading(.slo("P95"), 1.2, at: EngineHarness.t0 + 61_000)
         #expect(h.engine.verdict.state == .blocked)
-        #expect(h.engine.verdict.blockers == ["T1 not done (open)"])
-        #expect(h.engine.refusal(.go)?.text.hasPrefix("GO refused: BLOCKED: T1 not done") == true)
+        #expect(h.engine.verdict.blockers == ["T1 open"])
+        #expect(h.engine.refusal(.go)?.text.hasPrefix("GO refused: BLOCKED: T1 open") == true)
         h.send(.intent(.tripLight(name: "Security incident", reason: "pager")))
         #expect(h.engine.banner == "ROLLBACK CRITERION TRIPPED: Security incident — R to roll back")
         h.send(.intent(.override(reason: "CTO approved")))
         let d = try #require(h.engine.run.decisions.last)
-        #expect(d.kind == .override && d.decision.unmet == ["T1 not done (open)", "Security incident tripped"])
+        #expect(d.kind == .override && d.decision.unmet == ["T1 open", "Security incident tripped"])
         #expect(h.engine.run.percent == 50)
     }
 

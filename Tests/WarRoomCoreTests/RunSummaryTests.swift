@@ -69,8 +69,8 @@ import Testing
         #expect(s.items[3].displayTitle == "Engineering Lead: go before T-0")
         // The bound SLO has no reading and blocks GO, with the requirement; the unbound one does not.
         #expect(s.ramp.gate?.state == .blocked)
-        #expect(s.ramp.gate?.blockers == ["T2 not done (open)", "SLO P95 UNKNOWN (no reading)"])
-        #expect(s.header.gate == "BLOCKED: T2 not done (open); SLO P95 UNKNOWN (no reading)")
+        #expect(s.ramp.gate?.blockers == ["T2 open", "SLO P95 UNKNOWN (no reading)"])
+        #expect(s.header.gate == "BLOCKED: T2 open; SLO P95 UNKNOWN (no reading)")
         #expect(s.header.percentComplete == 25 && s.header.steps == 3 && s.header.step == nil)
         #expect(!s.checklistChanged, "no run: nothing to compare with")
     }
@@ -128,11 +128,11 @@ import Testing
         let early = summary(e.state, now: Self.t0 + 2 * Self.minute)
         #expect(early.outcome.state == .inProgress && early.outcome.text.hasPrefix("In progress at 10 % — with "), "\(early.outcome.text)")
         #expect(early.header.step == 1 && early.header.percent == 10)
-        #expect(early.header.gate == "BLOCKED: SLO P95 UNKNOWN (no reading)")
+        #expect(early.header.gate == "BLOCKED: SLO P95 UNKNOWN (no reading) · hold 9:00 left", "the countdown stays while blocked")
         try e.decide(.go, 10, 50, at: Self.t0 + 20 * Self.minute)
         try e.add(.rampDecision(RampDecision(kind: .override, from: 50, to: 100, reason: "board said so", verdict: "WAITING")),
                   at: Self.t0 + 40 * Self.minute)
-        let done = summary(e.state, config: config(t0: nil, hasApply: false))
+        let done = summary(e.state, config: config(t0: nil, hasApply: false), now: Self.t0 + 120 * Self.minute)
         // Reached the last step, but not cleanly: the line says what was left behind, and it is no ✅.
         #expect(done.outcome.state == .completed && done.outcome.text.hasPrefix("Reached 100 % — with "), "\(done.outcome.text)")
         #expect(!done.outcome.clean && done.outcome.shortfalls.contains { $0.hasSuffix("open") })

@@ -63,6 +63,9 @@ import Testing
             try journal(&s, s.update(.key(.char("g"))))
             press(&s, .escape)
         }
+        // The last step's hold must run out before the ramp is complete.
+        _ = s.update(.tick(s.now + 400_000))
+        feed(&s, p95: 1.2, errors: 0.2)
         #expect(s.run.percent == 50 && s.verdict.state == .complete)
         #expect(press(&s, .char("n")).isEmpty)
         #expect(s.message?.text.contains("complete") == true)

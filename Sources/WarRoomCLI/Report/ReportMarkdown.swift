@@ -273,9 +273,23 @@ struct ReportMarkdown {
             }
             add("")
         }
+        phasesPastDue()
         if !s.orphans.isEmpty {
             add("State recorded for items no longer in the checklist: " + s.orphans.map { "`\(code($0.id))`" }.joined(separator: ", ") + ".", "")
         }
+    }
+
+    /// Phases on the mission clock that are overdue, or finished after they were due, and how late.
+    private mutating func phasesPastDue() {
+        let late = s.sections.filter { sec in sec.due.map { due in sec.overdue || (sec.finishedAt ?? .min) > due } ?? false }
+        guard !late.isEmpty else { return }
+        add("**Phases past due**", "", "| Phase | Due | Finished | Late by |", "|---|---|---|--:|")
+        for sec in late {
+            let due = sec.due!
+            let end = sec.finishedAt ?? s.now
+            add("| \(cell(sec.title)) | \(t(due)) | \(sec.finishedAt.map(t) ?? "not finished (OVERDUE)") | \(DurationText.clockish(end - due)) |")
+        }
+        add("")
     }
 
     private mutating func signOffs() {

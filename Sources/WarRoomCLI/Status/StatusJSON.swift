@@ -17,6 +17,9 @@ struct StatusJSON: Encodable {
         var depth: Int
         var line: Int
         var progress: ChecklistProgress
+        /// With t0, for a phase with a T-offset: when it is due (ISO 8601), and whether it is past due with items open.
+        var due: String?
+        var overdue: Bool?
     }
     struct ItemEntry: Encodable {
         var id: String
@@ -110,7 +113,8 @@ struct StatusJSON: Encodable {
         }
         total = s.total
         sections = s.sections.map {
-            SectionProgress(title: $0.title, path: $0.path, level: $0.level, depth: $0.depth, line: $0.line, progress: $0.progress)
+            SectionProgress(title: $0.title, path: $0.path, level: $0.level, depth: $0.depth, line: $0.line, progress: $0.progress,
+                            due: $0.due.map(Timestamp.iso8601), overdue: $0.due == nil ? nil : $0.overdue)
         }
         items = s.items.map { i in
             ItemEntry(id: i.id, line: i.line, section: i.path.joined(separator: " / "), title: i.title, status: i.status,

@@ -37,7 +37,8 @@ enum StatusText {
         line("Total \(progress(s.total))")
         for sec in s.sections where sec.progress.items > 0 {
             let indent = String(repeating: "  ", count: sec.depth)
-            line("  " + column(indent + sec.title, 52) + " " + progress(sec.progress, short: true))
+            let late = sec.overdue ? sec.due.map { " · OVERDUE (due \(s.missionTime($0)))" } ?? "" : ""
+            line("  " + column(indent + sec.title, 52) + " " + progress(sec.progress, short: true) + late)
         }
         if !s.signatures.isEmpty {
             line("")

@@ -16,6 +16,24 @@ public struct Contact: Sendable, Equatable, Codable {
     }
 }
 
+extension Contact {
+    /// A template's blank: "[Name]", "[Phone/Slack]", "[+55-XX-XXXX]", "___", "TBD" — never a real person or number.
+    public static func isPlaceholder(_ s: String) -> Bool {
+        var t = Substring(s)
+        while let f = t.first, f == " " || f == "\t" { t = t.dropFirst() }
+        while let l = t.last, l == " " || l == "\t" { t = t.dropLast() }
+        if t.isEmpty { return false }
+        if t.hasPrefix("["), t.hasSuffix("]") { return true }
+        if t.allSatisfy({ $0 == "_" || $0 == "-" || $0 == "." || $0 == " " }) { return true }
+        return ["tbd", "tba", "n/a", "todo"].contains(t.lowercased())
+    }
+
+    /// The fields still blank in the template, by name ("name", "phone", "handle").
+    public var unfilled: [String] {
+        [("name", name), ("phone", phone), ("handle", handle)].filter { Self.isPlaceholder($0.1) }.map(\.0)
+    }
+}
+
 extension Checklist {
     /// Contacts from tables and bullet lists under headings about contacts ("Emergency Contacts", "📞 CONTACTS",
     /// "Escalation"), and from any table whose header names a role and a name or phone.

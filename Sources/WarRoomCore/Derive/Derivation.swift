@@ -31,10 +31,27 @@ public struct DerivedStep: Sendable, Equatable {
     public var holdMs: Int64?
     public var line: Int
     public var text: String
+    /// What must be done before GO into the step: the checks before the first step, the previous step's validation.
+    public var require: [DerivedRef] = []
+    /// The step's own items ("Route 10% traffic to Blue"), ticked by GO.
+    public var ticks: [DerivedRef] = []
 
     public init(percent: Int, holdMs: Int64? = nil, line: Int, text: String) {
         self.percent = percent
         self.holdMs = holdMs
+        self.line = line
+        self.text = text
+    }
+}
+
+/// An item ID / task ID or a section title, with the checklist line it came from and its text.
+public struct DerivedRef: Sendable, Equatable {
+    public var ref: String
+    public var line: Int
+    public var text: String
+
+    public init(ref: String, line: Int, text: String) {
+        self.ref = ref
         self.line = line
         self.text = text
     }

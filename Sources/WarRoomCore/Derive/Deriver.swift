@@ -23,7 +23,8 @@ struct Deriver {
             targetReader.read(d, self)
         }
         var notes: [String] = []
-        let steps = stepReader.finish(notes: &notes)
+        var steps = stepReader.finish(notes: &notes)
+        StepItems(c).assign(&steps)
         let criteria = criteriaReader.finish(notes: &notes)
         let slos = sloReader.finish(notes: &notes)
         let targets = targetReader.finish(notes: &notes)

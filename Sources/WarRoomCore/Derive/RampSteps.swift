@@ -40,7 +40,7 @@ struct RampStepReader {
             steps.append(s)
         }
         if steps.isEmpty {
-            notes.append("no ramp steps found: the config's ramp is left for you to fill in")
+            notes.append("no ramp steps found: the config has none (a tracker of the checklist only; list steps to ramp)")
         } else {
             let open = steps.filter { $0.holdMs == nil }
             if !open.isEmpty {

@@ -111,6 +111,7 @@ extension Engine {
             return run.percent > 0 ? nil : Notice("nothing to roll back: the ramp is at 0 %", .info)
         case .override:
             switch v.state {
+            case .waiting where v.next == nil: return Notice("the ramp is at its last step (\(run.percent) %): its hold is running", .info)
             case .waiting, .blocked: return nil
             case .ready: return Notice("GO is allowed: press g (override is for when the gates say no)", .info)
             case .busy: return busyRefusal()
@@ -257,8 +258,32 @@ extension Engine {
         case .rollback: if config.plan.hasRollbackHook { hook = HookTemplate.expand(config.rollbackHook ?? [], values: hookValues(from: run.percent, to: to)) }
         case .nogo, .verified: break
         }
+        var ticks: [String]?
+        switch kind {
+        case .go, .override: ticks = stepTicks(to: to)
+        case .rollback: ticks = run.ticksToReopen
+        case .nogo, .verified: break
+        }
         return RampDecision(kind: kind, from: run.percent, to: to, reason: reason, verdict: v.state.rawValue, unmet: v.unmet,
-                            gauges: gaugeSnapshot, lights: lightSnapshot, hook: hook)
+                            gauges: gaugeSnapshot, lights: lightSnapshot, hook: hook, ticks: ticks?.isEmpty == false ? ticks : nil)
+    }
+
+    /// The item IDs GO into the step at `to` ticks: its `ticks` entries (items, or every item of a section) not yet done.
+    func stepTicks(to: Int) -> [String] {
+        guard let i = config.plan.stepIndex(at: to) else { return [] }
+        var out: [String] = []
+        for t in config.plan.steps[i].ticks {
+            let indices: [Int]
+            switch checklist.requirement(t) {
+            case .item(let k): indices = [k]
+            case .section(let s): indices = checklist.itemIndices(inSubtree: s)
+            case nil: indices = []
+            }
+            for k in indices where run.status(of: checklist.items[k]) != .done && !out.contains(checklist.items[k].id) {
+                out.append(checklist.items[k].id)
+            }
+        }
+        return out
     }
 
     func hookValues(from: Int, to: Int) -> [String: String] {

@@ -6,13 +6,31 @@ public struct RampStep: Sendable, Equatable, Codable {
     public var percent: Int
     /// Observation window at this step; nil uses the plan's default.
     public var holdMs: Millis?
-    /// Checklist item IDs / task IDs or section titles that must be done (or skipped) before GO into this step.
+    /// Checklist item IDs / task IDs or section titles that must be done before GO into this step.
     public var require: [String]
+    /// The `require` entries for which a skipped item counts as done (`skipped_ok: true`); by default skipped blocks.
+    public var skippedOk: [String]
+    /// The step's own items ("Route 10% traffic to Blue"): GO into the step ticks them, a rollback past it un-ticks them.
+    public var ticks: [String]
 
-    public init(percent: Int, holdMs: Millis? = nil, require: [String] = []) {
+    public init(percent: Int, holdMs: Millis? = nil, require: [String] = [], skippedOk: [String] = [], ticks: [String] = []) {
         self.percent = percent
         self.holdMs = holdMs
         self.require = require
+        self.skippedOk = skippedOk
+        self.ticks = ticks
+    }
+
+    enum CodingKeys: String, CodingKey { case percent, holdMs, require, skippedOk, ticks }
+
+    /// Journals written before `skippedOk` and `ticks` existed decode with both empty.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        percent = try c.decode(Int.self, forKey: .percent)
+        holdMs = try c.decodeIfPresent(Millis.self, forKey: .holdMs)
+        require = try c.decodeIfPresent([String].self, forKey: .require) ?? []
+        skippedOk = try c.decodeIfPresent([String].self, forKey: .skippedOk) ?? []
+        ticks = try c.decodeIfPresent([String].self, forKey: .ticks) ?? []
     }
 }
 
@@ -106,9 +124,13 @@ public struct RampDecision: Sendable, Equatable, Codable {
     public var lights: [SnapshotEntry]
     /// The hook's argv when one runs for this decision: the ramp moves only when its `ramp.hook` result is ok.
     public var hook: [String]?
+    /// Checklist items this decision changes when it takes effect: a GO/OVERRIDE ticks the step's own items (done), a
+    /// ROLLBACK reopens the items earlier GOs ticked (reason "rolled back"). Attributed to the decision's actor.
+    public var ticks: [String]?
 
     public init(kind: DecisionKind, from: Int, to: Int, reason: String? = nil, verdict: String, unmet: [String] = [],
-                gauges: [SnapshotEntry] = [], lights: [SnapshotEntry] = [], hook: [String]? = nil) {
+                gauges: [SnapshotEntry] = [], lights: [SnapshotEntry] = [], hook: [String]? = nil, ticks: [String]? = nil) {
+        self.ticks = ticks
         self.kind = kind
         self.from = from
         self.to = to
@@ -285,7 +307,10 @@ public struct GateVerdict: Sendable, Equatable {
         case .waiting:
             let left = waitUntil.map { DurationText.countdown($0 - now) } ?? ""
             return "WAITING \(left)" + (waits.first.map { " (\($0))" } ?? "")
-        case .blocked: return "BLOCKED: " + blockers.joined(separator: "; ")
+        case .blocked:
+            // The observation countdown stays visible while blocked: both facts at once.
+            let left = waitUntil.map { " · hold \(DurationText.countdown($0 - now)) left" } ?? ""
+            return "BLOCKED: " + blockers.joined(separator: "; ") + left
         case .busy: return "BUSY: " + (blockers.first ?? "a hook is running")
         case .complete: return "COMPLETE: at the last step"
         case .none: return "no ramp steps"
@@ -303,13 +328,10 @@ public enum Gates {
             let what = d.kind == .rollback ? "rolling back" : "applying \(d.decision.to) %"
             return GateVerdict(state: .busy, next: plan.next(after: run.percent)?.step, blockers: ["\(what)…"], waits: [], waitUntil: nil)
         }
-        guard let next = plan.next(after: run.percent) else {
-            return GateVerdict(state: .complete, next: nil, blockers: [], waits: [], waitUntil: nil)
-        }
         var blockers: [String] = []
         var waits: [String] = []
         var until: Millis?
-        // The observation window of the current step (none at 0 %).
+        // The observation window (the step's hold) of the current step (none at 0 %), shown even while blocked.
         if run.percent > 0, let start = run.windowStart {
             let end = start + plan.hold(at: run.percent)
             if now < end {
@@ -317,20 +339,12 @@ public enum Gates {
                 until = end
             }
         }
-        for r in next.step.require {
-            switch checklist.requirement(r) {
-            case .item(let i):
-                let item = checklist.items[i]
-                let st = run.status(of: item)
-                if st != .done, st != .skipped { blockers.append("\(item.taskID ?? item.title) not done (\(st.rawValue))") }
-            case .section(let s):
-                let idx = checklist.itemIndices(inSubtree: s)
-                let p = ChecklistProgress(checklist: checklist, state: run, indices: idx)
-                if p.complete < p.items { blockers.append("\(checklist.sections[s].title): \(p.complete)/\(p.items) done") }
-            case nil:
-                blockers.append("required “\(r)” is not in the checklist")
-            }
+        guard let next = plan.next(after: run.percent) else {
+            // The last step's hold must elapse before the run is complete.
+            if !waits.isEmpty { return GateVerdict(state: .waiting, next: nil, blockers: [], waits: waits, waitUntil: until) }
+            return GateVerdict(state: .complete, next: nil, blockers: [], waits: [], waitUntil: nil)
         }
+        blockers = requirementBlockers(next.step, run: run, checklist: checklist)
         for s in slos where !s.green {
             blockers.append("SLO \(s.name) \(s.state.label)" + (s.detail.isEmpty ? "" : " \(s.detail)"))
         }
@@ -339,6 +353,44 @@ public enum Gates {
         }
         let state: GateState = !blockers.isEmpty ? .blocked : (!waits.isEmpty ? .waiting : .ready)
         return GateVerdict(state: state, next: next.step, blockers: blockers, waits: waits, waitUntil: until)
+    }
+}
+
+extension Gates {
+    /// Listed per section before the rest are counted.
+    static let namedPerSection = 4
+
+    /// Each unmet requirement of `step`, by item ID and state: "T1216 blocked: checklist owner absent",
+    /// "T1219 skipped (skipped_ok not set)", "T1218 open". A section names its unmet items the same way.
+    public static func requirementBlockers(_ step: RampStep, run: RunState, checklist: Checklist) -> [String] {
+        var out: [String] = []
+        for r in step.require {
+            let skippedOk = step.skippedOk.contains(r)
+            switch checklist.requirement(r) {
+            case .item(let i):
+                if let b = unmet(checklist.items[i], run: run, skippedOk: skippedOk) { out.append(b) }
+            case .section(let s):
+                let missing = checklist.itemIndices(inSubtree: s).compactMap { unmet(checklist.items[$0], run: run, skippedOk: skippedOk) }
+                out.append(contentsOf: missing.prefix(namedPerSection))
+                if missing.count > namedPerSection {
+                    out.append("\(missing.count - namedPerSection) more not done in \(checklist.sections[s].title)")
+                }
+            case nil:
+                out.append("required “\(r)” is not in the checklist")
+            }
+        }
+        return out
+    }
+
+    /// Why `item` does not meet a requirement, or nil when it does (done; skipped only with `skipped_ok`).
+    static func unmet(_ item: Item, run: RunState, skippedOk: Bool) -> String? {
+        let name = item.taskID ?? item.title
+        switch run.status(of: item) {
+        case .done: return nil
+        case .skipped: return skippedOk ? nil : "\(name) skipped (skipped_ok not set)"
+        case .blocked: return "\(name) blocked" + (run.record(item.id)?.reason.map { ": \($0)" } ?? "")
+        case .open: return "\(name) open"
+        }
     }
 }
 

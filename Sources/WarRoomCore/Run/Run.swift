@@ -267,6 +267,10 @@ public struct Change: Sendable, Equatable {
 }
 
 public struct RunState: Sendable {
+    /// Items a GO ticked, with the seq of that tick: what a rollback reopens (if the tick is still their last change).
+    public internal(set) var goTicks: [String: Int] = [:]
+    /// Seqs of the events whose decision ticked or reopened items: part of the decision, not for `u` to take back.
+    var decisionChangeSeqs: Set<Int> = []
     /// Short run identifier (the store derives it from the first line's hash).
     public var runID: String?
     public private(set) var started: RunStarted?
@@ -453,9 +457,9 @@ public struct RunState: Sendable {
             rollback?.verifiedBy = event.actor
         case .rollback:
             rollback = RollbackTimeline(decision: seq, trippedAt: tripped.values.map(\.since).min(), decidedAt: event.time)
-            if d.hook == nil { takeEffect(decisions.count - 1, at: event.time) } else { pendingDecision = decisions.count - 1 }
+            if d.hook == nil { takeEffect(decisions.count - 1, at: event.time, seq: seq) } else { pendingDecision = decisions.count - 1 }
         case .go, .override:
-            if d.hook == nil { takeEffect(decisions.count - 1, at: event.time) } else { pendingDecision = decisions.count - 1 }
+            if d.hook == nil { takeEffect(decisions.count - 1, at: event.time, seq: seq) } else { pendingDecision = decisions.count - 1 }
         }
     }
 
@@ -468,16 +472,29 @@ public struct RunState: Sendable {
         decisions[p].hookTime = event.time
         pendingDecision = nil
         if h.ok {
-            takeEffect(p, at: event.time)
+            takeEffect(p, at: event.time, seq: event.seq)
         } else if decisions[p].kind == .rollback {
             rollback?.failed = h.summary
         }
     }
 
     /// A decision's move happens: the ramp is at its new percentage.
-    mutating func takeEffect(_ index: Int, at time: Millis) {
+    /// `seq`: the event that made it take effect (the decision, or its hook's result).
+    mutating func takeEffect(_ index: Int, at time: Millis, seq: Int) {
         let d = decisions[index].decision
         percent = d.to
+        // The decision's items: ticked by a GO, reopened by a rollback — attributed to whoever decided.
+        let status: ItemStatus = d.kind == .rollback ? .open : .done
+        let why = d.kind == .rollback ? "rolled back" : "\(d.kind.label) → \(d.to) %"
+        for id in d.ticks ?? [] {
+            let from = records[id]?.last?.status
+            let actor = decisions[index].actor
+            records[id, default: []].append(ItemRecord(status: status, reason: why, actor: actor, time: time, seq: seq))
+            if d.kind == .rollback { goTicks[id] = nil } else { goTicks[id] = seq }
+            decisionChangeSeqs.insert(seq)
+            changes.append(Change(seq: seq, time: time, actor: actor, item: id, from: from, to: status, undo: false,
+                                  reason: why, note: nil))
+        }
         switch d.kind {
         case .go, .override:
             windowStart = time
@@ -488,6 +505,11 @@ public struct RunState: Sendable {
         case .nogo, .verified:
             break
         }
+    }
+
+    /// The items a rollback now reopens: ticked by a GO and not changed by anyone since.
+    public var ticksToReopen: [String] {
+        goTicks.filter { records[$0.key]?.last?.seq == $0.value && records[$0.key]?.last?.status == .done }.keys.sorted()
     }
 
     /// The item's current record, if anyone changed it in this run.
@@ -501,7 +523,7 @@ public struct RunState: Sendable {
 
     /// The most recent item `actor` changed whose latest change is still theirs (what `u` takes back).
     public func lastUndoable(by actor: String) -> String? {
-        for c in changes.reversed() where !c.undo && c.actor == actor {
+        for c in changes.reversed() where !c.undo && c.actor == actor && !decisionChangeSeqs.contains(c.seq) {
             if let top = records[c.item]?.last, top.seq == c.seq { return c.item }
         }
         return nil

@@ -12,15 +12,29 @@ extension RunSummary {
         public var depth: Int
         public var line: Int
         public var progress: ChecklistProgress
+        /// With t0: when the phase is due (see `Checklist.phases`), and whether it is past due with items open.
+        public var due: Millis?
+        public var overdue = false
+        /// When the last of its items was done or skipped (nil while any is open or blocked, or none was changed).
+        public var finishedAt: Millis?
 
-        static func all(_ c: Checklist, _ run: RunState) -> [SectionProgress] {
+        static func all(_ c: Checklist, _ run: RunState, t0: Millis? = nil, now: Millis = 0) -> [SectionProgress] {
             let title = c.titleSection
-            return c.sections.dropFirst().filter { $0.index != title }.map { s in
+            let phases = t0 == nil ? [] : c.phases
+            return c.sections.dropFirst().filter { $0.index != title }.map { s -> SectionProgress in
                 var depth = 0
                 var p = s.parent
                 while let pi = p, pi != 0, pi != title { depth += 1; p = c.sections[pi].parent }
-                return SectionProgress(title: s.title, path: s.path, level: s.level, depth: depth, line: s.line,
-                                       progress: ChecklistProgress(checklist: c, state: run, indices: c.itemIndices(inSubtree: s.index)))
+                var sp = SectionProgress(title: s.title, path: s.path, level: s.level, depth: depth, line: s.line,
+                                         progress: ChecklistProgress(checklist: c, state: run, indices: c.itemIndices(inSubtree: s.index)))
+                if let t0, let ph = phases.first(where: { $0.section == s.index }) {
+                    sp.due = ph.due(t0: t0)
+                    if sp.progress.items > 0, sp.progress.complete == sp.progress.items {
+                        sp.finishedAt = c.itemIndices(inSubtree: s.index).compactMap { run.record(c.items[$0].id)?.time }.max()
+                    }
+                    sp.overdue = now > ph.due(t0: t0) && sp.progress.complete < sp.progress.items
+                }
+                return sp
             }
         }
     }

@@ -142,7 +142,7 @@ public struct RunSummary: Sendable, Equatable {
         checklistPath = c.path
         checklistTitle = c.title
         total = ChecklistProgress(checklist: c, state: run, indices: c.items.indices)
-        sections = SectionProgress.all(c, run)
+        sections = SectionProgress.all(c, run, t0: config.t0, now: now)
         parts = Part.all(c, run)
         let items = c.items.indices.map { ItemSummary(c, $0, run) }
         self.items = items

@@ -43,6 +43,8 @@ public struct ConsoleState: Sendable {
     public let signOffRows: SignOffRows
     /// A lone level-1 heading over the whole document is the checklist's title (the header shows it), not a row.
     public internal(set) var titleSection: Int?
+    /// The checklist's phases on the mission clock (computed once: the checklist does not change under a console).
+    public internal(set) var phases: [PhaseDue] = []
 
     public init(engine: Engine, contacts: [Contact]? = nil, size: Size, themeName: String = "default") {
         self.engine = engine
@@ -51,6 +53,7 @@ public struct ConsoleState: Sendable {
         self.size = size
         self.themeName = themeName
         titleSection = engine.checklist.titleSection
+        phases = engine.checklist.phases
         signOffRows = SignOffRows(engine.checklist)
         keyMap = KeyMap.remapped(engine.config.keys ?? []).map
         recomputeProgress()
@@ -244,5 +247,13 @@ extension String {
         while s.first == set { s = s.dropFirst() }
         while s.last == set { s = s.dropLast() }
         return String(s)
+    }
+}
+
+extension ConsoleState {
+    /// Whether section `si` is a phase past its due time on the mission clock (t0 set) with items not done.
+    public func phaseOverdue(_ si: Int) -> Bool {
+        guard let t0 = config.t0, let ph = phases.first(where: { $0.section == si }) else { return false }
+        return now > ph.due(t0: t0) && sectionProgress[si].complete < sectionProgress[si].items
     }
 }

@@ -26,8 +26,11 @@ extension Painter {
                 let mark = s.collapsed.contains(si) ? glyphs.collapsed : glyphs.expanded
                 var tail = p.items > 0 ? "\(p.complete)/\(p.items)" : ""
                 if p.blocked > 0 { tail = "\(p.blocked) blocked  " + tail }
+                // A phase past its due time on the mission clock with items open.
+                let late = s.phaseOverdue(si)
+                if late { tail = "OVERDUE  " + tail }
                 var tw = DisplayWidth.of(tail)
-                let tailStyle: Style = p.blocked > 0 ? Style(.crit, .bold) : (p.complete == p.items ? Style(.ok) : Style(.muted))
+                let tailStyle: Style = p.blocked > 0 || late ? Style(.crit, .bold) : (p.complete == p.items ? Style(.ok) : Style(.muted))
                 put(tail, x: inner.maxX - tw - 1, y: y, style: tailStyle)
                 if let so = s.signOffRows.bySection[si] {
                     let (text, style) = signOffState(s, so, wide: wide)

@@ -6,7 +6,7 @@ extension Painter {
         let plan = s.config.ramp
         guard !plan.steps.isEmpty else {
             box(rect, title: "RAMP")
-            placeholder(rect, ["no ramp configured", "checklist tracking only"])
+            placeholder(rect, ["no ramp:", "tracker of the checklist only"])
             return
         }
         let run = s.run
@@ -75,8 +75,11 @@ extension Painter {
             let rest: String
             switch v.state {
             case .ready: rest = v.next.map { " g → \($0.percent) %" } ?? ""
-            case .waiting: rest = " " + DurationText.countdown((v.waitUntil ?? s.now) - s.now) + " left" + (v.next.map { " · then \($0.percent) %" } ?? "")
-            case .blocked: rest = " \(v.blockers.count) unmet" + (v.next.map { " · next \($0.percent) %" } ?? "")
+            case .waiting: rest = " " + DurationText.countdown((v.waitUntil ?? s.now) - s.now) + " left" + (v.next.map { " · then \($0.percent) %" } ?? " · then complete")
+            case .blocked:
+                // The observation countdown stays on screen while blocked (first, so a narrow pane keeps it).
+                rest = (v.waitUntil.map { " hold " + DurationText.countdown($0 - s.now) + " ·" } ?? "") + " \(v.blockers.count) unmet"
+                    + (v.next.map { " · next \($0.percent) %" } ?? "")
             case .busy: rest = " " + (v.blockers.first ?? "")
             case .complete: rest = " at \(run.percent) %"
             case .none: rest = ""
@@ -105,7 +108,7 @@ extension Painter {
             line("running for \(DurationText.countdown(max(0, s.now - d.time)))", Style(.muted))
         }
         let hold = plan.hold(at: run.percent)
-        if run.percent > 0, hold > 0, y < inner.maxY { line("hold \(DurationText.format(hold)) at each step", Style(.muted)) }
+        if run.percent > 0, hold > 0, y < inner.maxY { line("hold \(DurationText.format(hold)) at \(run.percent) %", Style(.muted)) }
     }
 
     mutating func rollbackTimeline(_ s: ConsoleState, _ r: RollbackTimeline, _ y: inout Int, _ inner: Rect) {
@@ -309,13 +312,19 @@ extension Painter {
         var y = inner.y
         for c in list[first...] {
             guard y + 1 < inner.maxY || (y < inner.maxY && perContact == 1) else { break }
-            let handle = c.handle
+            let handle = Contact.isPlaceholder(c.handle) ? "" : c.handle
             let hw = DisplayWidth.of(handle)
             let roleMax = inner.width - 2 - (hw > 0 ? hw + 1 : 0)
             put(c.role, x: inner.x + 1, y: y, max: max(4, roleMax), style: Style(.accent, .bold))
             if hw > 0, hw + 6 < inner.width { put(handle, x: inner.maxX - hw - 1, y: y, style: Style(.text)) }
-            let second = [c.name, c.phone].filter { !$0.isEmpty }.joined(separator: glyphs.separator)
-            put(second, x: inner.x + 3, y: y + 1, max: inner.width - 3, style: Style(.text))
+            // A template's blanks ("[Name]", "___") are shown as unfilled, muted: never as a person to call.
+            if Contact.isPlaceholder(c.name) || c.name.isEmpty && Contact.isPlaceholder(c.phone) {
+                put("unfilled", x: inner.x + 3, y: y + 1, max: inner.width - 3, style: Style(.muted))
+            } else {
+                let phone = Contact.isPlaceholder(c.phone) ? "" : c.phone
+                let second = [c.name, phone].filter { !$0.isEmpty }.joined(separator: glyphs.separator)
+                put(second, x: inner.x + 3, y: y + 1, max: inner.width - 3, style: Style(.text))
+            }
             y += perContact
         }
     }
