@@ -60,13 +60,15 @@ let package = Package(
         .target(name: "WarRoomEtcd", dependencies: ["WarRoomCore", "WarRoomStore", "WarRoomJSON", "WarRoomTelemetry"]),
         .executableTarget(name: "warroom", dependencies: ["WarRoomCLI"]),
         .executableTarget(name: "warroom-bench", dependencies: ["WarRoomCore", "WarRoomStore", "WarRoomUI", "WarRoomEtcd"]),
+        // Real etcd members on 127.0.0.1 for the etcd store's tests and the commands' tests on it.
+        .target(name: "EtcdTestSupport", dependencies: ["WarRoomEtcd"], path: "Tests/EtcdTestSupport"),
         .testTarget(name: "WarRoomCoreTests", dependencies: ["WarRoomCore"]),
         .testTarget(name: "WarRoomStoreTests", dependencies: ["WarRoomStore", "WarRoomCore"]),
         .testTarget(name: "WarRoomUITests", dependencies: ["WarRoomUI", "WarRoomCore"]),
-        .testTarget(name: "WarRoomCLITests", dependencies: ["WarRoomCLI", "WarRoomStore", "WarRoomCore", "WarRoomEtcd"]),
+        .testTarget(name: "WarRoomCLITests", dependencies: ["WarRoomCLI", "WarRoomStore", "WarRoomCore", "WarRoomEtcd", "EtcdTestSupport"]),
         .testTarget(name: "WarRoomTerminalTests", dependencies: ["WarRoomTerminal", "WarRoomUI"]),
         .testTarget(name: "WarRoomConfigTests", dependencies: ["WarRoomConfig", "WarRoomCore"]),
-        .testTarget(name: "WarRoomEtcdTests", dependencies: ["WarRoomEtcd", "WarRoomStore", "WarRoomCore"]),
+        .testTarget(name: "WarRoomEtcdTests", dependencies: ["WarRoomEtcd", "WarRoomStore", "WarRoomCore", "EtcdTestSupport"]),
         .testTarget(name: "WarRoomTelemetryTests", dependencies: ["WarRoomTelemetry", "WarRoomCore", "WarRoomJSON"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import EtcdTestSupport
 import WarRoomCore
 import WarRoomEtcd
 import WarRoomStore

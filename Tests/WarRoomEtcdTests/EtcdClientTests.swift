@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import EtcdTestSupport
 import WarRoomEtcd
 
 @Suite(.serialized, .disabled(if: etcdMissing, etcdSkipReason)) struct EtcdClientCalls {

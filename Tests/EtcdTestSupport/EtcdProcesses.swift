@@ -1,4 +1,4 @@
-// A copy of Tests/WarRoomEtcdTests/EtcdProcesses.swift (test targets share no sources), with pause/resume.
+// Real etcd members for the tests of the etcd store and of the commands on it (WarRoomEtcdTests, WarRoomCLITests).
 import Foundation
 import Testing
 import WarRoomEtcd
@@ -6,14 +6,14 @@ import WarRoomEtcd
 import Glibc
 #endif
 
-let etcdBinary = "/usr/bin/etcd"
+public let etcdBinary = "/usr/bin/etcd"
 /// Tests that need etcd are skipped (with this reason) when it is not installed (`scripts/deps etcd` installs it).
-let etcdMissing = !FileManager.default.isExecutableFile(atPath: etcdBinary)
-let etcdSkipReason: Comment = "etcd is not installed at \(etcdBinary) (scripts/deps etcd installs etcd-server etcd-client)"
+public let etcdMissing = !FileManager.default.isExecutableFile(atPath: etcdBinary)
+public let etcdSkipReason: Comment = "etcd is not installed at \(etcdBinary) (scripts/deps etcd installs etcd-server etcd-client)"
 
 /// A free TCP port on 127.0.0.1 (bound to port 0 and closed: the kernel hands out ports in turn, so it stays free
 /// long enough for etcd to take it).
-func freePort() -> UInt16 {
+public func freePort() -> UInt16 {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var addr = sockaddr_in()
@@ -28,19 +28,19 @@ func freePort() -> UInt16 {
 
 /// One or three etcd members on 127.0.0.1 with random ports and a temporary data directory, started by the test and
 /// killed by `shutdown()` (call it in a `defer`; `deinit` does it too), which also removes the directory.
-final class EtcdCluster: @unchecked Sendable {
-    struct Member {
-        var name: String
-        var client: UInt16
-        var peer: UInt16
-        var process: Process?
+public final class EtcdCluster: @unchecked Sendable {
+    public struct Member {
+        public var name: String
+        public var client: UInt16
+        public var peer: UInt16
+        public var process: Process?
     }
 
-    let root: String
-    private(set) var members: [Member]
+    public let root: String
+    public private(set) var members: [Member]
     private let initialCluster: String
 
-    init(size: Int) throws {
+    public init(size: Int) throws {
         root = NSTemporaryDirectory() + "warroom-etcd-\(getpid())-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         var ports = Set<UInt16>()
@@ -55,12 +55,12 @@ final class EtcdCluster: @unchecked Sendable {
 
     deinit { shutdown() }
 
-    func url(_ prefix: String, members which: [Int]? = nil) -> EtcdURL {
+    public func url(_ prefix: String, members which: [Int]? = nil) -> EtcdURL {
         let list = (which ?? Array(members.indices)).map { EtcdURL.Endpoint(host: "127.0.0.1", port: members[$0].client) }
         return EtcdURL(endpoints: list, prefix: prefix)
     }
 
-    func start(_ i: Int, fresh: Bool = false) throws {
+    public func start(_ i: Int, fresh: Bool = false) throws {
         let m = members[i]
         let p = Process()
         p.executableURL = URL(fileURLWithPath: etcdBinary)
@@ -77,30 +77,30 @@ final class EtcdCluster: @unchecked Sendable {
     }
 
     /// SIGKILL (a crash) or SIGTERM, then waits for it to end.
-    func stop(_ i: Int, kill hard: Bool = true) {
+    public func stop(_ i: Int, kill hard: Bool = true) {
         guard let p = members[i].process else { return }
         if p.isRunning { Glibc.kill(p.processIdentifier, hard ? SIGKILL : SIGTERM) }
         p.waitUntilExit()
         members[i].process = nil
     }
 
-    func restart(_ i: Int) throws { try start(i) }
+    public func restart(_ i: Int) throws { try start(i) }
 
     /// SIGSTOP: the member holds its connections and answers nothing (a hung or partitioned etcd).
-    func pause(_ i: Int) { if let p = members[i].process { Glibc.kill(p.processIdentifier, SIGSTOP) } }
+    public func pause(_ i: Int) { if let p = members[i].process { Glibc.kill(p.processIdentifier, SIGSTOP) } }
     /// SIGCONT after `pause`.
-    func resume(_ i: Int) { if let p = members[i].process { Glibc.kill(p.processIdentifier, SIGCONT) } }
+    public func resume(_ i: Int) { if let p = members[i].process { Glibc.kill(p.processIdentifier, SIGCONT) } }
 
     /// `etcd://127.0.0.1:PORT[,…]/PREFIX`
-    func storeURL(_ prefix: String) -> String { url(prefix).description }
+    public func storeURL(_ prefix: String) -> String { url(prefix).description }
 
-    func shutdown() {
+    public func shutdown() {
         for i in members.indices { resume(i); stop(i) }
         try? FileManager.default.removeItem(atPath: root)
     }
 
     /// Waits until every running member answers and one of them is the leader.
-    func waitReady(timeoutMs: Int = 15_000) throws {
+    public func waitReady(timeoutMs: Int = 15_000) throws {
         let deadline = Date().addingTimeInterval(Double(timeoutMs) / 1000)
         while Date() < deadline {
             if leader() != nil, members.indices.allSatisfy({ members[$0].process == nil || status($0) != nil }) { return }
@@ -109,12 +109,12 @@ final class EtcdCluster: @unchecked Sendable {
         throw EtcdTestFailure("etcd (\(members.count) members under \(root)) did not become ready in \(timeoutMs) ms")
     }
 
-    func status(_ i: Int) -> (member: UInt64, leader: UInt64)? {
+    public func status(_ i: Int) -> (member: UInt64, leader: UInt64)? {
         try? EtcdClient(url: url("x", members: [i]), timeoutMs: 500).status()
     }
 
     /// The index of the member that is the leader (as a running member reports it and the leader itself agrees).
-    func leader() -> Int? {
+    public func leader() -> Int? {
         for i in members.indices where members[i].process != nil {
             guard let s = status(i), s.leader != 0 else { continue }
             for j in members.indices where members[j].process != nil {
@@ -125,7 +125,7 @@ final class EtcdCluster: @unchecked Sendable {
     }
 }
 
-struct EtcdTestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ d: String) { description = d }
+public struct EtcdTestFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ d: String) { description = d }
 }
