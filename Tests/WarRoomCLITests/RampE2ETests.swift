@@ -62,7 +62,7 @@ struct RampEndToEnd {
         printf '%s' "$1" > weight
         """)
         t.waitFor(text: "applying 10 %")
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(30) // the hook starts after the decision is saved; generous under load
         while !FileManager.default.fileExists(atPath: dir + "/hook.pid"), Date() < deadline { usleep(50_000) }
         let pidText = try String(contentsOfFile: dir + "/hook.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         let pid = try #require(Int32(pidText))
