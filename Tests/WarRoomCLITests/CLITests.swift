@@ -98,9 +98,9 @@ func checkGolden(_ name: String, _ text: String, replacing: [String: String] = [
         #expect(r.out.contains("\(d)/missing.md:1: error: no such file"))
     }
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: repoRoot.deletingLastPathComponent().appendingPathComponent("shared/seeds").path)))
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: repoRoot.appendingPathComponent("Tests/Fixtures/seeds").path)))
     func seedsLint() throws {
-        let dir = repoRoot.deletingLastPathComponent().appendingPathComponent("shared/seeds").path
+        let dir = repoRoot.appendingPathComponent("Tests/Fixtures/seeds").path
         let files = try FileManager.default.contentsOfDirectory(atPath: dir).sorted().map { dir + "/" + $0 }
         let r = try warroom(["lint", "--json"] + files)
         #expect(r.status == 0)

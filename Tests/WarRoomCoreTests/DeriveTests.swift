@@ -3,7 +3,7 @@ import Testing
 @testable import WarRoomCore
 
 private let deriveRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-private let deriveSeeds = deriveRoot.deletingLastPathComponent().appendingPathComponent("shared/seeds")
+private let deriveSeeds = deriveRoot.appendingPathComponent("Tests/Fixtures/seeds") // copies of ../shared/seeds
 
 private func derive(_ s: String) -> Derivation { ChecklistParser.parse(s, path: "t.md").derive() }
 

@@ -13,7 +13,7 @@ struct OracleCase: Sendable, CustomTestStringConvertible {
 
 let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 let fixtures = repoRoot.appendingPathComponent("Tests/Fixtures")
-let seedsDir = repoRoot.deletingLastPathComponent().appendingPathComponent("shared/seeds")
+let seedsDir = repoRoot.appendingPathComponent("Tests/Fixtures/seeds") // copies of ../shared/seeds, so a clean clone has them
 
 func oracleCases(expected: URL, dir: URL) -> [OracleCase] {
     guard let data = try? Data(contentsOf: expected),
@@ -52,7 +52,7 @@ func checkAgainstOracle(_ c: OracleCase) throws {
     }
 }
 
-/// The five seed checklists live beside the repo (../shared/seeds); counts established by reading them and
+/// The five seed checklists are copied into Tests/Fixtures/seeds from ../shared/seeds; counts established by reading them and
 /// confirmed with cmark-gfm (Tests/Fixtures/seeds-expected.json).
 @Suite struct Seeds {
     static let present = FileManager.default.fileExists(atPath: seedsDir.path)
@@ -61,10 +61,10 @@ func checkAgainstOracle(_ c: OracleCase) throws {
         return present ? oracleCases(expected: fixtures.appendingPathComponent("seeds-expected.json"), dir: seedsDir) : []
     }()
 
-    @Test(.enabled(if: present, "../shared/seeds is absent"), arguments: cases)
+    @Test(.enabled(if: present, "Tests/Fixtures/seeds is absent"), arguments: cases)
     func seedMatchesEstablishedCounts(_ c: OracleCase) throws { try checkAgainstOracle(c) }
 
-    @Test(.enabled(if: present, "../shared/seeds is absent"))
+    @Test(.enabled(if: present, "Tests/Fixtures/seeds is absent"))
     func seedTotals() throws {
         let counts = try Self.cases.map { c -> (Int, Int) in
             let data = try #require(FileManager.default.contents(atPath: c.path))

@@ -3,7 +3,7 @@ import Testing
 @testable import WarRoomCore
 
 private let signRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-private let signSeeds = signRoot.deletingLastPathComponent().appendingPathComponent("shared/seeds")
+private let signSeeds = signRoot.appendingPathComponent("Tests/Fixtures/seeds") // copies of ../shared/seeds, so a clean clone has them
 
 private func roles(_ text: String) -> [String] { ChecklistParser.parse(text, path: "t.md").signOffs.map { "\($0.role)@\($0.line)" } }
 
