@@ -80,3 +80,19 @@ extension ChainFeed {
         return try consume(line: kv.value)
     }
 }
+
+extension EtcdKeys {
+    /// Gives a held driver lease up in one txn (the driver and its heartbeat keeper both release this way): the lease
+    /// key deleted and the last holder recorded as released, only while `mine` is still the lease (its token is the
+    /// key's create_revision); then the etcd lease is revoked. False when another driver holds it now.
+    static func release(_ mine: LeaseRecord, client: EtcdClient, keys: EtcdKeys, leaseID: Int64, now: Millis) throws -> Bool {
+        var released = mine
+        released.released = true
+        released.heartbeat = max(now, mine.heartbeat)
+        let r = try client.txn(compare: [.createRevision(keys.lease, .equal, Int64(mine.token))],
+                               success: [.delete(key: keys.lease, rangeEnd: []),
+                                         .put(key: keys.leaseLast, value: released.encodedBytes(), lease: 0)])
+        try? client.leaseRevoke(leaseID)
+        return r.succeeded
+    }
+}

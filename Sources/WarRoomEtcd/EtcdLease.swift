@@ -86,15 +86,8 @@ extension EtcdJournal {
     public func releaseLease(now: Millis) throws {
         guard let mine = lease else { throw LeaseError.notHolding(dir: location) }
         lease = nil
-        var released = mine
-        released.released = true
-        released.heartbeat = max(now, mine.heartbeat)
         do {
-            let r = try client.txn(compare: [.createRevision(keys.lease, .equal, Int64(mine.token))],
-                                   success: [.delete(key: keys.lease, rangeEnd: []),
-                                             .put(key: keys.leaseLast, value: released.encodedBytes(), lease: 0)])
-            try? client.leaseRevoke(leaseID)
-            guard r.succeeded else {
+            guard try EtcdKeys.release(mine, client: client, keys: keys, leaseID: leaseID, now: now) else {
                 throw LeaseError.lost(dir: location, token: mine.token, current: try? currentLease(now: now), now: now)
             }
         } catch let e as EtcdError {

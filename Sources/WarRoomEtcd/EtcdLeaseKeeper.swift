@@ -55,15 +55,10 @@ public final class EtcdLeaseKeeper {
     public func release(now: Millis) throws {
         guard let mine = lease else { throw LeaseError.notHolding(dir: location) }
         lease = nil
-        var released = mine
-        released.released = true
-        released.heartbeat = max(now, mine.heartbeat)
         do {
-            let r = try client.txn(compare: [.createRevision(keys.lease, .equal, Int64(mine.token))],
-                                   success: [.delete(key: keys.lease, rangeEnd: []),
-                                             .put(key: keys.leaseLast, value: released.encodedBytes(), lease: 0)])
-            try? client.leaseRevoke(leaseID)
-            guard r.succeeded else { throw LeaseError.lost(dir: location, token: mine.token, current: nil, now: now) }
+            guard try EtcdKeys.release(mine, client: client, keys: keys, leaseID: leaseID, now: now) else {
+                throw LeaseError.lost(dir: location, token: mine.token, current: nil, now: now)
+            }
         } catch let e as EtcdError {
             throw EtcdStoreError(url: url, action: "release the driver lease", cause: e)
         }
