@@ -194,7 +194,9 @@ final class EffectRunner: @unchecked Sendable {
                 }
                 if leaseTrouble != text {
                     writeStderr("\(Timestamp.iso8601(Clock.now())) driver lease: \(text)")
-                    answer(.notice(Notice("DRIVER LEASE: \(text)", .error, sticky: true)))
+                    // The store itself unreachable: the same words as the journal's failures, whichever comes first.
+                    let label = isStoreOutage(error) ? "STORE UNREACHABLE" : "DRIVER LEASE"
+                    answer(.notice(Notice("\(label): \(text)", .error, sticky: true)))
                 }
                 leaseTrouble = text
             }
