@@ -76,7 +76,7 @@ final class EffectRunner: @unchecked Sendable {
             }
         case .runHook(let r):
             let spec = children.spec(argv: r.argv, variables: HookTemplate.environment(values: r.values),
-                                     workingDirectory: r.directory, timeoutMs: r.timeoutMs)
+                                     workingDirectory: r.directory, timeoutMs: r.timeoutMs, endLeftBehind: true)
             let answer = answer
             lock.lock()
             let task = ProcessRunner.start(spec) { [self] o in
