@@ -171,8 +171,11 @@ extension Painter {
             else if r.executedAt == nil { head = ("ROLLING BACK…", Style(.crit, [.bold, .reverse])) }
             else if r.verifiedAt == nil { head = ("ROLLED BACK · V verifies", Style(.warn, [.bold, .reverse])) }
             else { head = ("ROLLED BACK and verified", Style(.ok, [.bold, .reverse])) }
-            put(" " + head.0 + " ", x: inner.x + 1, y: y, max: inner.width - 2, style: head.1)
-            y += 1
+            // Wrapped, never cut: "ROLLBACK FAILED: timed out after 3 s — R retries" says what to do at its end.
+            for l in wrapHard(head.0, first: inner.width - 4, rest: inner.width - 4) where y < inner.maxY {
+                put(" " + l + " ", x: inner.x + 1, y: y, max: inner.width - 2, style: head.1)
+                y += 1
+            }
         }
         if r.trippedAt != nil {
             row("decide", r.decideMs, running: nil, target: t.decideMs)
