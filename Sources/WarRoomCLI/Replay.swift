@@ -23,7 +23,9 @@ struct ReplayCommand: ParsableCommand {
         and q work as in the console.
 
         There are no live gauges in a replay: the SLO and ROLLBACK panes show the snapshot recorded with the \
-        latest ramp decision (nothing before the first one).
+        latest ramp decision (nothing before the first one). Where the journal has the gauges' series \
+        (`gauge.points`, once a minute and at each verdict change), the SLO pane draws it up to the replay's time, and \
+        a point newer than the snapshot gives the gauge's verdict and value.
         """
     )
 
