@@ -56,7 +56,7 @@ import WarRoomStore
         xychart-beta
             title "Ramp (traffic %)"
             x-axis ["08:30", "08:35", "08:40", "08:45", "08:50", "08:55", "09:00", "09:05", "09:10 A", "09:15", "09:20", "09:25 B", \
-        "09:30", "09:35", "09:40 C", "09:45 D", "09:50", "09:55", "10:00 E", "10:05 F"]
+        "09:30", "09:35", "09:40 C", "09:45 D", "09:50", "09:55 E", "10:00 F", "10:05 G"]
             y-axis "traffic (%)" 0 --> 100
             bar [0, 0, 0, 0, 0, 0, 0, 0, 10, 10, 10, 25, 25, 25, 25, 25, 25, 0, 0, 0]
         ```
@@ -67,8 +67,8 @@ import WarRoomStore
         ```mermaid
         xychart-beta
             title "Error rate (< 1 %)"
-            x-axis ["09:05", "09:10 A", "09:15", "09:20", "09:25 B", "09:30", "09:35", "09:40 C", "09:45 D", "09:50", "09:55", \
-        "10:00 E", "10:05 F"]
+            x-axis ["09:05", "09:10 A", "09:15", "09:20", "09:25 B", "09:30", "09:35", "09:40 C", "09:45 D", "09:50", "09:55 E", \
+        "10:00 F", "10:05 G"]
             y-axis "value (%)" 0 --> 7.04
             line [0.05, 0.05, 0.06, 0.06, 0.06, 0.08, 0.2, 6.2, 6.4, 3.1, 3.1, 0.04, 0.04]
             line [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
@@ -79,7 +79,8 @@ import WarRoomStore
                             + "3 in BREACH; 3 columns without a point repeat the one before:"))
         #expect(md.contains("| C | T+00:44:00 | 09:44:00 | **tripped: Error rate above 5% (6.4 % > 5 for 3m)** |"))
         #expect(md.contains("| D | T+00:47:00 | 09:47:00 | **ROLLBACK 25 → 0 % by dana** |"))
-        #expect(md.contains("| F | T+01:05:00 | 10:05:00 | cleared: Error rate above 5% (rolled back) |"))
+        #expect(md.contains("| E | T+00:58:30 | 09:58:30 | **traffic at 0 % — rollback hook exit 0 after 11m30s** |"), "the rollback took effect")
+        #expect(md.contains("| G | T+01:05:00 | 10:05:00 | cleared: Error rate above 5% (rolled back) |"))
         // JSON: the series as journaled, and the ramp's steps.
         let chart = try #require(json["chart"] as? [String: Any])
         let series = try #require(chart["series"] as? [[String: Any]])
@@ -87,7 +88,7 @@ import WarRoomStore
         #expect((series[1]["points"] as? [[String: Any]])?.map { $0["value"] as? Double } == [0.05, 0.06, 0.06, 0.06, 0.08, 0.2, 6.2, 6.4, 3.1, 0.04])
         #expect(series[1]["threshold"] as? Double == 1)
         #expect((chart["ramp"] as? [[String: Any]])?.map { $0["percent"] as? Int } == [0, 10, 25, 0])
-        #expect((chart["marks"] as? [[String: Any]])?.map { $0["kind"] as? String } == ["decision", "decision", "trip", "rollback", "decision", "clear"])
+        #expect((chart["marks"] as? [[String: Any]])?.map { $0["kind"] as? String } == ["decision", "decision", "trip", "rollback", "rollback", "decision", "clear"])
     }
 
     /// A journal from before `gauge.points` still reports: the ramp chart, and each SLO says it has no journaled value.

@@ -58,6 +58,14 @@ public struct RunChart: Sendable, Equatable {
             let hookNote = d.hook.map { $0.ok ? "" : " — hook failed, not applied" } ?? (d.pending ? " — hook running" : "")
             marks.append(Mark(time: d.time, kind: d.kind == .rollback ? .rollback : .decision,
                               text: "\(d.kind.label) \(move) by \(d.actor)\(hookNote)", seq: d.seq))
+            // A rollback's hook is when the traffic actually left (or failed to): marked too.
+            if d.kind == .rollback, let h = d.hook, let at = d.hookTime {
+                let took = DurationText.clockish(at - d.time)
+                marks.append(Mark(time: at, kind: .rollback,
+                                  text: h.ok ? "traffic at 0 % — rollback hook \(h.summary) after \(took)"
+                                             : "rollback hook FAILED after \(took): \(h.summary) — traffic not moved",
+                                  seq: d.seq))
+            }
             guard d.effective, d.kind != .nogo, d.kind != .verified else { continue }
             let at = d.hookTime ?? d.time
             steps.append(Step(time: at, percent: dec.to))
@@ -69,7 +77,7 @@ public struct RunChart: Sendable, Equatable {
                               seq: l.seq))
         }
         ramp = steps.sorted { $0.time < $1.time }
-        self.marks = marks.sorted { $0.seq < $1.seq }
+        self.marks = marks.sorted { ($0.time, $0.seq) < ($1.time, $1.seq) }
         var series: [Series] = []
         var named = Set<String>()
         for s in config.slos {
