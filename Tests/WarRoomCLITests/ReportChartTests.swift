@@ -103,6 +103,13 @@ import WarRoomStore
         #expect(!md.out.contains("line ["), "no SLO points: no SLO line")
     }
 
+    @Test func aRunWithNothingToChartSaysSo() throws {
+        let run = try Run("chart-empty")
+        let md = try run.report(["--config", run.config])
+        #expect(md.out.contains("## Timeline\n\nNothing to chart yet: no decision, trip or SLO point journaled.\n"), "\(md.out)")
+        #expect(!md.out.contains("```mermaid"))
+    }
+
     @Test func columnsStayBoundedAndLabelledForAnyLength() {
         let start = Timestamp.parse("2026-11-23T08:13:20Z")!
         for (span, width, label) in [(Millis(40_000), Millis(5_000), "08:13:20"), (600_000, 30_000, "08:13:00"),

@@ -64,6 +64,7 @@ struct ReportChart {
     static func render(_ chart: RunChart, missionTime: (Millis) -> String) -> [String] {
         guard let start = chart.start, let end = chart.end else { return [] }
         var out = ["## Timeline", ""]
+        if chart.isEmpty { return out + ["Nothing to chart yet: no decision, trip or SLO point journaled.", ""] }
         let axis = Self.axis(start: start, end: max(end, start))
         var marksByBucket: [Int: [String]] = [:]
         let letters = chart.marks.enumerated().map { (n, m) -> String in
