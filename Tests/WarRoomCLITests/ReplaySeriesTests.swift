@@ -61,6 +61,9 @@ import WarRoomUI
         clock.ns += 1_000_000_000 // an hour of run: to the end
         s.turn(now: Timestamp.parse("2027-01-01T00:00:00Z")!)
         #expect(s.state.telemetry.gauges.first?.history == [0.4, 0.5, 2.6, 0.7])
+        // The message line names the last event worth reading (the NO-GO), not the point journaled after it.
+        #expect(s.state.message?.text.contains("NO-GO") == true, "\(s.state.message?.text ?? "nil")")
+        #expect(s.state.message?.text.contains("SLO point") == false)
     }
 
     /// A journal from before `gauge.points`: the snapshot alone, as before.
