@@ -123,6 +123,10 @@ import WarRoomStore
         }
         #expect(ReportChart.number(0.1 + 0.2) == "0.3" && ReportChart.number(2) == "2" && ReportChart.number(1e-7) == "0")
         #expect(ReportChart.quoted("P95 \"tail\"\nlatency") == "\"P95 'tail' latency\"")
+        #expect(ReportChart.yRange([0.42, 0.71, 2]) == (0, 2.2), "latency: from 0")
+        let availability = ReportChart.yRange([99.97, 99.99, 99.9])
+        #expect(availability.0 > 99.88 && availability.0 < 99.9 && availability.1 > 99.99 && availability.1 < 100.01, "hugs the data: \(availability)")
+        #expect(ReportChart.yRange([5, 5]) == (0, 5.5) && ReportChart.yRange([0]) == (0, 1))
         #expect(ReportChart.letter(0) == "A" && ReportChart.letter(25) == "Z" && ReportChart.letter(26) == "AA")
     }
 }

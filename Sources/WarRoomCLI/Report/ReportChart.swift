@@ -56,6 +56,18 @@ struct ReportChart {
         "\"" + s.replacingOccurrences(of: "\"", with: "'").replacingOccurrences(of: "\n", with: " ") + "\""
     }
 
+    /// The y-axis for `values`: from 0 when the data sits within one of its own spans of 0 (latencies, error
+    /// rates), else hugging the data (an availability of 99.95 against 99.9 must not be drawn flat at the top of
+    /// 0–100); 10 % headroom above.
+    static func yRange(_ values: [Double]) -> (Double, Double) {
+        var lo = values.min() ?? 0, hi = values.max() ?? 1
+        if lo >= 0, lo <= hi - lo { lo = 0 }
+        if hi <= 0, -hi <= hi - lo { hi = 0 }
+        let span = hi - lo
+        if span == 0 { return lo > 0 ? (0, hi * 1.1) : lo < 0 ? (lo * 1.1, 0) : (0, 1) }
+        return (lo == 0 ? 0 : lo - span * 0.1, hi + span * 0.1)
+    }
+
     static func label(_ t: Millis, width: Millis) -> String {
         width < 60_000 ? Timestamp.hms(t) : Timestamp.hm(t)
     }
@@ -112,9 +124,7 @@ struct ReportChart {
                 values.append(last)
             }
             let unit = s.unit.map { " (\($0))" } ?? ""
-            let top = max(values.max() ?? 0, s.threshold ?? 0)
-            let bottom = min(values.min() ?? 0, s.threshold ?? 0, 0)
-            let hi = top == bottom ? bottom + 1 : top + (top - bottom) * 0.1
+            let (bottom, hi) = Self.yRange(values + (s.threshold.map { [$0] } ?? []))
             let breaches = s.points.filter { $0.state == GaugeStatus.breach.rawValue }.count
             var legend = "**\(MarkdownText.inline(s.name))** — \(s.higherIsWorse ? "highest" : "lowest") value per column (line)"
             if s.threshold != nil { legend += ", objective \(MarkdownText.inline(s.objective)) (flat line at its threshold)" }

@@ -59,7 +59,8 @@ public struct RunChart: Sendable, Equatable {
             marks.append(Mark(time: d.time, kind: d.kind == .rollback ? .rollback : .decision,
                               text: "\(d.kind.label) \(move) by \(d.actor)\(hookNote)", seq: d.seq))
             // A rollback's hook is when the traffic actually left (or failed to): marked too.
-            if d.kind == .rollback, let h = d.hook, let at = d.hookTime {
+            // (A hook done within the second adds nothing to the decision's own mark.)
+            if d.kind == .rollback, let h = d.hook, let at = d.hookTime, !h.ok || at - d.time >= 1_000 {
                 let took = DurationText.clockish(at - d.time)
                 marks.append(Mark(time: at, kind: .rollback,
                                   text: h.ok ? "traffic at 0 % — rollback hook \(h.summary) after \(took)"
