@@ -182,6 +182,35 @@ struct ReportJSON: Encodable {
         var warnings: [String]
     }
 
+    /// The ramp and each SLO over the run's time (`gauge.points`, one a minute and at each verdict change), with
+    /// the moments the Markdown's charts mark.
+    struct Chart: Encodable {
+        struct Step: Encodable { var at: Stamp; var percent: Int }
+        struct Mark: Encodable {
+            var seq: Int
+            var at: Stamp
+            /// `decision`, `rollback`, `trip` or `clear`.
+            var kind: String
+            var text: String
+        }
+        struct Point: Encodable {
+            var at: Stamp
+            /// Nil while the gauge had no finite value.
+            var value: Double?
+            var state: String
+        }
+        struct Series: Encodable {
+            var name: String
+            var unit: String?
+            var objective: String
+            var threshold: Double?
+            var points: [Point]
+        }
+        var ramp: [Step]
+        var marks: [Mark]
+        var series: [Series]
+    }
+
     var version = 1
     var summary: Summary
     var timeline: [Decision]
@@ -193,6 +222,7 @@ struct ReportJSON: Encodable {
     var signOffs: [SignOff]
     var signatures: [RoleSignOff]
     var journal: JournalPart
+    var chart: Chart
 
     init(_ s: RunSummary) {
         func stamp(_ ms: Millis) -> Stamp { Stamp(time: Timestamp.iso8601(ms), t: s.missionTime(ms)) }
@@ -260,6 +290,14 @@ struct ReportJSON: Encodable {
             RoleSignOff(role: $0.role, line: $0.line, item: $0.itemID, signed: $0.signature != nil, signedBy: $0.signature?.actor,
                         at: $0.signature.map { stamp($0.time) })
         }
+
+        chart = Chart(
+            ramp: s.chart.ramp.map { Chart.Step(at: stamp($0.time), percent: $0.percent) },
+            marks: s.chart.marks.map { Chart.Mark(seq: $0.seq, at: stamp($0.time), kind: $0.kind.rawValue, text: $0.text) },
+            series: s.chart.series.map { c in
+                Chart.Series(name: c.name, unit: c.unit, objective: c.objective, threshold: c.threshold,
+                             points: c.points.map { Chart.Point(at: stamp($0.time), value: $0.value, state: $0.state) })
+            })
 
         journal = JournalPart(path: s.journal.path, intact: s.journal.damage == nil, entries: s.journal.lines, head: s.journal.lastHash,
                               runID: s.start?.id, damage: s.journal.damage.map { Damage(file: $0.file, line: $0.line, message: $0.message) },

@@ -11,6 +11,7 @@ struct ReportMarkdown {
         var r = ReportMarkdown(s: s)
         r.header()
         r.summaryTable()
+        r.out += ReportChart.render(s.chart, missionTime: { s.missionTime($0) })
         r.decisions()
         r.handovers()
         r.headRepairs()

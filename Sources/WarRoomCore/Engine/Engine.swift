@@ -253,7 +253,7 @@ public struct Engine: Sendable {
             }
         }
         switch event.body {
-        case .verdictChange, .runConfig: break
+        case .verdictChange, .runConfig, .gaugePoints: break
         case .hookResult(let h) where !h.ok:
             out.append(.show(Notice(describe(event), .error, sticky: true)))
         case .driverOffer:

@@ -8,6 +8,8 @@ public struct LiveTelemetry: Sendable {
     let objectives: [String: String]
     /// Source errors by source name, for the SLO pane's title and the log.
     public private(set) var sourceErrors: [String: String] = [:]
+    /// When each gauge's next point is journaled (`gauge.points`): once a minute and at every verdict change.
+    public private(set) var series = SeriesRule()
 
     /// Models for every bound SLO and light; lights tripped before a restart are restored from the journal.
     public init(config: RunConfig, run: RunState, now: Millis) {
@@ -60,7 +62,18 @@ public struct LiveTelemetry: Sendable {
         for name in lightOrder {
             if let t = monitors[name]?.tick(now: now) { Self.record(t, into: &out) }
         }
+        samplePoints(now: now, into: &out)
         return out
+    }
+
+    /// The gauges' points the series rule says are due now, as one `gauge.points` event. Taken on the clock's tick
+    /// (every second), so a change's point follows its `verdict.change` within the second, and the points of one
+    /// moment share one journal line.
+    mutating func samplePoints(now: Millis, into out: inout Outcome) {
+        let points = sloOrder.compactMap { gauges[$0]?.point(now: now) }
+        guard !points.isEmpty else { return }
+        let due = series.take(now: now, gauges: points)
+        if !due.isEmpty { out.events.append(.gaugePoints(GaugePoints(points: due))) }
     }
 
     /// An operator cleared a tripped light: a bound one starts watching afresh.

@@ -104,7 +104,7 @@ public struct TelemetryView: Sendable, Equatable, Codable {
     /// gauge and light snapshots), with lights cleared in the journal since then shown cleared. Before the first
     /// decision: nothing (the panes say unknown / waiting).
     public static func recorded(in run: RunState) -> TelemetryView {
-        guard let d = run.decisions.last else { return TelemetryView() }
+        guard let d = run.decisions.last else { return TelemetryView().withJournaledSeries(run, snapshotAt: nil) }
         let when = "as recorded with \(d.kind.label) (seq \(d.seq), \(Timestamp.hms(d.time)))"
         let gauges = d.decision.gauges.map { g in
             Gauge(name: g.name, status: SignalState(rawValue: g.state) ?? .unknown, value: g.detail ?? "", objective: "",
@@ -120,6 +120,6 @@ public struct TelemetryView: Sendable, Equatable, Codable {
             }
             return Light(name: l.name, status: status, detail: detail)
         }
-        return TelemetryView(gauges: gauges, lights: lights)
+        return TelemetryView(gauges: gauges, lights: lights).withJournaledSeries(run, snapshotAt: d.time)
     }
 }

@@ -196,13 +196,15 @@ public enum EventBody: Sendable, Equatable {
     case handover(Handover)
     case driverOffer(DriverOffer)
     case headRepair(HeadRepair)
+    /// Downsampled SLO values (`gauge.points`, see `SeriesRule`): what reports chart and replays show.
+    case gaugePoints(GaugePoints)
 
     /// Events only the driver (the holder of the driver lease) may write: they steer the ramp and the lights, or
     /// configure the run. Everything else (run.started, item changes) is crew work any writer may append.
     public var isDriverOnly: Bool {
         switch self {
         case .rampDecision, .hookResult, .decisionReason, .lightTrip, .lightClear, .verdictChange, .runConfig, .handover,
-             .driverOffer: return true
+             .driverOffer, .gaugePoints: return true
         case .runStarted, .itemSet, .itemUndo, .signOff, .signOffUndo, .headRepair: return false
         }
     }
@@ -225,6 +227,7 @@ public enum EventBody: Sendable, Equatable {
         case .handover: return "driver.handover"
         case .driverOffer: return "driver.offer"
         case .headRepair: return "journal.repair"
+        case .gaugePoints: return "gauge.points"
         }
     }
 }
@@ -308,6 +311,9 @@ public struct RunState: Sendable {
     public private(set) var offers: [(seq: Int, time: Millis, actor: String, offer: DriverOffer)] = []
     /// Journals opened with a missing or lagging head, and taken on (`journal.repair`).
     public private(set) var headRepairs: [(seq: Int, time: Millis, actor: String, repair: HeadRepair)] = []
+    /// Each SLO's journaled points (`gauge.points`), oldest first, by name; `seriesOrder` names them as they appeared.
+    public private(set) var series: [String: [SeriesPoint]] = [:]
+    public private(set) var seriesOrder: [String] = []
     /// Signatures in force, by `SignOff.key` of the role.
     public private(set) var signatures: [String: Signature] = [:]
     /// Every sign and unsign, in order.
@@ -418,6 +424,12 @@ public struct RunState: Sendable {
             offers.append((event.seq, event.time, event.actor, o))
         case .headRepair(let r):
             headRepairs.append((event.seq, event.time, event.actor, r))
+        case .gaugePoints(let g):
+            guard started != nil else { throw ReduceError(seq: event.seq, message: "gauge.points before run.started") }
+            for p in g.points {
+                if series[p.name] == nil { seriesOrder.append(p.name) }
+                series[p.name, default: []].append(SeriesPoint(time: event.time, value: p.value, state: p.state))
+            }
         }
         lastSeq = event.seq
         lastTime = event.time

@@ -56,6 +56,8 @@ public struct RunSummary: Sendable, Equatable {
     public var headRepairs: [HeadRepairEvent]
     /// The last rollback against its targets.
     public var rollback: Rollback?
+    /// The ramp and each SLO over the run's time, with decisions and trips marked (the report's charts).
+    public var chart: RunChart
 
     // MARK: The checklist
 
@@ -117,6 +119,7 @@ public struct RunSummary: Sendable, Equatable {
         checklistChanged = run.started.map { $0.checklistSHA256 != checklistSHA256 } ?? false
         events = run.lastSeq
         lastEntry = run.lastTime
+        chart = RunChart(config: config, run: run)
 
         let lights = config.lights.map { l in
             GateSignal(name: l.name, green: run.tripped[l.name] == nil, state: run.tripped[l.name] == nil ? .ok : .tripped)

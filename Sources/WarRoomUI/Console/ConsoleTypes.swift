@@ -123,6 +123,16 @@ public enum Mode: Sendable, Equatable {
     case confirmUndo(what: String)
 }
 
+extension Mode {
+    /// A prompt that takes typed text (a paste goes into it as text); every other mode ignores a paste.
+    public var takesText: Bool {
+        switch self {
+        case .search, .reason, .decisionReason, .overrideReason, .lightReason, .handOver: true
+        case .normal, .confirmSignOff, .confirmRollback, .confirmQuit, .help, .held, .confirmUndo: false
+        }
+    }
+}
+
 public enum ReasonKind: Sendable, Equatable {
     case skip, block
     public var prompt: String { self == .skip ? "skip reason" : "block reason" }

@@ -10,6 +10,11 @@ extension ConsoleState {
 
     mutating func handle(_ key: Key) -> [ConsoleEffect] {
         if key == .resize { return [] }
+        // A paste is text: typed into an open prompt (below, by `edit`), never a command key anywhere else.
+        if case .paste = key, !mode.takesText {
+            say("paste ignored outside a prompt", .warn)
+            return []
+        }
         switch mode {
         case .held(let why, let last):
             if key == .escape {
@@ -150,8 +155,26 @@ extension ConsoleState {
         case .backspace: return String(text.dropLast())
         case .ctrl("u"): return ""
         case .char(let c): return text.count < 500 ? text + String(c) : text
+        case .paste(let p): return String((text + pasted(p)).prefix(500))
         default: return nil
         }
+    }
+
+    /// Pasted text as a prompt takes it: each line break (CR LF, LF or CR) and tab becomes a space — a paste never
+    /// presses Enter — and other control characters are dropped.
+    static func pasted(_ text: String) -> String {
+        var out = ""
+        var lastCR = false
+        for u in text.unicodeScalars {
+            defer { lastCR = u == "\r" }
+            switch u.value {
+            case 0x0A where lastCR: continue
+            case 0x0A, 0x0D, 0x09: out.append(" ")
+            case 0..<0x20, 0x7F..<0xA0: continue
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out
     }
 
     /// A decision key: the engine decides; if it asks to journal the decision, the reason prompt opens at once, so

@@ -83,8 +83,8 @@ extension ConsoleState {
         case .up, .backTab:
             lastQuery = q
             jumpToMatch(q, forward: false, includeCurrent: false)
-        case .char(let c):
-            let nq = q + String(c)
+        case .char, .paste:
+            let nq = Self.edit(q, key) ?? q
             mode = .search(nq)
             lastQuery = nq
             jumpToMatch(nq, forward: true, includeCurrent: true)
