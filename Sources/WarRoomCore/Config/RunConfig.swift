@@ -136,6 +136,9 @@ public struct RunConfig: Sendable, Equatable, Codable {
     public var group: String?
     /// `store:` — the run kept in etcd (`etcd://HOST:PORT[,…]/PREFIX`, as `warroom run --store`); nil: a state directory.
     public var store: String?
+    /// `store: {url: …, cacert: …, cert: …, key: …, user: …, password_file: …, password_env: …}` — how to get into
+    /// that etcd (files resolved against the config's directory); nil: nothing beyond the URL.
+    public var storeAccess: StoreAccessConfig?
     /// `environment:` — what hooks and command sources get beyond the allow-list, and which variables hold secrets.
     public var environment: EnvironmentConfig?
     /// `keys:` — console commands given other keys (the key table checks the names and clashes).
