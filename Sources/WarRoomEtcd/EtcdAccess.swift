@@ -51,7 +51,7 @@ public struct EtcdAccess: Sendable, Equatable {
 /// this object except in the authenticate request and the `Authorization` header: `redact` takes them out of any text.
 public final class EtcdCredentials: @unchecked Sendable, Equatable, CustomStringConvertible {
     /// The environment variable holding the password when no password file is given.
-    public static let defaultPasswordVariable = "WARROOM_ETCD_PASSWORD"
+    public static let defaultPasswordVariable = StoreAccessConfig.defaultPasswordEnv
     public let user: String
     /// Where the password came from, for messages ("--password-file /etc/warroom/etcd-pass", "$WARROOM_ETCD_PASSWORD").
     public let passwordSource: String

@@ -176,8 +176,12 @@ func parse(_ yaml: String, in dir: String) -> (RunConfig?, [String]) {
         #expect(c?.store == "etcds://10.0.0.5:2379,10.0.0.6:2379/golive/checkout")
         #expect(c?.storeAccess == StoreAccessConfig(cacert: dir + "/pki/ca.pem", cert: "/etc/warroom/client.pem", key: dir + "/pki/client-key.pem",
                                                      user: "warroom", passwordEnv: "CHECKOUT_ETCD_PW"))
+        #expect(c?.secretVariables.contains("CHECKOUT_ETCD_PW") == true, "its value is redacted like a token_env's")
         let (plain, _) = parse("service: s\nchecklist: list.md\nstore: {url: \"etcd://h:1/p\", user: u, password_file: pw}\n", in: dir)
         #expect(plain?.store == "etcd://h:1/p" && plain?.storeAccess == StoreAccessConfig(user: "u", passwordFile: dir + "/pw"))
+        #expect(plain?.secretVariables.contains("WARROOM_ETCD_PASSWORD") == false)
+        let (byDefault, _) = parse("service: s\nchecklist: list.md\nstore: {url: \"etcd://h:1/p\", user: u}\n", in: dir)
+        #expect(byDefault?.secretVariables.contains("WARROOM_ETCD_PASSWORD") == true)
 
         let cases: [(String, String)] = [
             ("{url: \"etcd://h:1/p\", user: u, password: hunter2}", "store.password: a password is never written in the config"),

@@ -67,8 +67,8 @@ struct EtcdMutualTLS {
         chmod(unreadable, 0)
         let missing = certs.dir + "/missing.pem"
         let cases: [(EtcdAccess, String)] = [
-            (EtcdAccess(caFile: missing), "CA file \(missing) does not exist"),
-            (EtcdAccess(caFile: garbage), "CA file \(garbage) is not a PEM certificate"),
+            (EtcdAccess(caFile: missing), "cannot load CA file \(missing): it does not exist"),
+            (EtcdAccess(caFile: garbage), "cannot load CA file \(garbage): it is not a PEM certificate"),
             (EtcdAccess(certFile: missing, keyFile: certs.clientKey), "client certificate \(missing) does not exist"),
             (EtcdAccess(certFile: garbage, keyFile: certs.clientKey), "client certificate \(garbage) is not a PEM certificate"),
             (EtcdAccess(certFile: certs.clientCert, keyFile: garbage), "client key \(garbage) is not an unencrypted PEM private key"),

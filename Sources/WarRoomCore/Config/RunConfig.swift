@@ -188,6 +188,7 @@ extension RunConfig {
     public var secretVariables: [String] {
         var names = sources.compactMap(\.tokenEnv)
         for n in environment?.secret ?? [] where !names.contains(n) { names.append(n) }
+        if let n = storeAccess?.passwordVariable, !names.contains(n) { names.append(n) }
         return names
     }
 

@@ -2,6 +2,9 @@
 /// or an environment variable (never written in the config). Paths are absolute (resolved against the config's
 /// directory). The command line's `--cacert`, `--cert`, `--key`, `--user`, `--password-file`, `--password-env` win.
 public struct StoreAccessConfig: Sendable, Equatable, Codable {
+    /// Where the etcd password is read from when no password file is given.
+    public static let defaultPasswordEnv = "WARROOM_ETCD_PASSWORD"
+
     public var cacert: String?
     public var cert: String?
     public var key: String?
@@ -17,5 +20,12 @@ public struct StoreAccessConfig: Sendable, Equatable, Codable {
         self.user = user
         self.passwordFile = passwordFile
         self.passwordEnv = passwordEnv
+    }
+
+    /// The environment variable the password is read from (a secret: redacted from hooks' output, and lint warns
+    /// when `environment.pass` hands it on); nil without a user, or with a password file.
+    public var passwordVariable: String? {
+        guard user != nil, passwordFile == nil else { return nil }
+        return passwordEnv ?? Self.defaultPasswordEnv
     }
 }

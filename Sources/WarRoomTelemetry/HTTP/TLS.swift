@@ -67,9 +67,9 @@ final class TLSContext: @unchecked Sendable {
             throw .text("TLS error: cannot load the system CA store: \(lastError())")
         }
         if let caFile, !caFile.isEmpty {
-            try readable(caFile, what: "CA file")
+            try readable(caFile, what: "cannot load CA file")
             if SSL_CTX_load_verify_locations(ctx, caFile, nil) != 1 {
-                throw .text("TLS error: CA file \(caFile) is not a PEM certificate (\(lastError()))")
+                throw .text("TLS error: cannot load CA file \(caFile): it is not a PEM certificate (\(lastError()))")
             }
         }
         if let identity {
@@ -95,15 +95,17 @@ final class TLSContext: @unchecked Sendable {
         return context
     }
 
-    /// Fails naming `path` when it is missing, not a regular file, or unreadable (OpenSSL's own errors do not say).
+    /// Fails naming `path` when it is missing, not a regular file, or unreadable (OpenSSL's own errors do not say):
+    /// "TLS error: client key k.pem does not exist", "TLS error: cannot load CA file ca.pem: it does not exist".
     private static func readable(_ path: String, what: String) throws(SocketHTTPFailure) {
+        let name = what.hasPrefix("cannot") ? "\(what) \(path): it" : "\(what) \(path)"
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-            throw .text("TLS error: \(what) \(path) does not exist")
+            throw .text("TLS error: \(name) does not exist")
         }
-        if isDir.boolValue { throw .text("TLS error: \(what) \(path) is a directory, not a PEM file") }
+        if isDir.boolValue { throw .text("TLS error: \(name) is a directory, not a PEM file") }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .text("TLS error: \(what) \(path) cannot be read: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw .text("TLS error: \(name) cannot be read: \(String(cString: strerror(errno)))") }
         close(fd)
     }
 
