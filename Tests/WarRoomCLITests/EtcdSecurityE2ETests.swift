@@ -53,6 +53,12 @@ struct EtcdStoreSecurityCommands {
         #expect(verify.status == 0 && verify.out.contains("chain intact, 2 entries"), "\(verify.err)")
         let named = try warroom(["status", "--store", store, "--user", "root", "--password-env", "MY_ETCD_PW"], env: ["MY_ETCD_PW": password], cwd: cwd)
         #expect(named.status == 0 && named.out.contains("T102"), "\(named.err)")
+        let report = try warroom(["report", "--store", store, "--user", "root", "--password-file", file], cwd: cwd)
+        #expect(report.status == 0 && report.out.contains("T102") && !report.out.contains(password), "\(report.err)")
+        // Neither the run in etcd nor anything local holds the password.
+        let kept = try etcd.etcdctl(["get", "--prefix", "runs/auth"], user: "root:\(password)")
+        #expect(kept.contains("T102") && !kept.contains(password))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: cwd) == ["etcd-password"])
 
         // Wrong password: exit 1, the user and the store named, the password nowhere.
         let wrongPassword = "Wr0ng-horse-battery"

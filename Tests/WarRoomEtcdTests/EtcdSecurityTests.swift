@@ -116,6 +116,10 @@ struct EtcdUserAuth {
         }
         #expect(retried && root.token != firstToken, "the expired token was replaced")
         #expect(try EtcdTail(url: url).poll().count == j.lineCount)
+        // Nothing the run keeps in etcd carries the password or a token.
+        let kept = try EtcdClient(url: url).rangePrefix(Array("auth/".utf8)).kvs.flatMap { $0.key + $0.value }
+        for secret in root.secrets { #expect(!String(decoding: kept, as: UTF8.self).contains(secret)) }
+        #expect(root.secrets.count == 3, "the password and two tokens")
 
         // Wrong password: who was refused, where, and where the password came from; never the password.
         var wrong = url
