@@ -37,6 +37,7 @@ struct Follow: ParsableCommand {
 
     @Option(help: "The run's state directory.") var state: String?
     @Option(help: storeHelp) var store: String?
+    @OptionGroup(title: "etcd access") var access: StoreAccessOptions
     @Option(help: "The run's warroom.yaml (default: the one the driver publishes).") var config: String?
     @Option(help: "The checklist, when there is no config.") var checklist: String?
     @Option(help: "Theme name or file.") var theme: String?
@@ -53,7 +54,7 @@ struct Follow: ParsableCommand {
     }
 
     func run() throws {
-        let location = try StoreLocation.resolve(state: state, store: store)
+        let location = try StoreLocation.resolve(state: state, store: store, access: access)
         let state = location.label
         guard try location.hasRun() else {
             throw Failure("\(state): no journal here yet (is the driver running with \(location.isEtcd ? "--store" : "--state") \(state)?)")

@@ -31,6 +31,7 @@ struct ReplayCommand: ParsableCommand {
 
     @Option(help: "The run's state directory.") var state: String?
     @Option(help: storeHelp) var store: String?
+    @OptionGroup(title: "etcd access") var access: StoreAccessOptions
     @Option(help: "Virtual seconds per real second, 1–3600.") var speed: Int = 60
     @Option(help: "The run's warroom.yaml.") var config: String?
     @Option(help: "The checklist, when there is no config (default: the one the run started with).") var checklist: String?
@@ -44,7 +45,7 @@ struct ReplayCommand: ParsableCommand {
     }
 
     func run() throws {
-        let location = try StoreLocation.resolve(state: state, store: store)
+        let location = try StoreLocation.resolve(state: state, store: store, access: access)
         let state = location.label
         guard try location.hasRun() else { throw Failure("\(state): no journal here") }
         let opened: (tail: JournalTail?, replay: Replay)

@@ -12,6 +12,7 @@ struct Verify: ParsableCommand {
 
     @Option(help: "The run's state directory.") var state: String?
     @Option(help: storeHelp) var store: String?
+    @OptionGroup(title: "etcd access") var access: StoreAccessOptions
     @Option(help: ArgumentHelp("A witness the journal must extend: a line `warroom witness` printed, SEQ:HASH, a hash, or a file holding such lines (each is checked). Repeatable.",
                                valueName: "line-or-file"))
     var witness: [String] = []
@@ -21,7 +22,7 @@ struct Verify: ParsableCommand {
     }
 
     func run() throws {
-        let location = try StoreLocation.resolve(state: state, store: store)
+        let location = try StoreLocation.resolve(state: state, store: store, access: access)
         guard case .directory(let state) = location else {
             guard try location.hasRun() else { throw Failure("\(location.label): no journal here") }
             let replay = try location.replay()

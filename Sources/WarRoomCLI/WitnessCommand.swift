@@ -17,13 +17,14 @@ struct WitnessCommand: ParsableCommand {
 
     @Option(help: "The run's state directory.") var state: String?
     @Option(help: storeHelp) var store: String?
+    @OptionGroup(title: "etcd access") var access: StoreAccessOptions
 
     func validate() throws {
         if state == nil, store == nil { throw ValidationError("give --state DIR or --store etcd://HOST:PORT/PREFIX") }
     }
 
     func run() throws {
-        let location = try StoreLocation.resolve(state: state, store: store)
+        let location = try StoreLocation.resolve(state: state, store: store, access: access)
         guard case .directory(let state) = location else {
             guard try location.hasRun() else { throw Failure("\(location.label): no journal here") }
             let r = try location.replay()

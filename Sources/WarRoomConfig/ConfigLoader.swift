@@ -141,6 +141,7 @@ struct ConfigParser {
         var slosNode: Node?
         var group: String?
         var store: String?
+        var storeAccess: StoreAccessConfig?
         var environmentNode: Node?
         var keysNode: Node?
         for (k, v) in top {
@@ -168,11 +169,7 @@ struct ConfigParser {
                 if let g = group, g.isEmpty || g.contains(where: { $0 == " " || $0 == ":" || $0 == "/" }) {
                     src.error(src.line(v), "group \"\(g)\" is not a Unix group name")
                 }
-            case "store":
-                store = string(v, k, "store")
-                if let s = store, !(s.hasPrefix("etcd://") || s.hasPrefix("etcds://")) {
-                    src.error(src.line(v), "store \"\(s)\" is not an etcd URL (write etcd://HOST:PORT/PREFIX; a state directory is the default)")
-                }
+            case "store": (store, storeAccess) = parseStore(v, k, directory: directory)
             default: break
             }
         }
@@ -225,6 +222,7 @@ struct ConfigParser {
         config.t0UTCOffsetMinutes = t0Offset
         config.group = group
         config.store = store
+        config.storeAccess = storeAccess
         if let n = keysNode { config.keys = parseKeys(n) }
         config.environment = childEnvironment
         return config

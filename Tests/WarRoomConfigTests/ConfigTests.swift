@@ -165,4 +165,46 @@ func parse(_ yaml: String, in dir: String) -> (RunConfig?, [String]) {
         let (_, bad) = parse("service: s\nchecklist: list.md\nstore: /var/lib/warroom\n", in: dir)
         #expect(bad == ["3: error: store \"/var/lib/warroom\" is not an etcd URL (write etcd://HOST:PORT/PREFIX; a state directory is the default)"])
     }
+
+    @Test func storeMappingWithTLSFilesAndUser() throws {
+        let dir = try scratch()
+        let text = """
+        service: s
+        checklist: list.md
+        store:
+          url: etcds://10.0.0.5:2379,10.0.0.6:2379/golive/checkout
+          cacert: pki/ca.pem
+          cert: /etc/warroom/client.pem
+          key: pki/client-key.pem
+          user: warroom
+          password_env: CHECKOUT_ETCD_PW
+
+        """
+        let (c, diags) = parse(text, in: dir)
+        #expect(diags.isEmpty, "\(diags)")
+        #expect(c?.store == "etcds://10.0.0.5:2379,10.0.0.6:2379/golive/checkout")
+        #expect(c?.storeAccess == StoreAccessConfig(cacert: dir + "/pki/ca.pem", cert: "/etc/warroom/client.pem", key: dir + "/pki/client-key.pem",
+                                                     user: "warroom", passwordEnv: "CHECKOUT_ETCD_PW"))
+        #expect(c?.secretVariables.contains("CHECKOUT_ETCD_PW") == true, "its value is redacted like a token_env's")
+        let (plain, _) = parse("service: s\nchecklist: list.md\nstore: {url: \"etcd://h:1/p\", user: u, password_file: pw}\n", in: dir)
+        #expect(plain?.store == "etcd://h:1/p" && plain?.storeAccess == StoreAccessConfig(user: "u", passwordFile: dir + "/pw"))
+        #expect(plain?.secretVariables.contains("WARROOM_ETCD_PASSWORD") == false)
+        let (byDefault, _) = parse("service: s\nchecklist: list.md\nstore: {url: \"etcd://h:1/p\", user: u}\n", in: dir)
+        #expect(byDefault?.secretVariables.contains("WARROOM_ETCD_PASSWORD") == true)
+
+        let cases: [(String, String)] = [
+            ("{url: \"etcd://h:1/p\", user: u, password: hunter2}", "store.password: a password is never written in the config"),
+            ("{cacert: ca.pem}", "store needs url:"),
+            ("{url: \"etcds://h:1/p\", cert: c.pem}", "store: cert: needs key:"),
+            ("{url: \"etcd://h:1/p\", cacert: ca.pem}", "need a TLS store: write etcds://"),
+            ("{url: \"etcd://h:1/p\", password_file: pw}", "password_file and password_env need user:"),
+            ("{url: \"etcd://h:1/p\", user: u, password_file: a, password_env: B}", "not both"),
+            ("{url: \"etcd://h:1/p\", user: u, password_env: \"A B\"}", "is not an environment variable name"),
+            ("{url: \"etcd://h:1/p\", usr: u}", "unknown key \"usr\" in store; did you mean \"user\"?"),
+        ]
+        for (store, expected) in cases {
+            let (_, d) = parse("service: s\nchecklist: list.md\nstore: \(store)\n", in: dir)
+            #expect(d.contains { $0.contains(expected) && $0.hasPrefix("3: error") }, "\(store): \(d)")
+        }
+    }
 }

@@ -139,6 +139,9 @@ public struct RunConfig: Sendable, Equatable, Codable {
     public var group: String?
     /// `store:` — the run kept in etcd (`etcd://HOST:PORT[,…]/PREFIX`, as `warroom run --store`); nil: a state directory.
     public var store: String?
+    /// `store: {url: …, cacert: …, cert: …, key: …, user: …, password_file: …, password_env: …}` — how to get into
+    /// that etcd (files resolved against the config's directory); nil: nothing beyond the URL.
+    public var storeAccess: StoreAccessConfig?
     /// `environment:` — what hooks and command sources get beyond the allow-list, and which variables hold secrets.
     public var environment: EnvironmentConfig?
     /// `keys:` — console commands given other keys (the key table checks the names and clashes).
@@ -188,6 +191,7 @@ extension RunConfig {
     public var secretVariables: [String] {
         var names = sources.compactMap(\.tokenEnv)
         for n in environment?.secret ?? [] where !names.contains(n) { names.append(n) }
+        if let n = storeAccess?.passwordVariable, !names.contains(n) { names.append(n) }
         return names
     }
 

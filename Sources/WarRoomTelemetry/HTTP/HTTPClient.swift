@@ -43,6 +43,8 @@ final class HTTPClient: @unchecked Sendable {
     private var requests: [Int: SocketHTTPRequest] = [:]
     private let token: String?
     private let caFile: String?
+    private let identity: TLSClientIdentity?
+    private let maxTLS12: Bool
     /// Kept-alive connections between requests.
     let pool = SocketHTTPPool()
     /// URLs already checked and parsed (a source asks for the same few URLs every tick).
@@ -50,8 +52,11 @@ final class HTTPClient: @unchecked Sendable {
 
     /// `caFile`: a CA certificate file (PEM) trusted for https besides the system store; nil takes
     /// `WARROOM_TLS_CA_FILE` from the environment, if set.
-    init(token: String?, caFile: String? = nil) {
+    /// `identity`: a client certificate and key presented when a server asks for one.
+    init(token: String?, caFile: String? = nil, identity: TLSClientIdentity? = nil, maxTLS12: Bool = false) {
         self.token = token
+        self.identity = identity
+        self.maxTLS12 = maxTLS12
         self.caFile = caFile ?? ProcessInfo.processInfo.environment[Self.caFileVariable].flatMap { $0.isEmpty ? nil : $0 }
     }
 
@@ -84,7 +89,7 @@ final class HTTPClient: @unchecked Sendable {
         let options = SocketHTTPRequest.Options(
             accept: accept, authorization: token.flatMap { $0.isEmpty ? nil : "Bearer \($0)" },
             timeoutMs: max(1, timeoutMs), keepBody: keepBody, maxBodyBytes: Self.maxBodyBytes, caFile: caFile,
-            method: method, body: body, contentType: contentType, headers: headers)
+            identity: identity, maxTLS12: maxTLS12, method: method, body: body, contentType: contentType, headers: headers)
         lock.lock()
         guard !stopped else {
             lock.unlock()

@@ -42,6 +42,10 @@ final class SocketHTTPRequest: @unchecked Sendable {
         var maxRedirects = 10
         /// A CA file trusted besides the system store (https).
         var caFile: String?
+        /// A client certificate and key presented when the server asks (https).
+        var identity: TLSClientIdentity? = nil
+        /// TLS 1.2 at most (the etcd store: a refused client certificate is then a named handshake alert).
+        var maxTLS12 = false
         /// "GET" (the sources) or "POST" (with `body`; the etcd store's JSON gateway).
         var method = "GET"
         /// The request body (sent with `Content-Length`), for POST.
@@ -203,7 +207,8 @@ final class SocketHTTPRequest: @unchecked Sendable {
     private func connect(_ target: SocketHTTPURL) throws -> HTTPConnection {
         let fd = try connectSocket(target)
         guard target.secure else { return .plain(fd) }
-        return try HTTPConnection.tlsClient(fd, host: target.host, caFile: options.caFile, wake: wakeRead,
+        return try HTTPConnection.tlsClient(fd, host: target.host, caFile: options.caFile, identity: options.identity,
+                                            maxTLS12: options.maxTLS12, wake: wakeRead,
                                             deadlineNs: deadlineNs)
     }
 
