@@ -73,7 +73,7 @@ public final class EtcdClient: @unchecked Sendable {
     public let url: EtcdURL
     /// Deadline of one request to one endpoint.
     public let timeoutMs: Int64
-    private let http: BlockingHTTPClient
+    let http: BlockingHTTPClient
     private let lock = NSLock()
     private var current = 0
 
