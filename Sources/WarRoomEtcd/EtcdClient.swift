@@ -197,17 +197,19 @@ public final class EtcdClient: @unchecked Sendable {
     // MARK: transport
 
     /// POSTs `body` to each endpoint in turn (from the one that answered last) until one answers; returns the
-    /// parsed answer and the endpoint that gave it. An error body is thrown as an `EtcdError`.
-    private func call(_ path: String, _ body: [UInt8]) throws(EtcdError) -> (JSONValue, String) {
+    /// parsed answer and the endpoint that gave it. An error body is thrown as an `EtcdError`. `only`: that endpoint
+    /// alone, the one that answered last left as it was (a probe of each member, `EtcdClient.probe`).
+    func call(_ path: String, _ body: [UInt8], only: EtcdURL.Endpoint? = nil) throws(EtcdError) -> (JSONValue, String) {
         let full = Self.apiPrefix + path
+        let endpoints = only.map { [$0] } ?? url.endpoints
         lock.lock()
-        let start = current
+        let start = only == nil ? current : 0
         lock.unlock()
-        let n = url.endpoints.count
+        let n = endpoints.count
         guard n > 0 else { throw EtcdError(kind: .unreachable, endpoint: "(none)", path: full, message: "\(url) names no endpoint") }
         var failures: [EtcdError] = []
         for k in 0..<n {
-            let e = url.endpoints[(start + k) % n]
+            let e = endpoints[(start + k) % n]
             let result = http.post(url.base(e) + full, body: body, headers: [("Grpc-Metadata-hasleader", "true")], timeoutMs: timeoutMs)
             switch result {
             case .failure(let f):
@@ -231,14 +233,16 @@ public final class EtcdClient: @unchecked Sendable {
                     }
                     throw EtcdError(kind: .rejected, endpoint: e.description, path: full, message: message, code: code)
                 }
-                lock.lock()
-                current = (start + k) % n
-                lock.unlock()
+                if only == nil {
+                    lock.lock()
+                    current = (start + k) % n
+                    lock.unlock()
+                }
                 return (parsed, e.description)
             }
         }
         // Every endpoint failed: say the most telling failure (no quorum over no answer over no connection).
-        let all = url.endpoints.map(\.description).joined(separator: ",")
+        let all = endpoints.map(\.description).joined(separator: ",")
         let best = failures.first { $0.kind == .noQuorum } ?? failures.first { $0.kind == .timedOut } ?? failures[0]
         var e = best
         if n > 1 {
@@ -248,7 +252,7 @@ public final class EtcdClient: @unchecked Sendable {
         throw e
     }
 
-    private func parseRange(_ v: JSONValue, endpoint: String, path: String) throws(EtcdError) -> EtcdRange {
+    func parseRange(_ v: JSONValue, endpoint: String, path: String) throws(EtcdError) -> EtcdRange {
         var kvs: [EtcdKV] = []
         for kv in v["kvs"]?.array ?? [] {
             guard let key = Self.base64(kv["key"]) else {

@@ -13,7 +13,7 @@ import WarRoomStore
 /// - **Compacted** start revision: the journal is read afresh (`EtcdTail.poll`, from the last seq), `keys` too,
 ///   then watched from after that read.
 /// - **Silence**: after `stallMs` without a word from the stream, one check — a read of `PREFIX/head` with a
-///   leader required (`checkTimeoutMs`) on any endpoint. It fails: STORE UNREACHABLE (`.outage`), checked again
+///   leader required, on every endpoint at once (`EtcdClient.probe`: one client deadline however many members hang). It fails: STORE UNREACHABLE (`.outage`), checked again
 ///   every `retryMs` until it answers (`.reachable`). It shows the head beyond what the stream delivered, twice in
 ///   a row: the stream is stalled (a hung member holding the connection); the entries are read and the watch
 ///   opened anew on another endpoint. The stream also asks for etcd's progress notifications, which count as words.
@@ -345,7 +345,7 @@ public final class EtcdTailWatcher: @unchecked Sendable {
         lastHeard = Self.nowNs()
         let head: EtcdKV?
         do throws(EtcdError) {
-            head = try client.range(tail.keys.head).kvs.first
+            head = try client.probe(tail.keys.head).kvs.first
         } catch {
             storeFailed(EtcdStoreError(url: tail.url, action: "read the journal", cause: error))
             return
