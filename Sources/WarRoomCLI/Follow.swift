@@ -87,9 +87,10 @@ struct Follow: ParsableCommand {
         do { wakeup = try Wakeup() } catch { throw Failure("cannot create the wake-up pipe: \(error)") }
         let follower = Follower(setup: setup, stateDir: state, run: replay.state, driver: driver, tail: opened.tail as? JournalTail,
                                 crew: writer.map { (writer: $0, actor: who, wakeup: wakeup) })
-        if case .etcd(let url, _) = location, let tail = opened.tail as? EtcdTail {
-            // etcd: the looks run off the screen thread (a round trip each); the first view is the one read above.
-            follower.remote = RemoteFeed(tail: tail, url: url, store: location, wakeup: wakeup)
+        if case .etcd(let url, let local) = location, let tail = opened.tail as? EtcdTail {
+            // etcd: a watch off the screen thread; the first view is the one read above. Its log (the watch opened,
+            // reopened, given up for polling, outages) goes to LOCAL/follow.log: a follower's stderr is the screen.
+            follower.remote = RemoteFeed(tail: tail, url: url, store: location, wakeup: wakeup, log: RemoteFeed.logFile(localDir: local))
             if let published { _ = follower.state.update(.engine(.remoteView(published.telemetry, publishedAt: published.publishedAt, driver: published.driver))) }
             follower.remote?.start()
         }

@@ -79,7 +79,7 @@ public final class EtcdClient: @unchecked Sendable {
     public let url: EtcdURL
     /// Deadline of one request to one endpoint.
     public let timeoutMs: Int64
-    private let http: BlockingHTTPClient
+    let http: BlockingHTTPClient
     private let lock = NSLock()
     private var current = 0
 
@@ -208,22 +208,33 @@ public final class EtcdClient: @unchecked Sendable {
     /// `exchange` with the user's token (authenticating first when there is none, and once more when etcd no longer
     /// knows it); failures worded for people (`explain`) and without the password or a token. `key`: the key the
     /// request is about, for a permission failure's message.
-    private func call(_ path: String, _ body: [UInt8], key: [UInt8]? = nil) throws(EtcdError) -> (JSONValue, String) {
+    func call(_ path: String, _ body: [UInt8], key: [UInt8]? = nil, only: EtcdURL.Endpoint? = nil) throws(EtcdError) -> (JSONValue, String) {
         let credentials = url.access.credentials
         do throws(EtcdError) {
-            guard let credentials else { return try exchange(path, body, token: nil) }
+            guard let credentials else { return try exchange(path, body, token: nil, only: only) }
             var token = credentials.token
             if token == nil { token = try authenticate(credentials, replacing: nil) }
-            do throws(EtcdError) { return try exchange(path, body, token: token) } catch {
+            do throws(EtcdError) { return try exchange(path, body, token: token, only: only) } catch {
                 guard Self.meansStaleToken(error, token: token) else { throw error }
                 token = try authenticate(credentials, replacing: token)
-                return try exchange(path, body, token: token)
+                return try exchange(path, body, token: token, only: only)
             }
         } catch {
             var e = explain(error, key: key)
             if let credentials { e.message = credentials.redact(e.message) }
             throw e
         }
+    }
+
+    /// The headers a request outside `call` (the watch's stream) sends: the leader check and, for a user, the token
+    /// (authenticating first when there is none yet).
+    func requestHeaders() throws(EtcdError) -> [(String, String)] {
+        var headers = [("Grpc-Metadata-hasleader", "true")]
+        guard let credentials = url.access.credentials else { return headers }
+        var token = credentials.token
+        if token == nil { token = try authenticate(credentials, replacing: nil) }
+        if let token, !token.isEmpty { headers.append(("Authorization", token)) }
+        return headers
     }
 
     /// Asks etcd for a token for `credentials` (kept in them for every client sharing them). An etcd without
@@ -308,17 +319,19 @@ public final class EtcdClient: @unchecked Sendable {
 
     /// POSTs `body` to each endpoint in turn (from the one that answered last) until one answers; returns the
     /// parsed answer and the endpoint that gave it. An error body is thrown as an `EtcdError`. `token`: sent as
-    /// `Authorization` (nil or empty: none).
-    private func exchange(_ path: String, _ body: [UInt8], token: String?) throws(EtcdError) -> (JSONValue, String) {
+    /// `Authorization` (nil or empty: none). `only`: that endpoint alone, the one that answered last left as it was
+    /// (a probe of each member, `EtcdClient.probe`).
+    private func exchange(_ path: String, _ body: [UInt8], token: String?, only: EtcdURL.Endpoint? = nil) throws(EtcdError) -> (JSONValue, String) {
         let full = Self.apiPrefix + path
+        let endpoints = only.map { [$0] } ?? url.endpoints
         lock.lock()
-        let start = current
+        let start = only == nil ? current : 0
         lock.unlock()
-        let n = url.endpoints.count
+        let n = endpoints.count
         guard n > 0 else { throw EtcdError(kind: .unreachable, endpoint: "(none)", path: full, message: "\(url) names no endpoint") }
         var failures: [EtcdError] = []
         for k in 0..<n {
-            let e = url.endpoints[(start + k) % n]
+            let e = endpoints[(start + k) % n]
             var headers = [("Grpc-Metadata-hasleader", "true")]
             if let token, !token.isEmpty { headers.append(("Authorization", token)) }
             let result = http.post(url.base(e) + full, body: body, headers: headers, timeoutMs: timeoutMs)
@@ -345,14 +358,16 @@ public final class EtcdClient: @unchecked Sendable {
                     }
                     throw EtcdError(kind: .rejected, endpoint: e.description, path: full, message: message, code: code)
                 }
-                lock.lock()
-                current = (start + k) % n
-                lock.unlock()
+                if only == nil {
+                    lock.lock()
+                    current = (start + k) % n
+                    lock.unlock()
+                }
                 return (parsed, e.description)
             }
         }
         // Every endpoint failed: say the most telling failure (no quorum over no answer over no connection).
-        let all = url.endpoints.map(\.description).joined(separator: ",")
+        let all = endpoints.map(\.description).joined(separator: ",")
         let best = failures.first { $0.kind == .noQuorum } ?? failures.first { $0.kind == .timedOut } ?? failures[0]
         var e = best
         if n > 1 {
@@ -362,7 +377,7 @@ public final class EtcdClient: @unchecked Sendable {
         throw e
     }
 
-    private func parseRange(_ v: JSONValue, endpoint: String, path: String) throws(EtcdError) -> EtcdRange {
+    func parseRange(_ v: JSONValue, endpoint: String, path: String) throws(EtcdError) -> EtcdRange {
         var kvs: [EtcdKV] = []
         for kv in v["kvs"]?.array ?? [] {
             guard let key = Self.base64(kv["key"]) else {

@@ -4,7 +4,7 @@ import Foundation
 /// store, `WarRoomEtcd`): one `HTTPClient` underneath (its kept-alive pool, its worker threads, its deadlines), the
 /// calling thread parked on a semaphore until the request's completion runs. No CPU is spent while waiting.
 package final class BlockingHTTPClient: @unchecked Sendable {
-    private let client: HTTPClient
+    let client: HTTPClient
 
     /// `caFile`: a CA certificate (PEM) trusted for https besides the system store (nil: `WARROOM_TLS_CA_FILE`);
     /// `identity`: a client certificate and key, presented when the server asks for one; `maxTLS12`: TLS 1.2 at
@@ -43,11 +43,14 @@ package final class BlockingHTTPClient: @unchecked Sendable {
         switch box.wait() {
         case .response(let r): return .success(Response(status: r.status, body: r.body))
         case .failure(let message):
-            // Refused or unresolvable: the request never reached a server.
-            let notSent = message == "connection refused" || message.hasPrefix("cannot resolve host")
-                || message == "network unreachable" || message == "host unreachable" || message == "address not available"
-            return .failure(BlockingHTTPError(message: message, sent: !notSent))
+            return .failure(BlockingHTTPError(message: message, sent: !Self.neverSent(message)))
         }
+    }
+
+    /// Refused or unresolvable: the request never reached a server.
+    static func neverSent(_ message: String) -> Bool {
+        message == "connection refused" || message.hasPrefix("cannot resolve host")
+            || message == "network unreachable" || message == "host unreachable" || message == "address not available"
     }
 
     private final class OutcomeBox: @unchecked Sendable {

@@ -70,6 +70,7 @@ final class HTTPClient: @unchecked Sendable {
     /// Starts `METHOD url` (GET, or POST with `body`), as `get` does; `headers` are sent as given.
     func send(_ urlText: String, method: String = "GET", body: [UInt8]? = nil, contentType: String? = nil,
               headers: [(String, String)] = [], accept: String, timeoutMs: Int64, keepBody: Bool,
+              stream: (@Sendable (ArraySlice<UInt8>) -> Void)? = nil, streamIdleMs: Int64? = nil,
               completion: @escaping @Sendable (HTTPOutcome) -> Void) -> Result<Int, HTTPClientError> {
         lock.lock()
         var target = parsedURLs[urlText]
@@ -89,7 +90,8 @@ final class HTTPClient: @unchecked Sendable {
         let options = SocketHTTPRequest.Options(
             accept: accept, authorization: token.flatMap { $0.isEmpty ? nil : "Bearer \($0)" },
             timeoutMs: max(1, timeoutMs), keepBody: keepBody, maxBodyBytes: Self.maxBodyBytes, caFile: caFile,
-            identity: identity, maxTLS12: maxTLS12, method: method, body: body, contentType: contentType, headers: headers)
+            identity: identity, maxTLS12: maxTLS12, method: method, body: body, contentType: contentType, headers: headers,
+            stream: stream, streamIdleMs: streamIdleMs)
         lock.lock()
         guard !stopped else {
             lock.unlock()
@@ -98,7 +100,8 @@ final class HTTPClient: @unchecked Sendable {
         nextID += 1
         let id = nextID
         // The completion holds the client until the request ends (by answer, deadline or `cancel`/`invalidate`).
-        let request = SocketHTTPRequest(url: target, options: options, pool: pool) { [self] outcome in
+        // A stream holds its connection to the end: a connection of its own, never pooled.
+        let request = SocketHTTPRequest(url: target, options: options, pool: stream == nil ? pool : nil) { [self] outcome in
             self.lock.lock()
             let mine = self.requests.removeValue(forKey: id) != nil
             self.lock.unlock()

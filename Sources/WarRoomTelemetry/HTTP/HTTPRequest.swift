@@ -53,6 +53,10 @@ final class SocketHTTPRequest: @unchecked Sendable {
         var contentType: String? = nil
         /// More request headers (name, value).
         var headers: [(String, String)] = []
+        /// A streamed answer (`HTTPClient.stream`): a 2xx body's bytes, as they arrive; `timeoutMs` then bounds only
+        /// the wait for the answer's head, and `streamIdleMs` (nil: no limit) the silence after it.
+        var stream: (@Sendable (ArraySlice<UInt8>) -> Void)? = nil
+        var streamIdleMs: Int64? = nil
     }
 
     private let url: SocketHTTPURL
@@ -158,7 +162,7 @@ final class SocketHTTPRequest: @unchecked Sendable {
             let pooled = pool?.take(origin)
             let connection = try pooled ?? connect(target)
             let exchange = SocketHTTPExchange(connection: connection, wake: wakeRead, deadlineNs: deadlineNs, keepBody: options.keepBody,
-                                              maxBodyBytes: options.maxBodyBytes)
+                                              maxBodyBytes: options.maxBodyBytes, sink: options.stream, idleMs: options.streamIdleMs)
             do {
                 try exchange.send(requestHead(target))
                 let result = try exchange.readResponse()
