@@ -109,16 +109,19 @@ private func rowDone(_ id: String) -> (String) -> Bool {
 /// The DECISIONS pane has the GO `from→to`.
 private func decided(_ from: Int, _ to: Int) -> (String) -> Bool { { $0.contains("GO \(from)→\(to) %") } }
 
-/// A GO that was said NOT SAVED and then found in the journal (etcd carried out the queued request): its hook was
-/// never started, and the console shows the decision's hook as running for ever. A known bug of the outage handling
-/// (the console's effect runner, not the store): recorded as a known issue so the rest of the test still runs.
-private func goFoundLate(_ t: TmuxConsole, dir: String, percent: Int) {
-    note("the GO to \(percent) % said NOT SAVED, then etcd carried it out (a request it had queued): its hook did not run")
-    withKnownIssue("a GO said NOT SAVED but committed later is never applied (its hook never runs; the console shows it running)",
-                   isIntermittent: true) {
-        t.waitFor(text: "\(percent) %  step", timeout: 30)
-        #expect(waitFile(dir, "\(percent)", seconds: 5))
-    }
+/// A GO that was said NOT SAVED and then found in the journal (etcd carried out the queued request): its hook is not
+/// run late (the commander was told it was not saved), the console says so, the ramp stays where it was — not BUSY
+/// for ever, as it once did — and GO decided again moves it.
+private func goFoundLate(_ t: TmuxConsole, dir: String, percent: Int) throws {
+    note("the GO to \(percent) % said NOT SAVED, then etcd carried it out (a request it had queued)")
+    t.waitFor(text: "not run: the decision was recorded after", timeout: 30)
+    #expect(!waitFile(dir, "\(percent)", seconds: 2), "its hook is not run late")
+    try t.send("Escape")
+    t.waitFor("READY again", timeout: 60) { $0.contains("READY") && $0.contains("g → \(percent) %") }
+    _ = try t.pressUntil("g", shows: "reason for GO", recorded: { _ in false })
+    try t.send("Escape")
+    t.waitFor(text: "\(percent) %  step", timeout: 30)
+    #expect(waitFile(dir, "\(percent)"))
 }
 
 /// Consoles on a three-member etcd cluster on loopback (real members, `EtcdCluster`).
@@ -152,7 +155,7 @@ struct EtcdClusterConsole {
         let go = try t.pressUntil("g", shows: "reason for GO", recorded: decided(10, 25))
         note("GO 25 % after the kill: \(go)")
         if case .foundLate = go {
-            goFoundLate(t, dir: dir, percent: 25)
+            try goFoundLate(t, dir: dir, percent: 25)
         } else {
             try t.send("Escape")
             t.waitFor(text: "25 %  step 2/2", timeout: 30)
@@ -209,11 +212,11 @@ struct EtcdClusterConsole {
         try t.send("Escape")
         usleep(1_500_000)  // the driver's next catch-up: the refused GO may turn out recorded (etcd ran a queued request)
         if decided(10, 25)(t.screen()) {
-            goFoundLate(t, dir: dir, percent: 25)
+            try goFoundLate(t, dir: dir, percent: 25)
         } else {
             let go = try t.pressUntil("g", shows: "reason for GO", recorded: decided(10, 25))
             if case .foundLate = go {
-                goFoundLate(t, dir: dir, percent: 25)
+                try goFoundLate(t, dir: dir, percent: 25)
             } else {
                 try t.send("Escape")
                 t.waitFor(text: "25 %  step 2/2", timeout: 30)

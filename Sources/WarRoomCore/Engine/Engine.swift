@@ -252,6 +252,15 @@ public struct Engine: Sendable {
                 out.append(.runHook(hookRequest(d, seq: event.seq)))
             }
         }
+        if !own, driving, !stopping, case .rampDecision(let d) = event.body, d.hook != nil, event.actor == session.actor {
+            // Our own decision, found in the journal after its append said NOT SAVED (etcd carried out a request it
+            // had queued while it was stopped). The commander was told it was not saved and may have moved on: its
+            // hook is not run late; the ramp stays where it was (journaled), and GO can be decided again.
+            out.append(.log("decision seq \(event.seq) (\(d.kind.rawValue) \(d.from) → \(d.to) %) was recorded after NOT SAVED: its hook is not run"))
+            out.append(append(.hookResult(HookResult(decision: event.seq, ok: false,
+                                                     summary: "not run: the decision was recorded after this console said NOT SAVED — decide again",
+                                                     durationMs: 0))))
+        }
         switch event.body {
         case .verdictChange, .runConfig, .gaugePoints: break
         case .hookResult(let h) where !h.ok:
