@@ -79,7 +79,7 @@ public struct Engine: Sendable {
             return perform(i)
         case .reading(let r):
             guard driving else { return [] }
-            return settle(live.take(r))
+            return settle(live.take(r, console: session.actor))
         case .hookFinished(let h):
             guard driving else { return [] }
             var out: [Command] = [.log("hook for seq \(h.decision): \(h.summary) in \(h.durationMs) ms"
@@ -259,7 +259,9 @@ public struct Engine: Sendable {
         case .driverOffer:
             out.append(.show(offerNotice(event, own: own))) // names who offers: no actor prefix
         default:
-            out.append(.show(Notice(own ? describe(event) : "\(event.actor): " + describe(event), .info)))
+            // The telemetry's own entries say "by warroom (telemetry)" themselves: no actor in front.
+            let mine = own || event.actor == JournalEvent.telemetryActor
+            out.append(.show(Notice(mine ? describe(event) : "\(event.actor): " + describe(event), .info)))
         }
         return out
     }

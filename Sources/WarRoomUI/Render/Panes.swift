@@ -162,14 +162,16 @@ extension Painter {
         let names = s.config.slos
         let bound = names.filter { !s.config.unboundSLOs.contains($0) }
         let okCount = s.sloSignals.filter { $0.state == .ok }.count
-        box(rect, title: "SLO", right: names.isEmpty ? nil : (bound.isEmpty ? "no queries" : "\(okCount)/\(bound.count) ok"))
+        box(rect, title: "SLO", focused: s.focus == .slo, right: names.isEmpty ? nil : (bound.isEmpty ? "no queries" : "\(okCount)/\(bound.count) ok"),
+            bottom: s.focus == .slo && !names.isEmpty ? s.whyHint : nil)
         guard !names.isEmpty else {
             placeholder(rect, ["no SLOs configured"])
             return
         }
         let inner = rect.inset(1)
         var y = inner.y
-        for name in names {
+        let first = s.focus == .slo ? max(0, min(s.sloCursor - inner.height + 1, names.count - inner.height)) : 0
+        for (i, name) in names.enumerated().dropFirst(first) {
             guard y < inner.maxY else { break }
             let g = s.telemetry.gauges.first { $0.name == name }
             let status: SignalState = s.config.unboundSLOs.contains(name) ? .unbound : (g?.status ?? .unknown)
@@ -196,6 +198,9 @@ extension Painter {
             put(paddedValue + " ", x: rx, y: y, style: Style(.text, .bold))
             put(label, x: rx + valueColumn + 1, y: y, style: style)
             if sw > 0 { put(spark, x: inner.maxX - sw, y: y, style: Style(.accent)) }
+            if s.focus == .slo, i == s.sloCursor {
+                buffer.restyle(Rect(x: inner.x, y: y, width: inner.width, height: 1), Style(.selection))
+            }
             y += 1
             if let g, !g.green, status != .unbound, y < inner.maxY, inner.height >= names.count * 2 {
                 let text = g.detail.isEmpty || g.detail == g.value ? "objective \(g.objective)" : g.detail
@@ -227,13 +232,24 @@ extension Painter {
         let blind = s.telemetry.lights.filter { $0.status == .blind }.count
         let title = trippedCount > 0 ? "\(trippedCount) TRIPPED" : watching > 0 ? "\(watching) watching"
             : blind > 0 ? "\(blind) blind" : "\(lights.count) ok"
-        box(rect, title: "ROLLBACK", focused: s.focus == .rollback, right: lights.isEmpty ? nil : title)
+        box(rect, title: "ROLLBACK", focused: s.focus == .rollback, right: lights.isEmpty ? nil : title,
+            bottom: s.focus == .rollback && !lights.isEmpty ? s.whyHint : nil)
         guard !lights.isEmpty else {
             placeholder(rect, ["no rollback criteria configured"])
             return
         }
         let inner = rect.inset(1)
         let first = max(0, min(s.lightCursor - inner.height + 1, lights.count - inner.height))
+        // A tripped Alertmanager light says what fired: the alert's summary, on a line of its own when the pane has
+        // room for all of them, else after the name.
+        func alertSummary(_ l: LightInfo) -> String? {
+            guard l.alerts else { return nil }
+            let live = s.telemetry.lights.first { $0.name == l.name }
+            guard s.run.tripped[l.name] != nil || live?.status == .tripped else { return nil }
+            return (s.run.tripped[l.name]?.detail ?? live?.detail).flatMap { $0.isEmpty ? nil : $0 }
+        }
+        let summaries = lights.map(alertSummary)
+        let ownLines = lights.count - first + summaries.dropFirst(first).compactMap { $0 }.count <= inner.height
         var y = inner.y
         for (i, l) in lights.enumerated().dropFirst(first) {
             guard y < inner.maxY else { break }
@@ -247,18 +263,25 @@ extension Painter {
                     return (glyphs.lightWatch, "WATCH \(left)", Style(.warn, .bold))
                 case .blind?: return (glyphs.lightOff, "BLIND", Style(.unknown))
                 case .ok?: return (glyphs.lightOff, "ok", Style(.ok))
-                default: return (glyphs.lightOff, l.manual ? "manual" : "waiting", Style(.muted))
+                // Bound, and nothing read yet (a follower before the driver's view): we cannot say.
+                default: return (glyphs.lightOff, l.manual ? "manual" : "UNKNOWN", l.manual ? Style(.muted) : Style(.unknown))
                 }
             }()
             let sw = DisplayWidth.of(state)
             var x = inner.x + 1
             x += put(glyph + " ", x: x, y: y, style: style == Style(.crit, [.bold, .reverse]) ? Style(.crit, .bold) : style)
-            put(l.name, x: x, y: y, max: inner.maxX - x - sw - 2, style: Style(.text))
+            let summary = summaries[i]
+            let nameText = summary.map { ownLines ? l.name : "\(l.name) · \($0)" } ?? l.name
+            put(nameText, x: x, y: y, max: inner.maxX - x - sw - 2, style: Style(.text))
             put(state, x: inner.maxX - sw - 1, y: y, style: style)
             if s.focus == .rollback, i == s.lightCursor {
                 buffer.restyle(Rect(x: inner.x, y: y, width: inner.width, height: 1), Style(.selection))
             }
             y += 1
+            if let summary, ownLines, y < inner.maxY {
+                put(summary, x: inner.x + 3, y: y, max: inner.width - 4, style: Style(.crit))
+                y += 1
+            }
         }
     }
 
