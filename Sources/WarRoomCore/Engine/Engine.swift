@@ -124,7 +124,7 @@ public struct Engine: Sendable {
                                      .error, sticky: true))]
             }
             guard state.lastSeq != before, let e = latest else { return [] }
-            return [.show(Notice("\(e.actor): " + describe(e), .info))]
+            return [.show(Notice((e.actor == JournalEvent.telemetryActor ? "" : "\(e.actor): ") + describe(e), .info))]
         case .remoteView(let view, let at, let driver):
             remote = (view, min(at, now), driver)
             return []
