@@ -60,24 +60,25 @@ final class EffectRunner: @unchecked Sendable {
             queue.async { [self] in offerDriving(id: id, offer) }
         case .append(let id, let body):
             queue.async { [self] in
+                let sent = StoreHealth.now()
                 do {
                     // The telemetry's own entries (automatic trips, verdict changes) are journaled as `warroom`, under
                     // this console's driver lease (the token rules are the writer's, unchanged).
                     let r = try writer.appendCatchingUp(body, actor: body.author(console: actor), time: Clock.now(), token: nil)
                     // Other writers' entries first: the engine applies them in journal order, then ours.
                     if !r.foreign.isEmpty { answer(.merged(r.foreign)) }
-                    storeAnswered()
+                    storeAnswered(sent: sent)
                     answer(.appended(id: id, r.event))
                 } catch {
                     let foreign = writer.takeCaughtUp()
                     if !foreign.isEmpty { answer(.merged(foreign)) }
-                    storeFailed(error)
+                    storeFailed(error, sent: sent)
                     answer(.appendFailed(id: id, "\(error)"))
                 }
             }
         case .runHook(let r):
             let spec = children.spec(argv: r.argv, variables: HookTemplate.environment(values: r.values),
-                                     workingDirectory: r.directory, timeoutMs: r.timeoutMs)
+                                     workingDirectory: r.directory, timeoutMs: r.timeoutMs, endLeftBehind: true)
             let answer = answer
             lock.lock()
             let task = ProcessRunner.start(spec) { [self] o in
@@ -163,12 +164,13 @@ final class EffectRunner: @unchecked Sendable {
         let timer = DispatchSource.makeTimerSource(queue: queue)
         timer.schedule(deadline: .now() + .seconds(1), repeating: .seconds(1), leeway: .milliseconds(100))
         timer.setEventHandler { [self] in
+            let sent = StoreHealth.now()
             do {
                 let foreign = try writer.catchUp(now: Clock.now())
                 if !foreign.isEmpty { answer(.merged(foreign)) }
-                storeAnswered()
+                storeAnswered(sent: sent)
             } catch {
-                if !storeFailed(error) {
+                if !storeFailed(error, sent: sent) {
                     writeStderr("\(Timestamp.iso8601(Clock.now())) cannot read other writers' entries: \(error)")
                 }
             }
@@ -182,9 +184,11 @@ final class EffectRunner: @unchecked Sendable {
         beat.schedule(deadline: .now() + .milliseconds(every), repeating: .milliseconds(every), leeway: .milliseconds(100))
         beat.setEventHandler { [self] in
             guard lease.lease != nil || leaseTrouble == nil else { return }
+            let sent = StoreHealth.now()
             do {
                 try lease.renew(now: wallClockNow())
-                if leaseTrouble != nil { answer(.notice(Notice("driver lease renewed", .info))) }
+                // After an outage the store's return is the news; after other trouble, the renewal.
+                if !storeAnswered(sent: sent), leaseTrouble != nil { answer(.notice(Notice("driver lease renewed", .info))) }
                 leaseTrouble = nil
             } catch {
                 let text = "\(error)"
@@ -194,11 +198,10 @@ final class EffectRunner: @unchecked Sendable {
                     leaseTrouble = text
                     return
                 }
-                if leaseTrouble != text {
+                // The store itself unreachable: one outage with the journal's failures, said by whichever sees it first.
+                if !storeFailed(error, sent: sent), leaseTrouble != text {
                     writeStderr("\(Timestamp.iso8601(Clock.now())) driver lease: \(text)")
-                    // The store itself unreachable: the same words as the journal's failures, whichever comes first.
-                    let label = isStoreOutage(error) ? "STORE UNREACHABLE" : "DRIVER LEASE"
-                    answer(.notice(Notice("\(label): \(text)", .error, sticky: true)))
+                    answer(.notice(Notice("DRIVER LEASE: \(text)", .error, sticky: true)))
                 }
                 leaseTrouble = text
             }
@@ -207,29 +210,28 @@ final class EffectRunner: @unchecked Sendable {
         beat.resume()
     }
 
-    /// The store's outage as last seen (journal queue only): etcd unreachable or without quorum.
-    private var outage: String?
+    /// The store's outage, as every queue's calls see it (etcd unreachable or without quorum).
+    private let health = StoreHealth()
 
-    /// After a failed store call (journal queue): an outage (etcd unreachable, no quorum) is said at once, as a
-    /// sticky STORE UNREACHABLE notice, and logged once. True when it was an outage.
+    /// After a failed store call sent at `sent` (any queue): an outage (etcd unreachable, no quorum) is said at once,
+    /// as a sticky STORE UNREACHABLE notice, and logged once. True when it was an outage.
     @discardableResult
-    private func storeFailed(_ error: Error) -> Bool {
+    private func storeFailed(_ error: Error, sent: UInt64) -> Bool {
         guard isStoreOutage(error) else { return false }
-        let text = "\(error)"
-        if outage == nil {
+        if let text = health.failed("\(error)", sent: sent) {
             writeStderr("\(Timestamp.iso8601(Clock.now())) STORE UNREACHABLE: \(text)")
             answer(.notice(Notice("STORE UNREACHABLE: \(text) — changes are NOT SAVED until it is back; retrying every second", .error, sticky: true)))
         }
-        outage = text
         return true
     }
 
-    /// After a store call that succeeded (journal queue): ends an outage, saying so.
-    private func storeAnswered() {
-        guard outage != nil else { return }
-        outage = nil
+    /// After a store call sent at `sent` succeeded (any queue): ends an outage, saying so. True when it did.
+    @discardableResult
+    private func storeAnswered(sent: UInt64) -> Bool {
+        guard health.answered(sent: sent) else { return false }
         writeStderr("\(Timestamp.iso8601(Clock.now())) store reachable again")
         answer(.notice(Notice("STORE REACHABLE again: changes save again (those refused meanwhile were NOT SAVED)", .info, sticky: true)))
+        return true
     }
 
     /// Stops both timers (and waits for a beat under way).

@@ -104,6 +104,12 @@ public struct KeyMap: Sendable {
         return KeyTable.footerItems(bindings, ramp: ramp, demo: demo ? fault + " fault" : nil, width: width, writes: writes)
     }
 
+    /// The footer's items and the gap between them (`KeyTable.footerLayout`), from this map.
+    public func footerLayout(ramp: Bool, demo: Bool = false, width: Int = .max, writes: Bool = true) -> (items: [String], gap: Int) {
+        let fault = bindings.first { $0.command == .fault }?.keys.first?.label ?? "f"
+        return KeyTable.footerLayout(bindings, ramp: ramp, demo: demo ? fault + " fault" : nil, width: width, writes: writes)
+    }
+
     public func helpLines(replay: Bool) -> [(group: String, keys: String, help: String)] {
         ((replay ? KeyTable.replayBindings : []) + bindings).map { b in (b.group, b.keys.map(\.label).joined(separator: " "), b.help) }
     }

@@ -127,22 +127,37 @@ public enum KeyTable {
     }
 
     static func footerItems(_ bindings: [Binding], ramp: Bool, demo: String?, width: Int, writes: Bool) -> [String] {
+        footerLayout(bindings, ramp: ramp, demo: demo, width: width, writes: writes).items
+    }
+
+    /// The commands the footer keeps before any other: the decisions, the checklist's own changes, help and quit.
+    /// Moving (j/k, tab, /) is what the help overlay is for when a narrow footer has no room for it.
+    static let footerFirst: Set<KeyCommand> = [.go, .nogo, .rollback, .toggle, .skip, .block, .undo, .help, .quit]
+
+    /// The footer's items (in table order) and the gap between them: two spaces when everything the footer keeps
+    /// first fits so, else one (the keys are bold, the words muted: still readable), so a narrow terminal never drops
+    /// a decision or a checklist key (at 80 columns it used to drop `s b u`).
+    static func footerLayout(_ bindings: [Binding], ramp: Bool, demo: String?, width: Int, writes: Bool) -> (items: [String], gap: Int) {
         var items = bindings.filter { (ramp || $0.group != "Ramp") && (writes || !$0.writes) }.compactMap(\.footer)
         if let demo, writes { items.insert(demo, at: min(3, items.count)) }
-        let firstCommands: Set<KeyCommand> = [.go, .nogo, .rollback, .help, .quit]
-        let firstLabels = Set(bindings.filter { firstCommands.contains($0.command) }.compactMap(\.footer) + [demo].compactMap { $0 })
+        let firstLabels = Set(bindings.filter { footerFirst.contains($0.command) }.compactMap(\.footer) + [demo].compactMap { $0 })
         let first = items.filter { firstLabels.contains($0) }
         let rest = items.filter { !first.contains($0) }
-        var out: [String] = []
-        var used = 0
-        for item in first + rest {
-            let w = item.count + 2
-            if used + w - 2 > width { continue }
-            out.append(item)
-            used += w
+        func fit(gap: Int) -> [String] {
+            var out: [String] = []
+            var used = 0
+            for item in first + rest {
+                let w = DisplayWidth.of(item) + (out.isEmpty ? 0 : gap)
+                if used + w > width { continue }
+                out.append(item)
+                used += w
+            }
+            // Back in table order for reading.
+            return items.filter { out.contains($0) }
         }
-        // Back in table order for reading.
-        return items.filter { out.contains($0) }
+        let wide = fit(gap: 2)
+        if first.allSatisfy(wide.contains) { return (wide, 2) }
+        return (fit(gap: 1), 1)
     }
 
     /// Help overlay lines, grouped.

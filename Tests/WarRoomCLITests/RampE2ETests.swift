@@ -53,10 +53,13 @@ struct RampEndToEnd {
     }
 
     /// Quitting while a hook runs ends the hook's whole process group and journals how it ended: a hook left behind
-    /// could move traffic after the next console decided otherwise.
+    /// could move traffic after the next console decided otherwise. A process that escaped the group with `setsid`
+    /// is ended too, and the journal names it by pid.
     @Test func quittingEndsARunningHook() throws {
         let (dir, state, t) = try goWithHook("""
         #!/bin/sh
+        setsid sh -c 'sleep 60; printf "%s" "$0" > weight' "$1" &
+        echo $! > escaped.pid
         echo $$ > hook.pid
         sleep 60
         printf '%s' "$1" > weight
@@ -71,12 +74,19 @@ struct RampEndToEnd {
         try t.send("y")
         #expect(t.waitForExit() == 0)
         #expect(kill(pid, 0) != 0, "the hook's process is gone")
+        let escapedText = try String(contentsOfFile: dir + "/escaped.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let escaped = try #require(Int32(escapedText))
+        // Gone, or a zombie waiting for init to reap it (it was re-parented there when the hook ended).
+        let stat = (try? String(contentsOfFile: "/proc/\(escaped)/stat", encoding: .utf8)) ?? ""
+        let escapedState = stat.lastIndex(of: ")").map { stat[stat.index(after: $0)...].trimmingCharacters(in: .whitespaces).prefix(1) }
+        #expect(stat.isEmpty || escapedState == "Z", "the process that escaped the group with setsid is gone too: \(stat)")
         #expect(weight(dir) == nil, "the hook never moved traffic")
         let status = try warroom(["status", "--state", state, "--json"])
         let json = try #require(try JSONSerialization.jsonObject(with: Data(status.out.utf8)) as? [String: Any])
         let decisions = try #require(json["decisions"] as? [[String: Any]])
         let hook = decisions.last?["hook"] as? String ?? ""
-        #expect(!hook.hasPrefix("ok") && !hook.isEmpty && !hook.contains("running"), "the journal says how the hook ended: \(hook)")
+        #expect(!hook.hasPrefix("ok") && !hook.isEmpty && hook.contains("killed by signal"), "the journal says how the hook ended: \(hook)")
+        #expect(hook.contains("left pid \(escaped) (sh) outside its process group"), "and names the escaped process: \(hook)")
         #expect((json["ramp"] as? [String: Any])?["percent"] as? Int == 0)
     }
 

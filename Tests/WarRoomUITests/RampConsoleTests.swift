@@ -335,6 +335,20 @@ func press(_ s: inout ConsoleState, _ keys: [Key]) -> [ConsoleEffect] {
         for t in stride(from: t0 + 475_000, through: t0 + 530_000, by: 5_000) { feed(&s, p95: 1.62, errors: 1.4, at: t) }
         try Golden.check("rollback-120x40", Golden.snapshot(Renderer.render(s, theme: dark, glyphs: .unicode, size: s.size)))
     }
+
+    /// A failed rollback says so whole at 80×24, what to do included (it used to end "timed out after 3 s …").
+    @Test func aFailedRollbackIsNeverCut() throws {
+        var s = try midRamp(size: Size(width: 80, height: 24))
+        press(&s, .char("R"))
+        let (events, _) = try journal(&s, press(&s, .char("y")))
+        let rb = try #require(events.first)
+        press(&s, .escape)
+        try journal(&s, s.update(.engine(.hookFinished(HookResult(decision: rb.seq, ok: false, summary: "timed out after 3 s", durationMs: 3_000)))))
+        let b = Renderer.render(s, theme: dark, glyphs: .unicode, size: s.size)
+        let r = Layout(s.size).ramp
+        let pane = (r.y..<r.maxY).map { y in (r.x..<r.maxX).map { String(b[$0, y].char) }.joined() }.joined(separator: "\n")
+        #expect(pane.contains("ROLLBACK FAILED:") && pane.contains("R retries") && !pane.contains("…"), "\(pane)")
+    }
 }
 
 struct Failure: Error, CustomStringConvertible {

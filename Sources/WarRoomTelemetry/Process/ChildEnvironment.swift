@@ -61,9 +61,10 @@ public struct ChildProcesses: Sendable, Equatable {
     }
 
     /// A spec for `argv` with this environment and redactor; `variables` (a hook's `WARROOM_*`) are set last.
+    /// `endLeftBehind`: what the child leaves running after it ends is ended and reported (hooks).
     public func spec(argv: [String], variables: [String: String] = [:], workingDirectory: String? = nil,
-                     timeoutMs: Int64) -> ProcessSpec {
+                     timeoutMs: Int64, endLeftBehind: Bool = false) -> ProcessSpec {
         ProcessSpec(argv: argv, environment: variables, base: environment, redactor: redactor,
-                    workingDirectory: workingDirectory, timeoutMs: timeoutMs)
+                    workingDirectory: workingDirectory, timeoutMs: timeoutMs, endLeftBehind: endLeftBehind)
     }
 }

@@ -65,7 +65,10 @@ public enum ProcessRunner {
             return failed("\(programLabel): argument \(index) contains a NUL byte")
         }
         var variables: [Environment.Key: String] = [:]
-        for (key, value) in spec.base.variables().merging(spec.environment, uniquingKeysWith: { $1 }) {
+        var given = spec.base.variables().merging(spec.environment, uniquingKeysWith: { $1 })
+        let tag = spec.endLeftBehind ? LeftBehind.newTag() : nil
+        if let tag { given[LeftBehind.variable] = tag }
+        for (key, value) in given {
             if key.isEmpty || key.utf8.contains(UInt8(ascii: "=")) || key.utf8.contains(0)
                 || value.utf8.contains(0)
             {
@@ -89,6 +92,13 @@ public enum ProcessRunner {
 
         let collector = ProcessOutputCollector(redactor: spec.redactor)
         let watchdog = ProcessGroupWatchdog()
+        let leader = ProcessLockedBox<pid_t?>(nil)
+        /// After the child is reaped: what it left running, ended (TERM, then KILL after the grace).
+        func endLeftBehind() async -> [LeftBehindProcess] {
+            guard let tag, let group = leader.withLock({ $0 }) else { return [] }
+            let left = await LeftBehind.end(LeftBehind.find(tag: tag, group: group), graceMs: killGraceMs)
+            return left.map { var p = $0; p.name = spec.redactor.redact(p.name); return p }
+        }
         let timeout = Duration.milliseconds(max(0, spec.timeoutMs))
         let deadline = start + timeout
 
@@ -108,6 +118,7 @@ public enum ProcessRunner {
                     output: .sequence,
                     error: .sequence
                 ) { execution in
+                    leader.withLock { $0 = execution.processIdentifier.value }
                     watchdog.arm(pgid: execution.processIdentifier.value, deadline: deadline, clock: clock)
                     // Drain both pipes concurrently, so a child filling one of them never blocks.
                     // Both loops end at EOF, or when swift-subprocess sees the child exit (it then
@@ -146,15 +157,17 @@ public enum ProcessRunner {
             // The program did start (and may have done its work) before swift-subprocess lost
             // track of it; say so rather than pretend it never ran.
             let timedOut = await watchdog.finish()
+            let left = await endLeftBehind()
             let output = collector.finish()
             return ProcessOutcome(
                 termination: timedOut ? .timedOut : .failedToStart(spec.redactor.redact("\(programLabel): started, but then \(text)")),
-                durationMs: elapsedMs(), stdout: output.stdout, tail: output.tail, timeoutMs: spec.timeoutMs)
+                durationMs: elapsedMs(), stdout: output.stdout, tail: output.tail, timeoutMs: spec.timeoutMs, leftBehind: left)
         }
 
         // The leader has been reaped. If the timeout fired, wait for the kill sequence to finish
         // (the rest of the group gone, or SIGKILLed); otherwise stop the timer.
         let timedOut = await watchdog.finish()
+        let left = await endLeftBehind()
         let termination: ProcessOutcome.Termination
         if timedOut {
             termination = .timedOut
@@ -167,7 +180,7 @@ public enum ProcessRunner {
         let output = collector.finish()
         return ProcessOutcome(
             termination: termination, durationMs: elapsedMs(),
-            stdout: output.stdout, tail: output.tail, timeoutMs: spec.timeoutMs)
+            stdout: output.stdout, tail: output.tail, timeoutMs: spec.timeoutMs, leftBehind: left)
     }
 
     /// For non-async callers (the console's poll loop): runs on a background task,

@@ -17,6 +17,9 @@ public struct ProcessSpec: Sendable, Equatable {
     public var workingDirectory: String?
     /// After this long the child's whole process group gets SIGTERM, then SIGKILL after a grace.
     public var timeoutMs: Int64
+    /// Whether what the child leaves running after it ends (a background job, a process that escaped its group
+    /// with `setsid`) is found, ended and reported (`ProcessOutcome.leftBehind`). Hooks: yes.
+    public var endLeftBehind: Bool
 
     public init(
         argv: [String],
@@ -24,7 +27,8 @@ public struct ProcessSpec: Sendable, Equatable {
         base: ChildEnvironment = ChildEnvironment(),
         redactor: Redactor = Redactor(),
         workingDirectory: String? = nil,
-        timeoutMs: Int64 = 60_000
+        timeoutMs: Int64 = 60_000,
+        endLeftBehind: Bool = false
     ) {
         self.argv = argv
         self.environment = environment
@@ -32,6 +36,7 @@ public struct ProcessSpec: Sendable, Equatable {
         self.redactor = redactor
         self.workingDirectory = workingDirectory
         self.timeoutMs = timeoutMs
+        self.endLeftBehind = endLeftBehind
     }
 }
 
@@ -60,13 +65,17 @@ public struct ProcessOutcome: Sendable, Equatable {
     public var tail: [String]
     /// The timeout the run had, for `summary`.
     public var timeoutMs: Int64
+    /// What the child left running after it ended, ended by the runner (`ProcessSpec.endLeftBehind`).
+    public var leftBehind: [LeftBehindProcess]
 
-    public init(termination: Termination, durationMs: Int64, stdout: String, tail: [String], timeoutMs: Int64 = 0) {
+    public init(termination: Termination, durationMs: Int64, stdout: String, tail: [String], timeoutMs: Int64 = 0,
+                leftBehind: [LeftBehindProcess] = []) {
         self.termination = termination
         self.durationMs = durationMs
         self.stdout = stdout
         self.tail = tail
         self.timeoutMs = timeoutMs
+        self.leftBehind = leftBehind
     }
 
     public var ok: Bool { termination == .exited(0) }
@@ -74,6 +83,10 @@ public struct ProcessOutcome: Sendable, Equatable {
     /// One readable line: "exit 0", "exit 3", "killed by signal 9 (SIGKILL)", "timed out after 60 s",
     /// "cannot run ./scripts/set-weight: No such file or directory".
     public var summary: String {
+        leftBehind.isEmpty ? endSummary : endSummary + "; " + LeftBehind.describe(leftBehind)
+    }
+
+    private var endSummary: String {
         switch termination {
         case .exited(let code):
             return "exit \(code)"

@@ -112,7 +112,8 @@ extension Painter {
             return
         }
         let writes = s.engine.refusal(.write) == nil
-        for item in s.keyMap.footerItems(ramp: s.config.hasRamp && !s.config.crew, demo: s.config.demo, width: rect.width, writes: writes) {
+        let layout = s.keyMap.footerLayout(ramp: s.config.hasRamp && !s.config.crew, demo: s.config.demo, width: rect.width, writes: writes)
+        for item in layout.items {
             let w = DisplayWidth.of(item)
             if x + w > rect.width { break }
             if let space = item.firstIndex(of: " ") {
@@ -121,7 +122,7 @@ extension Painter {
             } else {
                 put(item, x: x, y: rect.y, style: Style(.muted))
             }
-            x += w + 2
+            x += w + layout.gap
         }
     }
 

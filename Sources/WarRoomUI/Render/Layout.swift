@@ -47,7 +47,8 @@ public struct Layout: Sendable, Equatable {
             decisions = Rect(x: left, y: checklist.maxY, width: w - left, height: decisionsH)
         } else {
             kind = .compact
-            let strip = h >= 24 ? 6 : 5
+            // At 24 rows and more, five lines a pane: a wrapped name or a blocker's reason still fits beside the rest.
+            let strip = h >= 24 ? 7 : 5
             let third = w / 3
             ramp = Rect(x: 0, y: bodyY, width: third, height: strip)
             slo = Rect(x: third, y: bodyY, width: third, height: strip)

@@ -15,10 +15,13 @@ extension Painter {
         let inner = rect.inset(1)
         let w = inner.width - 2
         var y = inner.y
+        /// A line of text, wrapped (never cut) while there is room.
         func line(_ text: String, _ style: Style) {
-            guard y < inner.maxY else { return }
-            put(text, x: inner.x + 1, y: y, max: w, style: style)
-            y += 1
+            for l in wrapHard(text, first: w, rest: w) {
+                guard y < inner.maxY else { return }
+                put(l, x: inner.x + 1, y: y, max: w, style: style)
+                y += 1
+            }
         }
         // 1: percentage, step, bar.
         let rolledBack = run.percent == 0 && run.rollback?.executedAt != nil
@@ -26,26 +29,77 @@ extension Painter {
             ?? (rolledBack ? "rolled back" : run.percent == 0 ? "not started" : "off-plan")
         let head = "\(run.percent) %"
         var x = inner.x + 1
-        x += put(head, x: x, y: y, style: Style(.title, .bold))
-        x += put("  " + stepNo, x: x, y: y, max: inner.maxX - x - 1, style: Style(.muted))
-        let barW = inner.maxX - x - 3
-        if barW >= 6 {
-            let filled = run.percent * barW / 100
-            put(String(repeating: glyphs.barFull, count: filled) + String(repeating: glyphs.barEmpty, count: barW - filled),
-                x: inner.maxX - barW - 1, y: y, style: Style(run.rollback?.executedAt != nil && run.percent == 0 ? .crit : .ok))
+        let barStyle = Style(run.rollback?.executedAt != nil && run.percent == 0 ? .crit : .ok)
+        // Tall enough (three rows for the digits and still four for the ladder, the gate and what blocks it): the
+        // percentage in big digits, the step and the bar beside it.
+        let big = "\(run.percent)%"
+        if inner.height >= 7, BigDigits.width(big) + 14 <= w, let rows = BigDigits.rows(big, unicode: glyphs.ellipsis == "…") {
+            for (k, r) in rows.enumerated() { put(r, x: x, y: y + k, style: Style(.title, .bold)) }
+            let sx = x + BigDigits.width(big) + 2
+            put(stepNo, x: sx, y: y, max: inner.maxX - sx - 1, style: Style(.muted))
+            let barW = inner.maxX - sx - 1
+            if barW >= 6 {
+                let filled = run.percent * barW / 100
+                put(String(repeating: glyphs.barFull, count: filled) + String(repeating: glyphs.barEmpty, count: barW - filled),
+                    x: sx, y: y + 1, style: barStyle)
+            }
+            y += 3
+        } else {
+            x += put(head, x: x, y: y, style: Style(.title, .bold))
+            x += put("  " + stepNo, x: x, y: y, max: inner.maxX - x - 1, style: Style(.muted))
+            let barW = inner.maxX - x - 3
+            if barW >= 6 {
+                let filled = run.percent * barW / 100
+                put(String(repeating: glyphs.barFull, count: filled) + String(repeating: glyphs.barEmpty, count: barW - filled),
+                    x: inner.maxX - barW - 1, y: y, style: barStyle)
+            }
+            y += 1
         }
-        y += 1
         let showTimeline = run.rollback.map { run.percent == 0 || $0.executedAt == nil } ?? false
-        // 2: the ladder (left out under a rollback timeline, which needs the rows).
-        if y < inner.maxY, !showTimeline {
+        // 3 (laid out first, for the ladder's room): the gate.
+        let (label, style): (String, Style) = {
+            switch v.state {
+            case .ready: return ("READY", Style(.ok, [.bold, .reverse]))
+            case .waiting: return ("WAITING", Style(.warn, [.bold, .reverse]))
+            case .blocked: return ("BLOCKED", Style(.crit, [.bold, .reverse]))
+            case .busy: return ("BUSY", Style(.accent, [.bold, .reverse]))
+            case .complete: return ("COMPLETE", Style(.ok, .bold))
+            case .none: return ("—", Style(.muted))
+            }
+        }()
+        let gx = inner.x + 1 + DisplayWidth.of(" \(label) ")
+        var rest: String
+        switch v.state {
+        case .ready: rest = v.next.map { " g → \($0.percent) %" } ?? ""
+        case .waiting: rest = " " + DurationText.countdown((v.waitUntil ?? s.now) - s.now) + " left" + (v.next.map { " · then \($0.percent) %" } ?? " · then complete")
+        case .blocked:
+            // The observation countdown stays on screen while blocked (first, so a narrow pane keeps it).
+            rest = (v.waitUntil.map { " hold " + DurationText.countdown($0 - s.now) + " ·" } ?? "") + " \(v.blockers.count) unmet"
+            // The next step only where it fits beside the rest (the ladder shows it too): the rows go to the blockers.
+            if let n = v.next, gx + DisplayWidth.of(rest + " · next \(n.percent) %") <= inner.maxX - 1 { rest += " · next \(n.percent) %" }
+        case .busy: rest = " " + (v.blockers.first ?? "")
+        case .complete: rest = " at \(run.percent) %"
+        case .none: rest = ""
+        }
+        // What does not fit beside the label wraps under it (the countdown and the count are never cut).
+        let parts = wrapSegments(rest.trimmingCharacters(in: .whitespaces), first: inner.maxX - gx - 2, rest: w)
+        let firstBlocker = v.state == .blocked ? v.blockers.first.map { wrapHard($0, first: w - 2, rest: w - 2).count } ?? 0 : 0
+        // 2: the ladder — left out under a rollback timeline (it needs the rows), and while BLOCKED in a pane too
+        // short for the gate and the first blocker under it: what blocks matters more than the steps ahead.
+        if y < inner.maxY, !showTimeline, inner.maxY - y - 1 >= parts.count + firstBlocker {
             var lx = inner.x + 1
+            let labels = plan.steps.map { $0.percent == run.percent ? "[\($0.percent)]" : "\($0.percent)" }
+            // Spaced arrows where the whole ladder fits so, else tight ones; else as many steps as fit and "+N".
+            let spaced = " " + glyphs.arrow + " "
+            let arrow = DisplayWidth.of(labels.joined(separator: spaced)) <= w ? spaced : glyphs.arrow
             for (i, st) in plan.steps.enumerated() {
-                let label = st.percent == run.percent ? "[\(st.percent)]" : "\(st.percent)"
+                let label = labels[i]
                 let style = st.percent == run.percent ? Style(.accent, [.bold, .reverse]) : (st.percent < run.percent ? Style(.ok) : Style(.muted))
-                let sep = i == 0 ? "" : " " + glyphs.arrow + " "
-                let more = i < plan.steps.count - 1 ? 2 : 0 // room for the ellipsis if later steps do not fit
-                guard lx + DisplayWidth.of(sep + label) + more <= inner.maxX - 1 || (i == plan.steps.count - 1 && lx + DisplayWidth.of(sep + label) <= inner.maxX - 1) else {
-                    put(" " + String(glyphs.ellipsis), x: lx, y: y, style: Style(.muted))
+                let sep = i == 0 ? "" : arrow
+                let left = plan.steps.count - i - 1
+                let more = left > 0 ? DisplayWidth.of(" +\(left)") : 0 // room for the count if later steps do not fit
+                guard lx + DisplayWidth.of(sep + label) + more <= inner.maxX - 1 || (left == 0 && lx + DisplayWidth.of(sep + label) <= inner.maxX - 1) else {
+                    put(" +\(left + 1)", x: lx, y: y, style: Style(.muted))
                     break
                 }
                 lx += put(sep, x: lx, y: y, style: Style(.muted))
@@ -58,45 +112,17 @@ extension Painter {
             rollbackTimeline(s, r, &y, inner)
             return
         }
-        // 3: the gate.
-        let (label, style): (String, Style) = {
-            switch v.state {
-            case .ready: return ("READY", Style(.ok, [.bold, .reverse]))
-            case .waiting: return ("WAITING", Style(.warn, [.bold, .reverse]))
-            case .blocked: return ("BLOCKED", Style(.crit, [.bold, .reverse]))
-            case .busy: return ("BUSY", Style(.accent, [.bold, .reverse]))
-            case .complete: return ("COMPLETE", Style(.ok, .bold))
-            case .none: return ("—", Style(.muted))
-            }
-        }()
         if y < inner.maxY {
-            var gx = inner.x + 1
-            gx += put(" \(label) ", x: gx, y: y, style: style)
-            let rest: String
-            switch v.state {
-            case .ready: rest = v.next.map { " g → \($0.percent) %" } ?? ""
-            case .waiting: rest = " " + DurationText.countdown((v.waitUntil ?? s.now) - s.now) + " left" + (v.next.map { " · then \($0.percent) %" } ?? " · then complete")
-            case .blocked:
-                // The observation countdown stays on screen while blocked (first, so a narrow pane keeps it).
-                rest = (v.waitUntil.map { " hold " + DurationText.countdown($0 - s.now) + " ·" } ?? "") + " \(v.blockers.count) unmet"
-                    + (v.next.map { " · next \($0.percent) %" } ?? "")
-            case .busy: rest = " " + (v.blockers.first ?? "")
-            case .complete: rest = " at \(run.percent) %"
-            case .none: rest = ""
+            put(" \(label) ", x: inner.x + 1, y: y, style: style)
+            for (k, p) in parts.enumerated() where y < inner.maxY {
+                put(p, x: k == 0 ? gx + 1 : inner.x + 1, y: y, max: k == 0 ? inner.maxX - gx - 2 : w, style: Style(.text))
+                y += 1
             }
-            put(rest, x: gx, y: y, max: inner.maxX - gx - 1, style: Style(.text))
-            y += 1
         }
-        if v.state == .blocked {
-            let room = inner.maxY - y
-            for (i, b) in v.blockers.enumerated() {
-                guard i < room else { break }
-                if i == room - 1, v.blockers.count > room {
-                    line("\(glyphs.bullet) (+\(v.blockers.count - i - 1) more) \(b)", Style(.crit))
-                    break
-                }
-                line(glyphs.bullet + " " + b, Style(.crit))
-            }
+        if v.state == .blocked, y < inner.maxY {
+            let rows = v.blockers.map { ListRow(glyph: (glyphs.bullet, Style(.crit)), name: $0, nameStyle: Style(.crit)) }
+            listRows(rows, in: Rect(x: inner.x, y: y, width: inner.width, height: inner.maxY - y), marker: false)
+            y = inner.maxY
         }
         if v.state == .waiting, let wtxt = v.waits.first { line(wtxt, Style(.muted)) }
         // The last decision's hook, when it failed.
@@ -145,8 +171,11 @@ extension Painter {
             else if r.executedAt == nil { head = ("ROLLING BACK…", Style(.crit, [.bold, .reverse])) }
             else if r.verifiedAt == nil { head = ("ROLLED BACK · V verifies", Style(.warn, [.bold, .reverse])) }
             else { head = ("ROLLED BACK and verified", Style(.ok, [.bold, .reverse])) }
-            put(" " + head.0 + " ", x: inner.x + 1, y: y, max: inner.width - 2, style: head.1)
-            y += 1
+            // Wrapped, never cut: "ROLLBACK FAILED: timed out after 3 s — R retries" says what to do at its end.
+            for l in wrapHard(head.0, first: inner.width - 4, rest: inner.width - 4) where y < inner.maxY {
+                put(" " + l + " ", x: inner.x + 1, y: y, max: inner.width - 2, style: head.1)
+                y += 1
+            }
         }
         if r.trippedAt != nil {
             row("decide", r.decideMs, running: nil, target: t.decideMs)
@@ -169,10 +198,11 @@ extension Painter {
             return
         }
         let inner = rect.inset(1)
-        var y = inner.y
-        let first = s.focus == .slo ? max(0, min(s.sloCursor - inner.height + 1, names.count - inner.height)) : 0
-        for (i, name) in names.enumerated().dropFirst(first) {
-            guard y < inner.maxY else { break }
+        let wide = inner.width >= 36
+        // Sparklines go first when a name would not fit beside them (a name is never cut; it wraps when even that fails).
+        let sparks = wide && names.allSatisfy { DisplayWidth.of($0) <= inner.width - 2 - (8 + 7 + 10 + 3) }
+            && s.telemetry.gauges.contains { !$0.history.isEmpty }
+        let rows = names.enumerated().map { (i, name) -> (Int, ListRow) in
             let g = s.telemetry.gauges.first { $0.name == name }
             let status: SignalState = s.config.unboundSLOs.contains(name) ? .unbound : (g?.status ?? .unknown)
             let style: Style = {
@@ -184,30 +214,51 @@ extension Painter {
                 }
             }()
             let label = status.label
-            let value = status == .unbound ? (g?.objective ?? "") : (g?.value ?? "")
-            let spark = g.map { sparkline($0.history, width: 10, scale: $0.scale) } ?? ""
-            // name … value STATUS spark
-            // Fixed columns: a value that changes width never moves the status word or the sparkline.
-            let valueColumn = max(8, DisplayWidth.of(value))
-            let paddedValue = String(repeating: " ", count: valueColumn - DisplayWidth.of(value)) + value
-            let right = "\(paddedValue) \(label.padding(toLength: 7, withPad: " ", startingAt: 0))"
-            let rw = DisplayWidth.of(right)
-            let sw = inner.width >= 36 ? DisplayWidth.of(spark) + 1 : 0
-            put(name, x: inner.x + 1, y: y, max: max(4, inner.width - rw - sw - 3), style: Style(.text))
-            let rx = inner.maxX - 1 - rw - sw
-            put(paddedValue + " ", x: rx, y: y, style: Style(.text, .bold))
-            put(label, x: rx + valueColumn + 1, y: y, style: style)
-            if sw > 0 { put(spark, x: inner.maxX - sw, y: y, style: Style(.accent)) }
-            if s.focus == .slo, i == s.sloCursor {
-                buffer.restyle(Rect(x: inner.x, y: y, width: inner.width, height: 1), Style(.selection))
+            var value = status == .unbound ? (g?.objective ?? "") : (g?.value ?? "")
+            var right: [(text: String, style: Style)] = []
+            if wide {
+                // Fixed columns: a value that changes width never moves the status word or the sparkline.
+                value = String(repeating: " ", count: max(0, 8 - DisplayWidth.of(value))) + value
+                right = [(value, Style(.text, .bold)), (label.padding(toLength: 7, withPad: " ", startingAt: 0), style)]
+                if sparks {
+                    let spark = g.map { sparkline($0.history, width: 10, scale: $0.scale) } ?? ""
+                    right.append((spark.padding(toLength: 10, withPad: " ", startingAt: 0), Style(.accent)))
+                }
+            } else {
+                // A narrow pane: units abbreviated, no sparkline, so the name keeps its room.
+                // Not measured: a dash (the title says "no queries" or counts only the measured ones).
+                right = [(compactQuantity(value), Style(.text, .bold)), (status == .unbound ? "—" : label, style)]
             }
-            y += 1
-            if let g, !g.green, status != .unbound, y < inner.maxY, inner.height >= names.count * 2 {
-                let text = g.detail.isEmpty || g.detail == g.value ? "objective \(g.objective)" : g.detail
-                put("  " + text, x: inner.x + 1, y: y, max: inner.width - 2, style: Style(.muted))
-                y += 1
+            var detail: (String, Style)?
+            if let g, !g.green, status != .unbound {
+                detail = (g.detail.isEmpty || g.detail == g.value ? "objective \(g.objective)" : g.detail, Style(.muted))
             }
+            let rank = status == .breach ? 0 : status == .warn ? 1 : status == .ok || status == .unbound ? 3 : 2
+            return (rank, ListRow(name: name, right: right.filter { !$0.text.isEmpty }, detail: detail,
+                                  selected: s.focus == .slo && i == s.sloCursor))
         }
+        // What needs attention first (a breach, a warning, no data), so a pane too short for every SLO shows it;
+        // focused, the config's order (the cursor walks it, and `i` explains the selected one).
+        let focused = s.focus == .slo
+        let ordered = focused ? rows.map(\.1) : rows.enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }.map(\.element.1)
+        listRows(ordered, in: inner, cursor: focused ? s.sloCursor : nil)
+    }
+
+    /// "<= 500 ms" → "≤500ms", "99.9 %" → "99.9%": the same quantity in fewer columns, for a narrow pane.
+    func compactQuantity(_ text: String) -> String {
+        var t = text
+        if glyphs.ellipsis == "…" {
+            t = t.replacingOccurrences(of: "<= ", with: "≤").replacingOccurrences(of: ">= ", with: "≥")
+        }
+        t = t.replacingOccurrences(of: "< ", with: "<").replacingOccurrences(of: "> ", with: ">")
+        var out = ""
+        let chars = Array(t)
+        for (i, c) in chars.enumerated() {
+            // A space between a digit and a unit goes.
+            if c == " ", i > 0, chars[i - 1].isNumber, i + 1 < chars.count, chars[i + 1].isLetter || chars[i + 1] == "%" { continue }
+            out.append(c)
+        }
+        return out
     }
 
     /// Scaled from 0 (or the lowest value, if negative) to the objective or the highest value, whichever is larger:
@@ -239,20 +290,14 @@ extension Painter {
             return
         }
         let inner = rect.inset(1)
-        let first = max(0, min(s.lightCursor - inner.height + 1, lights.count - inner.height))
-        // A tripped Alertmanager light says what fired: the alert's summary, on a line of its own when the pane has
-        // room for all of them, else after the name.
+        // A tripped Alertmanager light says what fired: the alert's summary after its name (names wrap, never cut).
         func alertSummary(_ l: LightInfo) -> String? {
             guard l.alerts else { return nil }
             let live = s.telemetry.lights.first { $0.name == l.name }
             guard s.run.tripped[l.name] != nil || live?.status == .tripped else { return nil }
             return (s.run.tripped[l.name]?.detail ?? live?.detail).flatMap { $0.isEmpty ? nil : $0 }
         }
-        let summaries = lights.map(alertSummary)
-        let ownLines = lights.count - first + summaries.dropFirst(first).compactMap { $0 }.count <= inner.height
-        var y = inner.y
-        for (i, l) in lights.enumerated().dropFirst(first) {
-            guard y < inner.maxY else { break }
+        let rows = lights.enumerated().map { (i, l) -> (Int, ListRow) in
             let live = s.telemetry.lights.first { $0.name == l.name }
             let tripped = s.run.tripped[l.name]
             let (glyph, state, style): (String, String, Style) = {
@@ -267,22 +312,17 @@ extension Painter {
                 default: return (glyphs.lightOff, l.manual ? "manual" : "UNKNOWN", l.manual ? Style(.muted) : Style(.unknown))
                 }
             }()
-            let sw = DisplayWidth.of(state)
-            var x = inner.x + 1
-            x += put(glyph + " ", x: x, y: y, style: style == Style(.crit, [.bold, .reverse]) ? Style(.crit, .bold) : style)
-            let summary = summaries[i]
-            let nameText = summary.map { ownLines ? l.name : "\(l.name) · \($0)" } ?? l.name
-            put(nameText, x: x, y: y, max: inner.maxX - x - sw - 2, style: Style(.text))
-            put(state, x: inner.maxX - sw - 1, y: y, style: style)
-            if s.focus == .rollback, i == s.lightCursor {
-                buffer.restyle(Rect(x: inner.x, y: y, width: inner.width, height: 1), Style(.selection))
-            }
-            y += 1
-            if let summary, ownLines, y < inner.maxY {
-                put(summary, x: inner.x + 3, y: y, max: inner.width - 4, style: Style(.crit))
-                y += 1
-            }
+            let glyphStyle = style == Style(.crit, [.bold, .reverse]) ? Style(.crit, .bold) : style
+            let rank = state == "TRIPPED" ? 0 : live?.status == .watch ? 1 : live?.status == .blind ? 2 : 3
+            let name = alertSummary(l).map { "\(l.name) · \($0)" } ?? l.name
+            return (rank, ListRow(glyph: (glyph, glyphStyle), name: name, right: [(state, style)],
+                                  selected: s.focus == .rollback && i == s.lightCursor))
         }
+        // Focused, the rows keep the config's order (the cursor walks it); otherwise what needs attention comes
+        // first, so a pane too short for every criterion still shows the tripped ones.
+        let focused = s.focus == .rollback
+        let ordered = focused ? rows.map(\.1) : rows.enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }.map(\.element.1)
+        listRows(ordered, in: inner, cursor: focused ? s.lightCursor : nil, moreHint: focused ? "" : " · tab")
     }
 
     mutating func decisions(_ s: ConsoleState, _ rect: Rect) {
