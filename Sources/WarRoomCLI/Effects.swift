@@ -44,6 +44,13 @@ final class EffectRunner: @unchecked Sendable {
     private let lease: LeaseKeeper?
     private let leaseQueue = DispatchQueue(label: "warroom.lease")
 
+    /// The head kept as a witness every `witnessEveryMs` while it moves, where the writer's store keeps witnesses
+    /// (`WitnessKeeper`: etcd, `PREFIX/witness/…`; the file store keeps none).
+    private var lastWitnessed = 0
+    private var lastWitnessAt: Millis = 0
+    private var witnessFailed = false
+    static let witnessEveryMs: Millis = ProcessInfo.processInfo.environment["WARROOM_WITNESS_EVERY_MS"].flatMap { Millis($0) } ?? 60_000
+
     init(writer: RunJournal, actor: String, lease: LeaseKeeper? = nil, children: ChildProcesses = ChildProcesses(),
          view: (@Sendable (TelemetryView, Millis) throws -> Void)?, answer: @escaping @Sendable (Action) -> Void) {
         self.writer = writer
@@ -169,6 +176,7 @@ final class EffectRunner: @unchecked Sendable {
                 let foreign = try writer.catchUp(now: Clock.now())
                 if !foreign.isEmpty { answer(.merged(foreign)) }
                 storeAnswered(sent: sent)
+                witnessHead()
             } catch {
                 if !storeFailed(error, sent: sent) {
                     writeStderr("\(Timestamp.iso8601(Clock.now())) cannot read other writers' entries: \(error)")
@@ -208,6 +216,25 @@ final class EffectRunner: @unchecked Sendable {
         }
         heartbeat = beat
         beat.resume()
+    }
+
+    /// On the journal queue, each catch-up: the head kept as a witness where the writer's store keeps them, when it
+    /// moved and the last was kept `witnessEveryMs` ago; a failure is logged once (the next tick tries again).
+    private func witnessHead() {
+        guard let keeper = writer as? WitnessKeeper, let hash = writer.lastHash, writer.state.lastSeq > lastWitnessed else { return }
+        let now = Clock.now()
+        guard now - lastWitnessAt >= Self.witnessEveryMs else { return }
+        let w = Witness(runID: writer.state.runID, seq: writer.state.lastSeq, hash: hash, at: now)
+        do {
+            try keeper.keep(w)
+            lastWitnessed = w.seq ?? 0
+            lastWitnessAt = now
+            if witnessFailed { writeStderr("\(Timestamp.iso8601(now)) witness kept again (seq \(w.seq ?? 0))") }
+            witnessFailed = false
+        } catch {
+            if !witnessFailed { writeStderr("\(Timestamp.iso8601(now)) cannot keep the witness: \(error)") }
+            witnessFailed = true
+        }
     }
 
     /// The store's outage, as every queue's calls see it (etcd unreachable or without quorum).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WarRoomCore
+import WarRoomEtcd
 import WarRoomStore
 
 struct WitnessCommand: ParsableCommand {
@@ -27,7 +28,15 @@ struct WitnessCommand: ParsableCommand {
             guard try location.hasRun() else { throw Failure("\(location.label): no journal here") }
             let r = try location.replay()
             guard r.lineCount > 0, let hash = r.lastHash else { throw Failure("\(location.journalLabel): the journal is empty: nothing to witness yet") }
-            say(Witness(runID: r.state.runID, seq: r.lineCount, hash: hash, at: Clock.now()).line)
+            let w = Witness(runID: r.state.runID, seq: r.lineCount, hash: hash, at: Clock.now())
+            say(w.line)
+            // Kept in etcd as well (written once), where `verify --store` checks it with the others the run kept.
+            if case .etcd(let url, _) = location {
+                do {
+                    let etcd = try EtcdJournal.open(url: url, actor: "witness", now: Clock.now())
+                    if try etcd.keep(w) { writeStderr("kept in \(url.description)/witness/ as well") }
+                } catch { throw Failure("\(error)") }
+            }
             return
         }
         guard try hasRun(state) else { throw Failure("\(state): no journal here (\(Journal.path(in: state)) is missing)") }

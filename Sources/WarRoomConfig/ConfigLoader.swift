@@ -133,6 +133,7 @@ struct ConfigParser {
         var checklist: String?
         var checklistLine = 1
         var t0: Millis?
+        var t0Offset: Int?
         var rampNode: Node?
         var rollbackNode: Node?
         var contactsNode: Node?
@@ -151,7 +152,7 @@ struct ConfigParser {
                 checklistLine = src.line(v)
             case "t0":
                 if let s = string(v, k, "t0") {
-                    if let t = Timestamp.parse(s) { t0 = t } else {
+                    if let t = Timestamp.parse(s) { t0 = t; t0Offset = Timestamp.utcOffsetMinutes(s).flatMap { $0 == 0 ? nil : $0 } } else {
                         src.error(src.line(v), "t0 \"\(s)\" is not a timestamp (write 2026-11-23T09:00:00Z)")
                     }
                 }
@@ -221,6 +222,7 @@ struct ConfigParser {
         var config = RunConfig(path: src.path, service: service ?? "", checklist: resolvedChecklist, t0: t0, plan: plan,
                                apply: apply, rollbackHook: rollbackHook, hookTimeoutMs: timeout, hookDirectory: directory,
                                lights: lights, contacts: contacts, sources: sources, slos: slos)
+        config.t0UTCOffsetMinutes = t0Offset
         config.group = group
         config.store = store
         if let n = keysNode { config.keys = parseKeys(n) }

@@ -22,6 +22,14 @@ func parse(_ yaml: String, in dir: String) -> (RunConfig?, [String]) {
 }
 
 @Suite struct ConfigFile {
+    @Test func t0KeepsTheOffsetItIsWrittenWith() throws {
+        let dir = try scratch()
+        let (c, diags) = parse("service: s\nchecklist: list.md\nt0: 2026-11-23T09:00:00-05:00\n", in: dir)
+        #expect(diags.isEmpty, "\(diags)")
+        #expect(c?.t0 == Timestamp.parse("2026-11-23T14:00:00Z"))
+        #expect(c?.t0UTCOffsetMinutes == -300, "clock times and days are read in New York's offset")
+    }
+
     @Test func theIssueExampleLoads() throws {
         let dir = try scratch()
         let (c, diags) = parse("""
@@ -46,6 +54,7 @@ func parse(_ yaml: String, in dir: String) -> (RunConfig?, [String]) {
         #expect(config.service == "checkout-api")
         #expect(config.checklist == dir + "/list.md")
         #expect(config.t0 == Timestamp.parse("2026-11-23T09:00:00Z"))
+        #expect(config.t0UTCOffsetMinutes == nil, "Z: UTC")
         #expect(config.plan.steps.map(\.percent) == [10, 25, 50, 75, 100])
         #expect(config.plan.steps[1] == RampStep(percent: 25, holdMs: 1_800_000, require: ["T1219", "Blue Validation"]))
         #expect(config.plan.holdMs == 300_000 && config.plan.hold(at: 25) == 1_800_000 && config.plan.hold(at: 50) == 300_000)

@@ -192,6 +192,8 @@ struct ReportJSON: Encodable {
     var criteria: Criteria
     var rollback: Rollback?
     var checklist: ChecklistPart
+    /// With t0: the phases on the mission clock, when each was due, done and how late (absent without t0 or phases).
+    var phases: [PhaseJSON]?
     var signOffs: [SignOff]
     var signatures: [RoleSignOff]
     var journal: JournalPart
@@ -250,6 +252,8 @@ struct ReportJSON: Encodable {
             },
             skippedOrBlocked: s.items.indices.filter { [.skipped, .blocked].contains(s.items[$0].status) }.map(entry),
             orphans: s.orphans.map(\.id))
+
+        phases = s.missionPhases.isEmpty ? nil : s.missionPhases.map { PhaseJSON($0, s) }
 
         signOffs = s.signOffs.map { i in
             let e = entry(i)

@@ -281,13 +281,11 @@ struct ReportMarkdown {
 
     /// Phases on the mission clock that are overdue, or finished after they were due, and how late.
     private mutating func phasesPastDue() {
-        let late = s.sections.filter { sec in sec.due.map { due in sec.overdue || (sec.finishedAt ?? .min) > due } ?? false }
+        let late = s.missionPhases.filter { $0.lateMs(now: s.now) != nil }
         guard !late.isEmpty else { return }
         add("**Phases past due**", "", "| Phase | Due | Finished | Late by |", "|---|---|---|--:|")
-        for sec in late {
-            let due = sec.due!
-            let end = sec.finishedAt ?? s.now
-            add("| \(cell(sec.title)) | \(t(due)) | \(sec.finishedAt.map(t) ?? "not finished (OVERDUE)") | \(DurationText.clockish(end - due)) |")
+        for p in late {
+            add("| \(cell(p.title)) | \(t(p.due)) | \(p.finishedAt.map(t) ?? "not finished (OVERDUE)") | \(DurationText.clockish(p.lateMs(now: s.now)!)) |")
         }
         add("")
     }

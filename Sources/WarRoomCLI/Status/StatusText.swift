@@ -40,6 +40,10 @@ enum StatusText {
             let late = sec.overdue ? sec.due.map { " · OVERDUE (due \(s.missionTime($0)))" } ?? "" : ""
             line("  " + column(indent + sec.title, 52) + " " + progress(sec.progress, short: true) + late)
         }
+        // Items and timeline bullets that own a due time (headings show theirs above).
+        for p in s.missionPhases where p.overdue && p.kind != "section" {
+            line("  OVERDUE: \(p.title) (due \(s.missionTime(p.due)), \(p.progress.complete)/\(p.progress.items) done)")
+        }
         if !s.signatures.isEmpty {
             line("")
             line("Sign-offs (\(s.signatures.filter { $0.signature != nil }.count)/\(s.signatures.count) signed):")

@@ -124,6 +124,9 @@ public struct RunConfig: Sendable, Equatable, Codable {
     /// The checklist, resolved relative to the config file.
     public var checklist: String
     public var t0: Millis?
+    /// The UTC offset `t0` was written with, in minutes east of UTC (`…-05:00` → -300): the mission's local days and
+    /// clock times ("(9:15-9:45 AM)") are read in it. nil: UTC.
+    public var t0UTCOffsetMinutes: Int?
     public var plan: RampPlan
     /// Lines of each step in the config (for diagnostics); empty when derived.
     public var apply: [String]?

@@ -59,6 +59,9 @@ public struct RunSummary: Sendable, Equatable {
 
     // MARK: The checklist
 
+    /// With t0: every phase on the mission clock (see `Checklist.phases(t0:utcOffsetMinutes:)`), by due time.
+    public var missionPhases: [PhaseSummary] = []
+
     public var checklistPath: String
     public var checklistTitle: String?
     public var total: ChecklistProgress
@@ -144,7 +147,8 @@ public struct RunSummary: Sendable, Equatable {
         checklistPath = c.path
         checklistTitle = c.title
         total = ChecklistProgress(checklist: c, state: run, indices: c.items.indices)
-        sections = SectionProgress.all(c, run, t0: config.t0, now: now)
+        sections = SectionProgress.all(c, run, t0: config.t0, utcOffsetMinutes: config.t0UTCOffsetMinutes, now: now)
+        missionPhases = PhaseSummary.all(c, run, t0: config.t0, utcOffsetMinutes: config.t0UTCOffsetMinutes, now: now)
         parts = Part.all(c, run)
         let items = c.items.indices.map { ItemSummary(c, $0, run) }
         self.items = items
