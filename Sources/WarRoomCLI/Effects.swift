@@ -69,7 +69,9 @@ final class EffectRunner: @unchecked Sendable {
             queue.async { [self] in
                 let sent = StoreHealth.now()
                 do {
-                    let r = try writer.appendCatchingUp(body, actor: actor, time: Clock.now(), token: nil)
+                    // The telemetry's own entries (automatic trips, verdict changes) are journaled as `warroom`, under
+                    // this console's driver lease (the token rules are the writer's, unchanged).
+                    let r = try writer.appendCatchingUp(body, actor: body.author(console: actor), time: Clock.now(), token: nil)
                     // Other writers' entries first: the engine applies them in journal order, then ours.
                     if !r.foreign.isEmpty { answer(.merged(r.foreign)) }
                     storeAnswered(sent: sent)

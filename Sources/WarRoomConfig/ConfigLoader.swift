@@ -10,7 +10,7 @@ public enum ConfigLoader {
     static let stepKeys = ["percent", "hold", "require", "ticks"]
     static let requirementKeys = ["id", "skipped_ok"]
     static let targetKeys = ["decide", "execute", "verify"]
-    static let lightKeys = ["name", "manual", "source", "query", "trip", "for", "match", "pick", "auto"]
+    static let lightKeys = ["name", "manual", "source", "query", "trip", "for", "match", "pick", "auto", "unit"]
     static let contactKeys = ["role", "name", "phone", "handle"]
     static let sourceKinds = ["prometheus", "alertmanager", "http", "command", "file"]
     static let sourceKeys = sourceKinds + ["interval", "timeout", "token_env", "token_file", "expect", "field"]

@@ -130,6 +130,33 @@ func parse(_ yaml: String, in dir: String) -> (RunConfig?, [String]) {
         #expect(!config.lights[0].manual)
     }
 
+    /// Issue 14: criteria get a `unit:` key; a trip may name it, and any other trailing unit is refused.
+    @Test func criteriaTakeAUnit() throws {
+        let dir = try scratch()
+        let (c, diags) = parse("""
+            service: checkout-api
+            checklist: list.md
+            sources:
+              prom: {prometheus: "http://127.0.0.1:9090", interval: 5s}
+            rollback:
+              - {name: Error rate, source: prom, query: 'x', trip: "> 5 %", unit: "%", for: 5m}
+              - {name: Latency, source: prom, query: 'y', unit: s, trip: "> 3 ms"}
+            """, in: dir)
+        #expect(diags == ["7: error: trip \"> 3 ms\" is not a condition (write e.g. \"> 1\" or \"<= 99.9\"; a unit after the number must be s)"],
+                "\(diags)")
+        #expect(c == nil || c?.lights.first?.unit == "%")
+        let (ok, none) = parse("""
+            service: checkout-api
+            checklist: list.md
+            sources:
+              prom: {prometheus: "http://127.0.0.1:9090", interval: 5s}
+            rollback:
+              - {name: Error rate, source: prom, query: 'x', trip: "> 5 %", unit: "%", for: 5m}
+            """, in: dir)
+        #expect(none.isEmpty, "\(none)")
+        #expect(ok?.lights.first?.unit == "%" && ok?.lights.first?.trip == Condition(.gt, 5))
+    }
+
     @Test func theShippedConfigsLint() throws {
         let dir = repoRoot.appendingPathComponent("checklists").path
         let configs = (try FileManager.default.contentsOfDirectory(atPath: dir)).filter { $0.hasSuffix(".yaml") }

@@ -42,7 +42,7 @@ struct EngineHarness {
             switch c {
             case .append(let id, let body):
                 if hold { pending.append(c); continue }
-                let e = JournalEvent(seq: (journal.last?.seq ?? 0) + 1, time: engine.now, actor: engine.session.actor, body: body)
+                let e = JournalEvent(seq: (journal.last?.seq ?? 0) + 1, time: engine.now, actor: body.author(console: engine.session.actor), body: body)
                 journal.append(e)
                 send(.appended(id: id, e))
             case .runHook(let r): hooks.append(r)

@@ -74,8 +74,12 @@ struct ReportJSON: Encodable {
         var event: String
         var name: String
         var actor: String
+        /// A trip by the telemetry: `warroom (telemetry, source prom, in dana's console)` (absent for a person's).
+        var by: String?
         var reason: String?
         var detail: String?
+        var source: String?
+        var value: Double?
     }
     struct VerdictEntry: Encodable {
         var seq: Int
@@ -248,7 +252,8 @@ struct ReportJSON: Encodable {
             configured: s.criteria,
             events: s.criterionEvents.map {
                 CriterionEvent(seq: $0.seq, at: stamp($0.time), event: $0.trip ? "trip" : "clear", name: $0.change.name,
-                               actor: $0.actor, reason: $0.change.reason, detail: $0.change.detail)
+                               actor: $0.actor, by: $0.change.byTelemetry ? $0.change.attribution(actor: $0.actor) : nil, reason: $0.change.reason,
+                               detail: $0.change.detail, source: $0.change.source, value: $0.change.value)
             },
             stillTripped: s.tripped.map(\.name),
             verdictChanges: s.verdictChanges.map {

@@ -150,8 +150,8 @@ struct ReportMarkdown {
             add("| T | Time | Event | Criterion | By | Reason | Detail |", "|---|---|---|---|---|---|---|")
             for e in s.criterionEvents {
                 let ev = e.trip ? "⚠ **TRIPPED**" : "cleared"
-                // Telemetry's own trips and clears are journaled by the driving console: the telemetry did them.
-                let by = e.change.byTelemetry ? "warroom (telemetry, in \(cell(e.actor))'s console)" : cell(e.actor)
+                // Telemetry's own trips: the telemetry did them (with its source and the console that read it).
+                let by = cell(e.change.attribution(actor: e.actor))
                 add("| \(t(e.time)) | \(Timestamp.hms(e.time)) | \(ev) | \(cell(e.change.name)) | \(by) | "
                     + "\(e.change.reason.map(MarkdownText.cell) ?? "—") | \(e.change.detail.map(MarkdownText.cell) ?? "—") |")
             }

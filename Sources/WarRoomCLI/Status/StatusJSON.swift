@@ -76,6 +76,8 @@ struct StatusJSON: Encodable {
         var name: String
         var since: String
         var actor: String
+        /// The person, or `warroom (telemetry, …)` for a trip by the telemetry.
+        var by: String
         var reason: String?
         var detail: String?
     }
@@ -141,7 +143,7 @@ struct StatusJSON: Encodable {
                           to: d.to, reason: d.reason, verdict: d.verdict, unmet: d.unmet, hook: StatusText.hook(d.hook))
         }
         tripped = s.tripped.map {
-            TrippedEntry(name: $0.name, since: Timestamp.iso8601($0.since), actor: $0.actor, reason: $0.reason, detail: $0.detail)
+            TrippedEntry(name: $0.name, since: Timestamp.iso8601($0.since), actor: $0.actor, by: $0.by, reason: $0.reason, detail: $0.detail)
         }
         if StatusText.showsRamp(s) {
             let r = s.ramp

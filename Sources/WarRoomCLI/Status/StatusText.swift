@@ -22,7 +22,7 @@ enum StatusText {
             for u in r.gate?.unmet ?? [] { line("  - \(u)") }
         }
         for t in s.tripped {
-            line("TRIPPED: \(t.name) since \(Timestamp.iso8601(t.since)) by \(t.actor)\(t.reason.map { " — \($0)" } ?? "")")
+            line("TRIPPED: \(t.name) since \(Timestamp.iso8601(t.since)) by \(t.by)\(t.reason.map { " — \($0)" } ?? "")")
         }
         if !s.decisions.isEmpty {
             line("Decisions:")

@@ -93,10 +93,13 @@ public struct LightConfig: Sendable, Equatable, Codable {
     /// A threshold read from the checklist's text, kept for binding later (the light is manual until then).
     public var note: String?
     public var line: Int
+    /// The metric's unit (`%`, `s`), for the console and the detail view; `trip: "> 5 %"` may name it.
+    public var unit: String?
 
     public init(name: String, source: String? = nil, query: String? = nil, trip: Condition? = nil, forMs: Millis = 0,
                 match: [String: String]? = nil, pick: [String: String]? = nil, auto: Bool = false, note: String? = nil,
-                line: Int = 0) {
+                line: Int = 0, unit: String? = nil) {
+        self.unit = unit
         self.name = name
         self.source = source
         self.query = query

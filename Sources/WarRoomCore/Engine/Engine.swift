@@ -79,7 +79,7 @@ public struct Engine: Sendable {
             return perform(i)
         case .reading(let r):
             guard driving else { return [] }
-            return settle(live.take(r))
+            return settle(live.take(r, console: session.actor))
         case .hookFinished(let h):
             guard driving else { return [] }
             var out: [Command] = [.log("hook for seq \(h.decision): \(h.summary) in \(h.durationMs) ms"
@@ -124,7 +124,7 @@ public struct Engine: Sendable {
                                      .error, sticky: true))]
             }
             guard state.lastSeq != before, let e = latest else { return [] }
-            return [.show(Notice("\(e.actor): " + describe(e), .info))]
+            return [.show(Notice((e.actor == JournalEvent.telemetryActor ? "" : "\(e.actor): ") + describe(e), .info))]
         case .remoteView(let view, let at, let driver):
             remote = (view, min(at, now), driver)
             return []
@@ -268,7 +268,9 @@ public struct Engine: Sendable {
         case .driverOffer:
             out.append(.show(offerNotice(event, own: own))) // names who offers: no actor prefix
         default:
-            out.append(.show(Notice(own ? describe(event) : "\(event.actor): " + describe(event), .info)))
+            // The telemetry's own entries say "by warroom (telemetry)" themselves: no actor in front.
+            let mine = own || event.actor == JournalEvent.telemetryActor
+            out.append(.show(Notice(mine ? describe(event) : "\(event.actor): " + describe(event), .info)))
         }
         return out
     }

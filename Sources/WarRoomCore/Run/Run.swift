@@ -209,6 +209,21 @@ public enum EventBody: Sendable, Equatable {
         }
     }
 
+    /// Written by the telemetry, not a person: a trip without a reason (a person's always has one) and a verdict
+    /// change. The writer journals these with `JournalEvent.telemetryActor` as the actor (see `author(console:)`).
+    public var isTelemetry: Bool {
+        switch self {
+        case .lightTrip(let l): return l.byTelemetry
+        case .verdictChange: return true
+        default: return false
+        }
+    }
+
+    /// The actor a console journals this event as: `warroom` for the telemetry's events, else the console's person.
+    /// Derived from the event itself, so no key can ask for it: a person's trip carries a reason, and `warroom` is
+    /// not a name a person may take (`--actor` refuses it).
+    public func author(console actor: String) -> String { isTelemetry ? JournalEvent.telemetryActor : actor }
+
     /// The journal's `type` field.
     public var type: String {
         switch self {
@@ -233,6 +248,9 @@ public enum EventBody: Sendable, Equatable {
 }
 
 public struct JournalEvent: Sendable, Equatable {
+    /// The actor of the telemetry's own entries (automatic trips, verdict changes): not a person.
+    public static let telemetryActor = "warroom"
+
     public var seq: Int
     public var time: Millis
     public var actor: String
@@ -393,7 +411,7 @@ public struct RunState: Sendable {
             guard started != nil else { throw ReduceError(seq: event.seq, message: "light.trip before run.started") }
             if tripped[l.name] == nil {
                 tripped[l.name] = TrippedLight(name: l.name, since: event.time, actor: event.actor, reason: l.reason,
-                                               detail: l.detail, seq: event.seq)
+                                               detail: l.detail, seq: event.seq, change: l)
             }
             lightHistory.append((event.seq, event.time, event.actor, true, l))
         case .lightClear(let l):

@@ -99,11 +99,13 @@ public struct RunSummary: Sendable, Equatable {
     ///   - slos: the SLOs as the gate should see them; `unread(_:detail:)` for a caller that does not poll.
     /// Who drives `run` (see `driver`): the rule the follower's header uses too.
     public static func driver(of run: RunState) -> String? {
-        let lastDriverEvent = max(run.decisions.last?.seq ?? 0, run.lightHistory.last?.seq ?? 0, run.handovers.last?.seq ?? 0)
+        // A trip by the telemetry names the console that read it (its actor is `warroom`, not a person).
+        let light = run.lightHistory.last { $0.change.console != nil || $0.actor != JournalEvent.telemetryActor }
+        let lastDriverEvent = max(run.decisions.last?.seq ?? 0, light?.seq ?? 0, run.handovers.last?.seq ?? 0)
         if lastDriverEvent == 0 { return run.startedBy }
         if let h = run.handovers.last, h.seq == lastDriverEvent { return h.handover.to }
         if run.decisions.last?.seq == lastDriverEvent { return run.decisions.last?.actor }
-        return run.lightHistory.last?.actor
+        return light.map { $0.change.console ?? $0.actor }
     }
 
     public init(config: RunConfig, checklist c: Checklist, checklistSHA256: String, run: RunState, journal: JournalFacts,

@@ -23,6 +23,8 @@ public struct ConsoleState: Sendable {
     public internal(set) var paneScroll: [Pane: Int] = [:]
     /// Selected row of the ROLLBACK pane.
     public internal(set) var lightCursor = 0
+    /// Selected row of the SLO pane.
+    public internal(set) var sloCursor = 0
     /// A follower's reading of the driver lease (`ConsoleAction.driverLease`): names the driver in the header.
     public internal(set) var leaseDriver: String?
     /// The key table with the config's `keys:` applied (what has a problem keeps its default; lint names it).

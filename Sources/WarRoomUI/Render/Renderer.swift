@@ -19,6 +19,7 @@ public enum Renderer {
         r.messageLine(state, layout.message)
         r.footer(state, layout.footer)
         if state.mode == .help { r.help(size, keys: state.keyMap, replay: state.config.badge != nil) }
+        if let e = state.explanation { r.why(e, size: size, closeKey: "Esc") }
         return r.buffer
     }
 }
