@@ -167,7 +167,7 @@ struct EngineHarness {
         h.journal.append(landed)
         h.send(.merged([landed]))
         #expect(h.hooks.isEmpty, "no hook runs for a decision the commander was told was not saved")
-        let result = try #require(h.journal.last.flatMap { if case .hookResult(let r) = $0.body { r } else { nil } })
+        let result = try #require(h.journal.lazy.compactMap { if case .hookResult(let r) = $0.body { r } else { nil } }.last)
         #expect(result.decision == 2 && !result.ok && result.summary.contains("recorded after this console said NOT SAVED"))
         #expect(h.engine.run.pendingDecision == nil && h.engine.run.percent == 0, "not BUSY: the ramp stays, GO can be decided again")
         // Another driver's decision merged in (after a take-over, say) is not ours: nothing is appended for it.
