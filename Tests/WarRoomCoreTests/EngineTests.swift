@@ -163,12 +163,12 @@ struct EngineHarness {
         h.send(.appendFailed(id: id, "etcd://127.0.0.1:2379/run: could not save ramp.decision: timed out; it may still have been recorded"))
         #expect(h.engine.run.pendingDecision == nil)
         // The next look finds it, as another writer's entry would be found.
-        let landed = JournalEvent(seq: 2, time: EngineHarness.t0 + 5_000, actor: "dana", body: body)
+        let landed = JournalEvent(seq: (h.journal.last?.seq ?? 0) + 1, time: EngineHarness.t0 + 5_000, actor: "dana", body: body)
         h.journal.append(landed)
         h.send(.merged([landed]))
         #expect(h.hooks.isEmpty, "no hook runs for a decision the commander was told was not saved")
         let result = try #require(h.journal.lazy.compactMap { if case .hookResult(let r) = $0.body { r } else { nil } }.last)
-        #expect(result.decision == 2 && !result.ok && result.summary.contains("recorded after this console said NOT SAVED"))
+        #expect(result.decision == landed.seq && !result.ok && result.summary.contains("recorded after this console said NOT SAVED"))
         #expect(h.engine.run.pendingDecision == nil && h.engine.run.percent == 0, "not BUSY: the ramp stays, GO can be decided again")
         // Another driver's decision merged in (after a take-over, say) is not ours: nothing is appended for it.
         var f = EngineHarness(actor: "lee")
