@@ -287,6 +287,47 @@ struct EtcdConsoleEndToEnd {
         #expect(try warroom(["verify", "--store", store]).status == 0)
     }
 
+    /// `D` on etcd as on files: dana offers driving to lee; sam's take-over is refused; lee's is accepted at once
+    /// (the lease is live); dana's console turns read-only naming lee; the journal has the offer and the hand-over.
+    @Test func handOverByOfferOnEtcd() throws {
+        let etcd = try EtcdCluster(size: 1)
+        defer { etcd.shutdown() }
+        let url = etcd.url("runs/offer")
+        let store = url.description
+        let local = tempDir("etcd-offer")
+        let me = shellQuote(warroomBinary)
+        let env = ["WARROOM_LEASE_TTL_MS": "3000"]
+        func run(_ actor: String, _ extra: String = "") -> String {
+            "\(me) run --checklist \(shellQuote(canary)) --store \(shellQuote(store)) --state \(shellQuote(local + "/" + actor)) --actor \(actor)\(extra)"
+        }
+        let dana = try TmuxConsole(command: run("dana"), env: env)
+        dana.waitFor(text: "DRIVING", timeout: 30)
+        try dana.send("D")
+        dana.waitFor(text: "hand over driving to: ")
+        try dana.type("lee")
+        try dana.send("Enter")
+        dana.waitFor(text: "DRIVING · offered to lee", timeout: 20)
+        let refused = try warroom(["run", "--checklist", canary, "--store", store, "--state", local + "/sam", "--actor", "sam",
+                                   "--take-over", "me instead"])
+        #expect(refused.status == 1 && refused.err.contains("offered to lee only"), "\(refused.err)")
+
+        let lee = try TmuxConsole(command: run("lee", " --take-over 'shift change'"), env: env)
+        lee.waitFor(text: "DRIVING", timeout: 30)
+        lee.waitFor(text: "lee drives now — took over from dana as offered", timeout: 20)
+        dana.waitFor(text: "lee took over driving", timeout: 20)
+        let events = try etcdEvents(url)
+        #expect(events.contains { $0.body == .driverOffer(DriverOffer(to: "lee")) && $0.actor == "dana" })
+        #expect(events.contains { $0.body == .handover(Handover(from: "dana", to: "lee", reason: "shift change", gapMs: 0, offered: true)) })
+        for c in [lee, dana] {
+            try c.send("Escape")
+            try c.send("q")
+            c.waitFor(text: "Quit warroom?")
+            try c.send("y")
+            #expect(c.waitForExit(timeout: 30) == 0)
+        }
+        #expect(try warroom(["verify", "--store", store]).status == 0)
+    }
+
     /// etcd stops answering (SIGSTOP): the console says STORE UNREACHABLE by itself, a change is NOT SAVED; etcd
     /// back (SIGCONT): it says so, and the next change saves. Nothing acknowledged is lost.
     @Test func outageIsShownAndEndsByItself() throws {
