@@ -87,6 +87,8 @@ extension Painter {
             put(rest, x: gx, y: y, max: inner.maxX - gx - 1, style: Style(.text))
             y += 1
         }
+        // `ramp.traffic`: the weight asked for and the weight read back.
+        if let t = s.engine.trafficLine { line(t.text, t.trouble ? Style(.crit, .bold) : Style(.ok)) }
         if v.state == .blocked {
             let room = inner.maxY - y
             for (i, b) in v.blockers.enumerated() {
