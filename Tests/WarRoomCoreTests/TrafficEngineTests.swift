@@ -70,7 +70,7 @@ import Testing
         h.send(Self.read(30))
         #expect(verdictChanges(h).map(\.to) == ["drift"], "one entry per episode")
         #expect(verdictChanges(h).first?.detail == "intended 10 % · observed 25 % (haproxy)")
-        #expect(h.engine.trafficLine?.text == "DRIFT intended 10 % · observed 30 % (haproxy)" && h.engine.trafficLine?.trouble == true)
+        #expect(h.engine.trafficLine?.text == "DRIFT: observed 30 % ≠ intended 10 %" && h.engine.trafficLine?.trouble == true)
         #expect(h.engine.verdict.blockers.contains("traffic DRIFT: intended 10 % · observed 30 % (haproxy)"))
         h.send(Self.read(10))
         #expect(verdictChanges(h).map(\.to) == ["drift", "ok"])

@@ -72,10 +72,10 @@ extension Engine {
     public var trafficLine: (text: String, trouble: Bool)? {
         guard let c = config.traffic else { return nil }
         guard let t = traffic else { return ("intended \(run.percent) % · observed … (\(c.adapter))", false) }
-        let text = Self.trafficText(intended: run.percent, observed: t.observed, adapter: t.adapter)
         if let e = t.error { return ("READ-BACK FAILED (\(t.adapter)): \(e)", true) }
-        if trafficState == "drift" { return ("DRIFT " + text, true) }
-        return (text, false)
+        // Short enough for the RAMP pane; the blocker and the message name the adapter.
+        if trafficState == "drift" { return ("DRIFT: observed \(t.observed.map { "\($0) %" } ?? "?") ≠ intended \(run.percent) %", true) }
+        return (Self.trafficText(intended: run.percent, observed: t.observed, adapter: t.adapter), false)
     }
 
     /// The gate with the traffic's blocker added (a settled ramp whose traffic is not where the journal says).
