@@ -305,7 +305,7 @@ final class Console: ScreenSession {
         self.runner = runner
         if let t = setup.config.traffic {
             do {
-                runner.traffic = TrafficRunner(adapter: try Traffic.adapter(for: t), everyMs: t.checkEveryMs) { inbox.post($0) }
+                runner.traffic = TrafficRunner(adapter: try Traffic.adapter(for: t, children: children), everyMs: t.checkEveryMs) { inbox.post($0) }
             } catch { throw Failure("ramp.traffic (line \(t.line)): \(error)") }
         }
         let poller = try makePoller(config: setup.config, environment: environment, children: children) { reading in

@@ -7,6 +7,11 @@ extension ConfigParser {
     /// Each adapter's own keys: all required.
     static let trafficAdapters: [String: [String]] = [
         "haproxy": ["socket", "backend", "stable", "canary"],
+        "gateway-api": ["route", "stable", "canary"],
+    ]
+    /// Each adapter's optional keys.
+    static let trafficOptional: [String: [String]] = [
+        "gateway-api": ["namespace", "rule", "kubectl"],
     ]
     static let trafficCommonKeys = ["adapter", "check_every", "timeout"]
 
@@ -34,7 +39,7 @@ extension ConfigParser {
         var config = TrafficConfig(adapter: adapter, line: line)
         var ok = true
         for (key, value) in m {
-            guard let name = self.key(key, known: Self.trafficCommonKeys + own, context: "in ramp.traffic (adapter \(adapter))") else {
+            guard let name = self.key(key, known: Self.trafficCommonKeys + own + (Self.trafficOptional[adapter] ?? []), context: "in ramp.traffic (adapter \(adapter))") else {
                 ok = false
                 continue
             }
@@ -56,8 +61,8 @@ extension ConfigParser {
             src.error(line, "ramp.traffic (adapter \(adapter)) needs \(name):")
             ok = false
         }
-        if adapter == "haproxy", let s = config.settings["stable"], s == config.settings["canary"] {
-            src.error(line, "ramp.traffic: stable and canary must be two different servers (both are \"\(s)\")")
+        if let s = config.settings["stable"], s == config.settings["canary"] {
+            src.error(line, "ramp.traffic: stable and canary must be two different servers or backends (both are \"\(s)\")")
             ok = false
         }
         return ok ? config : nil

@@ -41,7 +41,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("traffic: {adapter: f5, socket: s}", "5: error: ramp.traffic.adapter: unknown adapter \"f5\" (built in: haproxy)"),
+        ("traffic: {adapter: f5, socket: s}", "5: error: ramp.traffic.adapter: unknown adapter \"f5\" (built in: gateway-api, haproxy)"),
         ("traffic: {socket: s}", "5: error: ramp.traffic needs adapter:"),
         ("traffic: {adapter: haproxy, socket: s, backend: web, stable: a}", "5: error: ramp.traffic (adapter haproxy) needs canary:"),
         ("traffic: {adapter: haproxy, socket: s, backend: web, stable: a, canary: a}", "stable and canary must be two different servers"),
@@ -54,6 +54,21 @@ import Testing
         let (c, diags) = parse("service: checkout\nchecklist: list.md\nramp:\n  steps: [10, 100]\n  \(line)\n", in: dir)
         #expect(c?.traffic == nil)
         #expect(diags.contains { $0.contains(expected) }, "\(diags)")
+    }
+
+    @Test func gatewayAPITrafficLoads() throws {
+        let dir = try scratch()
+        let (c, diags) = parse("""
+            service: checkout
+            checklist: list.md
+            ramp:
+              steps: [10, 100]
+              traffic: {adapter: gateway-api, route: checkout, namespace: shop, stable: blue, canary: green}
+            """, in: dir)
+        #expect(diags.isEmpty, "\(diags)")
+        #expect(c?.traffic?.settings == ["route": "checkout", "namespace": "shop", "stable": "blue", "canary": "green"])
+        let (_, bad) = parse("service: checkout\nchecklist: list.md\nramp:\n  steps: [10]\n  traffic: {adapter: gateway-api, route: r, stable: a}\n", in: dir)
+        #expect(bad.contains { $0.contains("5: error: ramp.traffic (adapter gateway-api) needs canary:") }, "\(bad)")
     }
 
     @Test func hooksBesideAnAdapterAreRefused() throws {

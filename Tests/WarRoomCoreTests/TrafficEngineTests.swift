@@ -92,6 +92,12 @@ import Testing
         #expect(h.engine.trafficLine?.text == "intended 0 % · observed … (haproxy)")
     }
 
+    @Test func aFollowerIsNotBlockedOnTrafficItCannotRead() {
+        var h = EngineHarness(apply: false, role: .follower(driver: "dana"), traffic: true)
+        h.send(.tick(EngineHarness.t0))
+        #expect(h.engine.trafficBlocker == nil && h.engine.trafficLine == nil)
+    }
+
     @Test func aTimedReadDuringAStepIsNoDrift() throws {
         var h = Self.ready()
         h.send(.intent(.go))

@@ -58,8 +58,9 @@ extension Engine {
     }
 
     /// What blocks GO on the traffic, or nil: no read-back yet, a failed one, or a weight other than the ramp's.
+    /// Only the driver reads the traffic back: followers and replays are not blocked on what they cannot see.
     public var trafficBlocker: String? {
-        guard let c = config.traffic, run.pendingDecision == nil, !decisionInFlight else { return nil }
+        guard driving, let c = config.traffic, run.pendingDecision == nil, !decisionInFlight else { return nil }
         guard let t = traffic else { return "traffic: no read-back yet (\(c.adapter))" }
         if let e = t.error { return "traffic read-back failed (\(t.adapter)): \(e)" }
         if t.observed != run.percent {
@@ -70,7 +71,7 @@ extension Engine {
 
     /// The RAMP pane's traffic line and whether it is in trouble; nil without `ramp.traffic`.
     public var trafficLine: (text: String, trouble: Bool)? {
-        guard let c = config.traffic else { return nil }
+        guard driving, let c = config.traffic else { return nil }
         guard let t = traffic else { return ("intended \(run.percent) % · observed … (\(c.adapter))", false) }
         if let e = t.error { return ("READ-BACK FAILED (\(t.adapter)): \(e)", true) }
         // Short enough for the RAMP pane; the blocker and the message name the adapter.

@@ -20,9 +20,11 @@ public struct TrafficError: Error, Sendable, CustomStringConvertible {
 
 public enum Traffic {
     /// The adapter the config names, or why it cannot be made.
-    public static func adapter(for config: TrafficConfig) throws -> any TrafficAdapter {
+    /// `children`: the environment allow-list and redaction the command-based adapters' tools run with.
+    public static func adapter(for config: TrafficConfig, children: ChildProcesses = ChildProcesses()) throws -> any TrafficAdapter {
         switch config.adapter {
         case "haproxy": return try HAProxyAdapter(config)
+        case "gateway-api": return try GatewayAPIAdapter(config, children: children)
         default: throw TrafficError("no built-in traffic adapter \"\(config.adapter)\"")
         }
     }
