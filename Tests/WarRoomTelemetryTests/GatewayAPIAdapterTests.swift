@@ -6,10 +6,11 @@ import Testing
 /// The gateway-api adapter against a stand-in `kubectl` (a script in the test's directory) that records its argv and
 /// answers with recorded HTTPRoute JSON.
 @Suite struct GatewayAPIAdapterStandIn {
-    /// The adapter blocks its thread while kubectl runs: off Swift concurrency's pool, as the traffic runner's queue is.
+    /// The adapter blocks its thread while kubectl runs: on a thread of its own (neither Swift concurrency's pool nor
+    /// GCD's, which the process runner needs), as the traffic runner's queue is.
     static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { c in
-            DispatchQueue.global().async { c.resume(with: Result { try body() }) }
+            Thread { c.resume(with: Result { try body() }) }.start()
         }
     }
 
