@@ -15,6 +15,8 @@ final class EffectRunner: @unchecked Sendable {
     private var nextView: TelemetryView?
     /// Hooks still running, by decision seq.
     private var hooks: [Int: Task<Void, Never>] = [:]
+    /// `ramp.traffic`: the adapter that carries out `.setTraffic` (set before the console starts).
+    var traffic: TrafficRunner?
 
     /// Whether a hook is still running.
     var hooksRunning: Bool {
@@ -97,6 +99,11 @@ final class EffectRunner: @unchecked Sendable {
             }
             hooks[r.decision] = task
             lock.unlock()
+        case .setTraffic(let r):
+            if let traffic { traffic.set(r) } else {
+                answer(.trafficRead(TrafficReading(adapter: "none", decision: r.decision, intended: r.percent, observed: nil,
+                                                   error: "this console has no traffic adapter")))
+            }
         case .publish(let view):
             guard let publishView else { return }
             lock.lock()
@@ -273,6 +280,7 @@ final class EffectRunner: @unchecked Sendable {
 
     /// Waits until every append, publish and log line handed over so far has been carried out.
     func drain() {
+        traffic?.drain()
         queue.sync {}
         side.sync {}
     }

@@ -306,13 +306,20 @@ final class Console: ScreenSession {
         let runner = EffectRunner(writer: writer, actor: state.config.actor, lease: lease, children: children,
                                   view: viewPublisher()) { inbox.post($0) }
         self.runner = runner
+        if let t = setup.config.traffic {
+            do {
+                runner.traffic = TrafficRunner(adapter: try Traffic.adapter(for: t, children: children), everyMs: t.checkEveryMs) { inbox.post($0) }
+            } catch { throw Failure("ramp.traffic (line \(t.line)): \(error)") }
+        }
         let poller = try makePoller(config: setup.config, environment: environment, children: children) { reading in
             inbox.post(.reading(reading), wake: false)
         }
         for e in state.update(.engine(.start(Clock.now()))) { perform(e) }
         poller?.start()
         runner.startHeartbeat()
+        runner.traffic?.start()
         defer {
+            runner.traffic?.stop()
             poller?.stop()
             runner.stopHeartbeat()
             finish(inbox: inbox, runner: runner)

@@ -6,7 +6,7 @@ import Yams
 /// Reads `warroom.yaml`. Every problem is a diagnostic with the line to edit; nothing is silently ignored.
 public enum ConfigLoader {
     public static let topKeys = ["service", "checklist", "t0", "ramp", "rollback", "contacts", "sources", "slos", "group", "store", "environment", "keys"]
-    static let rampKeys = ["steps", "hold", "apply", "rollback", "timeout", "targets"]
+    static let rampKeys = ["steps", "hold", "apply", "rollback", "timeout", "targets", "traffic"]
     static let stepKeys = ["percent", "hold", "require", "ticks"]
     static let requirementKeys = ["id", "skipped_ok"]
     static let targetKeys = ["decide", "execute", "verify"]
@@ -207,8 +207,11 @@ struct ConfigParser {
         var apply: [String]?
         var rollbackHook: [String]?
         var timeout: Millis = 60_000
+        var traffic: TrafficConfig?
         if let n = rampNode {
             (plan, apply, rollbackHook, timeout) = parseRamp(n, checklist: parsedChecklist)
+            traffic = parseTraffic(inRamp: n, hooks: apply != nil || rollbackHook != nil)
+            if traffic != nil { plan.hasApply = true; plan.hasRollbackHook = true }
         }
         var lights: [LightConfig] = []
         if let n = rollbackNode { lights = parseLights(n, sources: sources) }
@@ -225,6 +228,7 @@ struct ConfigParser {
         config.storeAccess = storeAccess
         if let n = keysNode { config.keys = parseKeys(n) }
         config.environment = childEnvironment
+        config.traffic = traffic
         return config
     }
 }

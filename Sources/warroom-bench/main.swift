@@ -56,6 +56,11 @@ func bigChecklist(items: Int) -> String {
 }
 
 // `warroom-bench lint|init FILE`: section 5's figures, each in a process of its own so its peak RSS is its own.
+// `warroom-bench haproxy`: the traffic adapter's round trip against a real HAProxy on loopback (started here).
+if CommandLine.arguments.dropFirst().first == "haproxy" {
+    benchHAProxy()
+    exit(0)
+}
 if CommandLine.arguments.count == 3 {
     bigChild(CommandLine.arguments[1], path: CommandLine.arguments[2])
     exit(0)

@@ -149,6 +149,8 @@ public struct RunConfig: Sendable, Equatable, Codable {
     public var environment: EnvironmentConfig?
     /// `keys:` — console commands given other keys (the key table checks the names and clashes).
     public var keys: [KeyRemap]?
+    /// `ramp.traffic:` — a built-in adapter moves the traffic and reads it back (instead of apply/rollback hooks).
+    public var traffic: TrafficConfig?
 
     public init(path: String?, service: String, checklist: String, t0: Millis? = nil, plan: RampPlan,
                 apply: [String]? = nil, rollbackHook: [String]? = nil, hookTimeoutMs: Millis = 60_000,

@@ -131,6 +131,8 @@ public enum Action: Sendable {
     case reading(ProbeReading)
     /// A decision's hook ended (or could not start).
     case hookFinished(HookResult)
+    /// The traffic adapter answered: a decision's set and read-back, or a read-back on the timer.
+    case trafficRead(TrafficReading)
     /// The journal wrote and fsync'd the append with this id: here is the event as journaled.
     case appended(id: Int, JournalEvent)
     /// The journal could not write the append with this id: nothing changed.
@@ -165,6 +167,8 @@ public enum Command: Sendable, Equatable {
     case append(id: Int, EventBody)
     /// Run a decision's hook; answered by `.hookFinished`.
     case runHook(HookRequest)
+    /// Set the traffic through the `ramp.traffic` adapter and read it back; answered by `.trafficRead`.
+    case setTraffic(TrafficRequest)
     /// Publish the live view for followers.
     case publish(TelemetryView)
     /// A line for the console's log.

@@ -56,7 +56,7 @@ extension Engine {
             return GateVerdict(state: .busy, next: config.plan.next(after: run.percent)?.step, blockers: ["saving the decision…"],
                                waits: [], waitUntil: nil)
         }
-        return Gates.evaluate(plan: config.plan, run: run, checklist: checklist, slos: sloSignals, lights: lightSignals, now: now)
+        return trafficGate(Gates.evaluate(plan: config.plan, run: run, checklist: checklist, slos: sloSignals, lights: lightSignals, now: now))
     }
 
     /// The trip banner: the first tripped criterion while traffic is still on the new version.
@@ -260,6 +260,8 @@ extension Engine {
         case .rollback: if config.plan.hasRollbackHook { hook = HookTemplate.expand(config.rollbackHook ?? [], values: hookValues(from: run.percent, to: to)) }
         case .nogo, .verified: break
         }
+        let traffic = [.go, .override, .rollback].contains(kind) ? config.traffic?.adapter : nil
+        if traffic != nil { hook = nil } // the adapter moves the traffic, not a hook
         var ticks: [String]?
         switch kind {
         case .go, .override: ticks = stepTicks(to: to)
@@ -267,7 +269,8 @@ extension Engine {
         case .nogo, .verified: break
         }
         return RampDecision(kind: kind, from: run.percent, to: to, reason: reason, verdict: v.state.rawValue, unmet: v.unmet,
-                            gauges: gaugeSnapshot, lights: lightSnapshot, hook: hook, ticks: ticks?.isEmpty == false ? ticks : nil)
+                            gauges: gaugeSnapshot, lights: lightSnapshot, hook: hook, ticks: ticks?.isEmpty == false ? ticks : nil,
+                            traffic: traffic)
     }
 
     /// The item IDs GO into the step at `to` ticks: its `ticks` entries (items, or every item of a section) not yet done.

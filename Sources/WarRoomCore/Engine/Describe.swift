@@ -34,11 +34,15 @@ extension Engine {
             switch d.kind {
             case .nogo: return "saved: NO-GO at \(d.from) % — observation window restarted"
             case .verified: return "saved: rollback VERIFIED"
+            case .rollback where d.traffic != nil: return "ROLLBACK decided — \(d.traffic ?? "") moving the traffic to 0 %…"
+            case .go, .override where d.traffic != nil: return "\(d.kind.label) decided — \(d.traffic ?? "") setting \(d.to) %…"
             case .rollback where d.hook != nil: return "ROLLBACK decided — running the rollback hook…"
             case .rollback: return "saved: ROLLBACK to 0 % (no hook: move the traffic yourself)"
             case .go, .override:
                 return d.hook != nil ? "\(d.kind.label) decided — applying \(d.to) %…" : "saved: \(d.kind.label) \(d.from) → \(d.to) %"
             }
+        case .hookResult(let h) where run.decisions.last(where: { $0.seq == h.decision })?.decision.traffic != nil:
+            return h.ok ? "traffic moved: \(h.summary): ramp at \(run.percent) %" : "TRAFFIC NOT MOVED: \(h.summary) · ramp stays at \(run.percent) %"
         case .hookResult(let h):
             if h.ok { return "hook done (\(h.summary), \(h.durationMs) ms): ramp at \(run.percent) %" }
             return "HOOK FAILED: \(h.summary)\(h.tail.last.map { " — \($0)" } ?? "") · ramp stays at \(run.percent) %"

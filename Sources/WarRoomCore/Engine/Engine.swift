@@ -32,6 +32,8 @@ public struct Engine: Sendable {
     var stopping = false
     /// The driver lost its lease: another driver took over (who, when known). The console is read-only from then on.
     public private(set) var deposedBy: String??
+    /// `ramp.traffic`: the weight in effect as last read back (nil before the first read-back).
+    public internal(set) var traffic: TrafficStatus?
 
     /// This console drives: it holds the writer's seat and has not been taken over.
     public var driving: Bool { session.driving && deposedBy == nil }
@@ -86,6 +88,9 @@ public struct Engine: Sendable {
                                        + (h.tail.isEmpty ? "" : "; last output: \(h.tail.suffix(3))"))]
             out.append(append(.hookResult(h)))
             return out
+        case .trafficRead(let r):
+            guard driving else { return [] }
+            return trafficRead(r)
         case .appended(let id, let event):
             saving.removeAll { $0.id == id }
             // Already in the run: a tail reader merged this very line before its acknowledgement came back (a crew
@@ -239,6 +244,9 @@ public struct Engine: Sendable {
         var out: [Command] = []
         if case .lightClear(let l) = event.body, driving {
             live.acknowledge(l.name, at: event.time, reason: l.reason ?? "")
+        }
+        if own, driving, case .rampDecision(let d) = event.body, d.traffic != nil {
+            out += startTraffic(d, seq: event.seq)
         }
         if own, driving, case .rampDecision(let d) = event.body, let argv = d.hook {
             if stopping {

@@ -51,7 +51,7 @@ public struct RampPlan: Sendable, Equatable, Codable {
     public var steps: [RampStep]
     /// The observation window of every step that does not set its own.
     public var holdMs: Millis
-    /// An `apply` hook moves real traffic; without one the ramp is a tracker only.
+    /// An `apply` hook (or a `ramp.traffic` adapter) moves real traffic; without one the ramp is a tracker only.
     public var hasApply: Bool
     public var hasRollbackHook: Bool
     public var targets: RollbackTargets
@@ -127,10 +127,14 @@ public struct RampDecision: Sendable, Equatable, Codable {
     /// Checklist items this decision changes when it takes effect: a GO/OVERRIDE ticks the step's own items (done), a
     /// ROLLBACK reopens the items earlier GOs ticked (reason "rolled back"). Attributed to the decision's actor.
     public var ticks: [String]?
+    /// The traffic adapter that carries this decision out (`ramp.traffic:`): like a hook, the ramp moves only when its
+    /// `ramp.hook` result (set and read back agree) is ok.
+    public var traffic: String?
 
     public init(kind: DecisionKind, from: Int, to: Int, reason: String? = nil, verdict: String, unmet: [String] = [],
-                gauges: [SnapshotEntry] = [], lights: [SnapshotEntry] = [], hook: [String]? = nil, ticks: [String]? = nil) {
+                gauges: [SnapshotEntry] = [], lights: [SnapshotEntry] = [], hook: [String]? = nil, ticks: [String]? = nil, traffic: String? = nil) {
         self.ticks = ticks
+        self.traffic = traffic
         self.kind = kind
         self.from = from
         self.to = to

@@ -487,9 +487,9 @@ public struct RunState: Sendable {
             rollback?.verifiedBy = event.actor
         case .rollback:
             rollback = RollbackTimeline(decision: seq, trippedAt: tripped.values.map(\.since).min(), decidedAt: event.time)
-            if d.hook == nil { takeEffect(decisions.count - 1, at: event.time, seq: seq) } else { pendingDecision = decisions.count - 1 }
+            if d.hook == nil, d.traffic == nil { takeEffect(decisions.count - 1, at: event.time, seq: seq) } else { pendingDecision = decisions.count - 1 }
         case .go, .override:
-            if d.hook == nil { takeEffect(decisions.count - 1, at: event.time, seq: seq) } else { pendingDecision = decisions.count - 1 }
+            if d.hook == nil, d.traffic == nil { takeEffect(decisions.count - 1, at: event.time, seq: seq) } else { pendingDecision = decisions.count - 1 }
         }
     }
 

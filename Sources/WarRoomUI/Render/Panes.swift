@@ -119,6 +119,8 @@ extension Painter {
                 y += 1
             }
         }
+        // `ramp.traffic`: the weight asked for and the weight read back.
+        if let t = s.engine.trafficLine { line(t.text, t.trouble ? Style(.crit, .bold) : Style(.ok)) }
         if v.state == .blocked, y < inner.maxY {
             let rows = v.blockers.map { ListRow(glyph: (glyphs.bullet, Style(.crit)), name: $0, nameStyle: Style(.crit)) }
             listRows(rows, in: Rect(x: inner.x, y: y, width: inner.width, height: inner.maxY - y), marker: false)

@@ -1,0 +1,95 @@
+/// `ramp.traffic`: a decision's move goes to the adapter (`.setTraffic`); its answer (`.trafficRead`) settles the
+/// decision like a hook's result — ok only when the weight read back is the weight asked for. Read-backs on the timer
+/// keep `traffic` current: a weight in effect other than the ramp's (DRIFT) or a failed read-back blocks the gate, and
+/// each change of that state is journaled once (`verdict.change`, subject "traffic").
+extension Engine {
+    /// The decision's traffic move, or its journaled failure when the console is closing.
+    mutating func startTraffic(_ d: RampDecision, seq: Int) -> [Command] {
+        if stopping {
+            return [.log("traffic for seq \(seq) not set: the console is closing"),
+                    append(.hookResult(HookResult(decision: seq, ok: false, summary: "not run: the console closed before the traffic was set",
+                                                  durationMs: 0)))]
+        }
+        return [.log("traffic for seq \(seq) (\(d.kind.rawValue) \(d.from) → \(d.to) %) through \(d.traffic ?? "")"),
+                .setTraffic(TrafficRequest(decision: seq, percent: d.to))]
+    }
+
+    /// "intended 25 % · observed 25 % (haproxy)"
+    static func trafficText(intended: Int, observed: Int?, adapter: String) -> String {
+        "intended \(intended) % · observed \(observed.map { "\($0) %" } ?? "?") (\(adapter))"
+    }
+
+    mutating func trafficRead(_ r: TrafficReading) -> [Command] {
+        var status = TrafficStatus(adapter: r.adapter, observed: r.observed, error: r.error, at: now)
+        status.journaled = traffic?.journaled ?? "ok"
+        traffic = status
+        var out: [Command] = []
+        if let seq = r.decision, let intended = r.intended {
+            let text = Self.trafficText(intended: intended, observed: r.observed, adapter: r.adapter)
+            let ok = r.error == nil && r.observed == intended
+            let summary = ok ? text : r.error.map { "\(r.adapter): \($0)" } ?? "MISMATCH: \(text)"
+            out.append(.log("traffic for seq \(seq): \(summary) in \(r.durationMs) ms"))
+            out.append(append(.hookResult(HookResult(decision: seq, ok: ok, summary: summary, durationMs: r.durationMs))))
+            return out
+        }
+        return out + trafficEpisode()
+    }
+
+    /// The traffic's state against the ramp: "ok", "drift" or "failed"; nil while a decision is under way (its own
+    /// answer settles it) or before the first read-back.
+    var trafficState: String? {
+        guard let t = traffic, run.pendingDecision == nil, !decisionInFlight else { return nil }
+        if t.error != nil { return "failed" }
+        return t.observed == run.percent ? "ok" : "drift"
+    }
+
+    /// Journals a change of the traffic's state once (a drift episode starts, or ends).
+    mutating func trafficEpisode() -> [Command] {
+        guard let state = trafficState, var t = traffic, state != t.journaled else { return [] }
+        let detail = t.error.map { "read-back failed: \($0)" }
+            ?? Self.trafficText(intended: run.percent, observed: t.observed, adapter: t.adapter)
+        let change = VerdictChange(subject: "traffic", name: "traffic (\(t.adapter))", from: t.journaled, to: state, detail: detail)
+        t.journaled = state
+        traffic = t
+        let level: Notice.Level = state == "ok" ? .info : .error
+        return [.log("traffic \(state): \(detail)"), append(.verdictChange(change)),
+                .show(Notice(state == "ok" ? "traffic back as intended: \(detail)" : "TRAFFIC \(state == "drift" ? "DRIFT" : "READ-BACK FAILED"): \(detail)",
+                             level, sticky: state != "ok"))]
+    }
+
+    /// What blocks GO on the traffic, or nil: no read-back yet, a failed one, or a weight other than the ramp's.
+    /// Only the driver reads the traffic back: followers and replays are not blocked on what they cannot see.
+    public var trafficBlocker: String? {
+        guard driving, let c = config.traffic, run.pendingDecision == nil, !decisionInFlight else { return nil }
+        guard let t = traffic else { return "traffic: no read-back yet (\(c.adapter))" }
+        if let e = t.error { return "traffic read-back failed (\(t.adapter)): \(e)" }
+        if t.observed != run.percent {
+            return "traffic DRIFT: " + Self.trafficText(intended: run.percent, observed: t.observed, adapter: t.adapter)
+        }
+        return nil
+    }
+
+    /// The RAMP pane's traffic line and whether it is in trouble; nil without `ramp.traffic`.
+    public var trafficLine: (text: String, trouble: Bool)? {
+        guard driving, let c = config.traffic else { return nil }
+        guard let t = traffic else { return ("intended \(run.percent) % · observed … (\(c.adapter))", false) }
+        if let e = t.error { return ("READ-BACK FAILED (\(t.adapter)): \(e)", true) }
+        // Short enough for the RAMP pane; the blocker and the message name the adapter.
+        if trafficState == "drift" { return ("DRIFT: observed \(t.observed.map { "\($0) %" } ?? "?") ≠ intended \(run.percent) %", true) }
+        return (Self.trafficText(intended: run.percent, observed: t.observed, adapter: t.adapter), false)
+    }
+
+    /// The gate with the traffic's blocker added (a settled ramp whose traffic is not where the journal says).
+    func trafficGate(_ v: GateVerdict) -> GateVerdict {
+        guard let b = trafficBlocker else { return v }
+        switch v.state {
+        case .ready, .waiting, .blocked:
+            var out = v
+            out.state = .blocked
+            out.blockers.append(b)
+            return out
+        case .busy, .complete, .none:
+            return v
+        }
+    }
+}
