@@ -43,6 +43,8 @@ final class EffectRunner: @unchecked Sendable {
     /// The driver lease, renewed on its own queue (`leaseQueue`) so a heartbeat never waits behind an append.
     private let lease: LeaseKeeper?
     private let leaseQueue = DispatchQueue(label: "warroom.lease")
+    /// The `notify:` targets (nil: none configured).
+    var notifier: Notifier?
 
     init(writer: RunJournal, actor: String, lease: LeaseKeeper? = nil, children: ChildProcesses = ChildProcesses(),
          view: (@Sendable (TelemetryView, Millis) throws -> Void)?, answer: @escaping @Sendable (Action) -> Void) {
@@ -118,6 +120,8 @@ final class EffectRunner: @unchecked Sendable {
             side.async { writeStderr("\(Timestamp.iso8601(stamp)) \(line)") }
         case .show:
             break // the console's message line
+        case .notify(let n):
+            notifier?.send(n) // its own queue: never waits here (Notify/Notifier.swift)
         }
     }
 

@@ -5,7 +5,7 @@ import Yams
 
 /// Reads `warroom.yaml`. Every problem is a diagnostic with the line to edit; nothing is silently ignored.
 public enum ConfigLoader {
-    public static let topKeys = ["service", "checklist", "t0", "ramp", "rollback", "contacts", "sources", "slos", "group", "store", "environment", "keys"]
+    public static let topKeys = ["service", "checklist", "t0", "ramp", "rollback", "contacts", "sources", "slos", "group", "store", "environment", "keys", "notify", "comms"]
     static let rampKeys = ["steps", "hold", "apply", "rollback", "timeout", "targets"]
     static let stepKeys = ["percent", "hold", "require", "ticks"]
     static let requirementKeys = ["id", "skipped_ok"]
@@ -142,6 +142,8 @@ struct ConfigParser {
         var store: String?
         var environmentNode: Node?
         var keysNode: Node?
+        var notifyNode: Node?
+        var commsNode: Node?
         for (k, v) in top {
             guard let key = key(k, known: ConfigLoader.topKeys, context: "at the top level") else { continue }
             switch key {
@@ -162,6 +164,8 @@ struct ConfigParser {
             case "slos": slosNode = v
             case "environment": environmentNode = v
             case "keys": keysNode = v
+            case "notify": notifyNode = v
+            case "comms": commsNode = v
             case "group":
                 group = string(v, k, "group")
                 if let g = group, g.isEmpty || g.contains(where: { $0 == " " || $0 == ":" || $0 == "/" }) {
@@ -225,6 +229,8 @@ struct ConfigParser {
         config.store = store
         if let n = keysNode { config.keys = parseKeys(n) }
         config.environment = childEnvironment
+        if let n = notifyNode { config.notify = parseNotify(n) }
+        if let n = commsNode { config.comms = parseComms(n) }
         return config
     }
 }

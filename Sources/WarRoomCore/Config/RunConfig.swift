@@ -140,6 +140,10 @@ public struct RunConfig: Sendable, Equatable, Codable {
     public var environment: EnvironmentConfig?
     /// `keys:` — console commands given other keys (the key table checks the names and clashes).
     public var keys: [KeyRemap]?
+    /// `notify:` — where decisions, trips, hook failures, hand-overs and overdue phases are sent (NotifyConfig.swift).
+    public var notify: [NotifyTarget]?
+    /// `comms:` — the stakeholder-update cadence during the ramp.
+    public var comms: CommsConfig?
 
     public init(path: String?, service: String, checklist: String, t0: Millis? = nil, plan: RampPlan,
                 apply: [String]? = nil, rollbackHook: [String]? = nil, hookTimeoutMs: Millis = 60_000,
@@ -181,10 +185,11 @@ public struct EnvironmentConfig: Sendable, Equatable, Codable {
 }
 
 extension RunConfig {
-    /// The names whose values are secrets: every source's `token_env` and `environment.secret`.
+    /// The names whose values are secrets: every source's `token_env`, `environment.secret`, and the `notify:` targets' `url_env` and `token_env`.
     public var secretVariables: [String] {
         var names = sources.compactMap(\.tokenEnv)
         for n in environment?.secret ?? [] where !names.contains(n) { names.append(n) }
+        for t in notify ?? [] { for n in [t.urlEnv, t.tokenEnv].compactMap({ $0 }) where !names.contains(n) { names.append(n) } }
         return names
     }
 
@@ -198,6 +203,7 @@ extension RunConfig {
             for (k, _) in e.set where secret.contains(k) { e.set[k] = "[redacted]" }
             c.environment = e
         }
+        c.notify = notify?.map { $0.redacted() }
         c.sources = sources.map { s in
             var s = s
             switch s.kind {

@@ -196,6 +196,8 @@ public enum EventBody: Sendable, Equatable {
     case handover(Handover)
     case driverOffer(DriverOffer)
     case headRepair(HeadRepair)
+    /// A notification that could not be delivered after its last try (absent from older journals).
+    case notifyFailed(NotifyFailed)
 
     /// Events only the driver (the holder of the driver lease) may write: they steer the ramp and the lights, or
     /// configure the run. Everything else (run.started, item changes) is crew work any writer may append.
@@ -203,7 +205,7 @@ public enum EventBody: Sendable, Equatable {
         switch self {
         case .rampDecision, .hookResult, .decisionReason, .lightTrip, .lightClear, .verdictChange, .runConfig, .handover,
              .driverOffer: return true
-        case .runStarted, .itemSet, .itemUndo, .signOff, .signOffUndo, .headRepair: return false
+        case .runStarted, .itemSet, .itemUndo, .signOff, .signOffUndo, .headRepair, .notifyFailed: return false
         }
     }
 
@@ -225,6 +227,7 @@ public enum EventBody: Sendable, Equatable {
         case .handover: return "driver.handover"
         case .driverOffer: return "driver.offer"
         case .headRepair: return "journal.repair"
+        case .notifyFailed: return "notify.failed"
         }
     }
 }
@@ -308,6 +311,8 @@ public struct RunState: Sendable {
     public private(set) var offers: [(seq: Int, time: Millis, actor: String, offer: DriverOffer)] = []
     /// Journals opened with a missing or lagging head, and taken on (`journal.repair`).
     public private(set) var headRepairs: [(seq: Int, time: Millis, actor: String, repair: HeadRepair)] = []
+    /// Notifications given up on after their last try (`notify.failed`), in order.
+    public private(set) var notifyFailures: [(seq: Int, time: Millis, failure: NotifyFailed)] = []
     /// Signatures in force, by `SignOff.key` of the role.
     public private(set) var signatures: [String: Signature] = [:]
     /// Every sign and unsign, in order.
@@ -418,6 +423,8 @@ public struct RunState: Sendable {
             offers.append((event.seq, event.time, event.actor, o))
         case .headRepair(let r):
             headRepairs.append((event.seq, event.time, event.actor, r))
+        case .notifyFailed(let f):
+            notifyFailures.append((event.seq, event.time, f))
         }
         lastSeq = event.seq
         lastTime = event.time
