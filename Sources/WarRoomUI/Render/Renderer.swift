@@ -132,6 +132,8 @@ struct Painter {
             (s.config.badge.map { " \($0) " } ?? badge.0, s.config.badge != nil ? Style(.accent, [.reverse, .bold]) : badge.1, 0, false),
             (viewText, viewStyle, 2, false),
             (s.config.hasRamp && !s.config.ramp.hasApply ? " TRACKER ONLY (no apply hook) " : "", Style(.warn, [.reverse]), 3, false),
+            // Notifications given up on (notify: targets), this session.
+            (s.engine.notifyFailedCount > 0 ? " notify: \(s.engine.notifyFailedCount) failed " : "", Style(.warn, [.reverse, .bold]), 2, false),
             (phaseText, phaseStyle, phaseStyle == bar ? 7 : 1, true),
             (mission, strong, 2, true),
             (sep + wall + " ", strong, 3, true),
