@@ -43,6 +43,8 @@ public struct Engine: Sendable {
     public internal(set) var notifyFailedCount = 0
     /// Phases already overdue (notified, or overdue when the console opened): each is sent once.
     var overdueNotified: Set<Int> = []
+    /// Stakeholder updates fallen due so far (`comms:`): each reminded once.
+    var commsReminded = 0
 
     /// How often the driver publishes its view for followers, and how long a follower waits before calling it silent.
     public static let publishEveryMs: Millis = 1_000
@@ -59,6 +61,7 @@ public struct Engine: Sendable {
                              run: run, now: now)
         if session.driving { telemetry = live.view(now: now) }
         overdueNotified = overduePhases(now: now)
+        commsReminded = StakeholderUpdate.reminder(run: run, comms: config.comms, now: now)?.index ?? 0
         if case .replay = session.role { telemetry = .recorded(in: run) }
     }
 
@@ -172,7 +175,7 @@ public struct Engine: Sendable {
         case .driver where deposedBy != nil:
             return []
         case .driver:
-            var out = settle(live.tick(now: now)) + overdueNotifications()
+            var out = settle(live.tick(now: now)) + overdueNotifications() + commsReminder()
             if let h = unsavedHookResult, !saving.contains(where: { if case .hookResult = $0.body { true } else { false } }) {
                 unsavedHookResult = nil
                 out.append(append(.hookResult(h)))

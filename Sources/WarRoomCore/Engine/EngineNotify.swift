@@ -29,6 +29,14 @@ extension Engine {
         return out
     }
 
+    /// `comms:`: once per update fallen due during the ramp, the commander is reminded (the header says UPDATE DUE).
+    mutating func commsReminder() -> [Command] {
+        guard driving, let r = StakeholderUpdate.reminder(run: run, comms: config.comms, now: now), r.index > commsReminded else { return [] }
+        commsReminded = r.index
+        return [.show(Notice("stakeholder update due (every \(DurationText.format(config.comms?.everyMs ?? 0))): warroom report --update drafts one from the journal",
+                             .warn, sticky: true))]
+    }
+
     /// A notification given up on: counted (the header) and, on the driver, journaled once.
     mutating func notifyFailed(_ f: NotifyFailed) -> [Command] {
         notifyFailedCount += 1

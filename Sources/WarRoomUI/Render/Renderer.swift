@@ -132,6 +132,9 @@ struct Painter {
             (s.config.badge.map { " \($0) " } ?? badge.0, s.config.badge != nil ? Style(.accent, [.reverse, .bold]) : badge.1, 0, false),
             (viewText, viewStyle, 2, false),
             (s.config.hasRamp && !s.config.ramp.hasApply ? " TRACKER ONLY (no apply hook) " : "", Style(.warn, [.reverse]), 3, false),
+            // `comms:`: a stakeholder update is due.
+            (StakeholderUpdate.reminder(run: s.run, comms: s.engine.config.comms, now: s.now)?.due == true ? " UPDATE DUE " : "",
+             Style(.warn, [.reverse, .bold]), 2, false),
             // Notifications given up on (notify: targets), this session.
             (s.engine.notifyFailedCount > 0 ? " notify: \(s.engine.notifyFailedCount) failed " : "", Style(.warn, [.reverse, .bold]), 2, false),
             (phaseText, phaseStyle, phaseStyle == bar ? 7 : 1, true),
