@@ -11,7 +11,7 @@ import WarRoomTelemetry
 /// Commands: argv through `ProcessRunner` (no shell, the allow-list environment, its timeout), the message in
 /// `WARROOM_NOTIFY_JSON`, `WARROOM_NOTIFY_TEXT` and `WARROOM_NOTIFY_EVENT`; exit 0 is delivered. URLs and tokens are
 /// never logged or shown: a target is named by `NotifyTarget.label` (scheme and host only).
-final class Notifier: @unchecked Sendable {
+package final class Notifier: @unchecked Sendable {
     struct Resolved: Sendable {
         var target: NotifyTarget
         var url: String?
@@ -29,9 +29,9 @@ final class Notifier: @unchecked Sendable {
     private let http = BlockingHTTPClient()
     private let group = DispatchGroup()
     /// Test and benchmark hook: called with each delivery (target label, attempt) as it succeeds.
-    var delivered: (@Sendable (String, Int) -> Void)?
+    package var delivered: (@Sendable (String, Int) -> Void)?
 
-    init(targets: [NotifyTarget], environment: [String: String], children: ChildProcesses, tries: Int = 5,
+    package init(targets: [NotifyTarget], environment: [String: String], children: ChildProcesses, tries: Int = 5,
          backoffMs: Int64 = 2_000, answer: @escaping @Sendable (Action) -> Void) {
         self.targets = targets.map { Self.resolve($0, environment: environment) }
         self.children = children
@@ -79,7 +79,7 @@ final class Notifier: @unchecked Sendable {
         }
     }
 
-    func send(_ n: RunNotification) {
+    package func send(_ n: RunNotification) {
         for t in targets {
             if let problem = t.problem {
                 answer(.notifyFailed(NotifyFailed(target: t.target.label, event: n.event, seq: n.seq, attempts: 0, error: problem)))
@@ -139,7 +139,7 @@ final class Notifier: @unchecked Sendable {
 
     /// Waits (at most `timeoutMs`) until every delivery handed over so far has succeeded or been given up on.
     @discardableResult
-    func drain(timeoutMs: Int) -> Bool {
+    package func drain(timeoutMs: Int) -> Bool {
         group.wait(timeout: .now() + .milliseconds(timeoutMs)) == .success
     }
 }
