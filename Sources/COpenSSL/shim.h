@@ -12,6 +12,11 @@ static inline int warroom_ssl_ctx_min_tls12(SSL_CTX *ctx) {
     return (int)SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 }
 
+/// SSL_CTX_set_max_proto_version is a macro.
+static inline int warroom_ssl_ctx_max_tls12(SSL_CTX *ctx) {
+    return (int)SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
+}
+
 /// Partial writes (our loop resends the rest) and a moving buffer (a Swift array's storage may move between tries).
 static inline void warroom_ssl_ctx_set_modes(SSL_CTX *ctx) {
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
@@ -34,6 +39,15 @@ static inline int warroom_ssl_expect_host(SSL *ssl, const char *host, int isAddr
     if (isAddress) return X509_VERIFY_PARAM_set1_ip_asc(param, host);
     X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
     return X509_VERIFY_PARAM_set1_host(param, host, 0);
+}
+
+/// An encrypted private key fails to load instead of OpenSSL prompting for a passphrase on the terminal.
+static int warroom_no_passphrase(char *buf, int size, int rwflag, void *u) {
+    (void)buf; (void)size; (void)rwflag; (void)u;
+    return 0;
+}
+static inline void warroom_ssl_ctx_no_passphrase(SSL_CTX *ctx) {
+    SSL_CTX_set_default_passwd_cb(ctx, warroom_no_passphrase);
 }
 
 #endif

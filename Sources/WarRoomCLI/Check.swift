@@ -20,6 +20,7 @@ struct Check: ParsableCommand {
     @Option(help: "The checklist (Markdown).") var checklist: String
     @Option(help: "The run's state directory (created if missing).") var state: String?
     @Option(help: storeHelp) var store: String?
+    @OptionGroup(title: "etcd access") var access: StoreAccessOptions
     @Flag(help: "Take back the item's most recent change (your own; another person's needs --force).") var undo = false
     @Option(help: "With --undo: take back another person's change, for this reason (journaled with the undo).")
     var force: String?
@@ -51,7 +52,7 @@ struct Check: ParsableCommand {
         let now = Clock.now()
         let sharing = try groupSharing(group)
 
-        let location = try StoreLocation.resolve(state: state, store: store)
+        let location = try StoreLocation.resolve(state: state, store: store, access: access)
         let writer = try location.openWriter(actor: who, now: now, sharing: sharing, acceptDamagedHead: head.reason)
         defer { writer.close() }
         if let file = writer as? JournalWriter {

@@ -180,8 +180,8 @@ enum DemoSetup {
           timeout: 10s
           targets: {decide: 5m, execute: 2m, verify: 5m}
         rollback:
-          - {name: Error rate spike, source: prom, query: "demo:error_rate_percent", trip: "> 5", for: \(fast ? "2s" : "10s")}
-          - {name: Latency breach, source: prom, query: "demo:latency_p95_seconds", trip: "> 3", for: \(fast ? "2s" : "15s")}
+          - {name: Error rate spike, source: prom, query: "demo:error_rate_percent", trip: "> 5", unit: "%", for: \(fast ? "2s" : "10s")}
+          - {name: Latency breach, source: prom, query: "demo:latency_p95_seconds", trip: "> 3", unit: s, for: \(fast ? "2s" : "15s")}
           - {name: Critical alerts firing, source: alerts, match: {severity: critical, service: checkout}}
           - {name: Security incident, manual: true}
         sources:

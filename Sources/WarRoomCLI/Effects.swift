@@ -46,6 +46,13 @@ final class EffectRunner: @unchecked Sendable {
     /// The `notify:` targets (nil: none configured).
     var notifier: Notifier?
 
+    /// The head kept as a witness every `witnessEveryMs` while it moves, where the writer's store keeps witnesses
+    /// (`WitnessKeeper`: etcd, `PREFIX/witness/…`; the file store keeps none).
+    private var lastWitnessed = 0
+    private var lastWitnessAt: Millis = 0
+    private var witnessFailed = false
+    static let witnessEveryMs: Millis = ProcessInfo.processInfo.environment["WARROOM_WITNESS_EVERY_MS"].flatMap { Millis($0) } ?? 60_000
+
     init(writer: RunJournal, actor: String, lease: LeaseKeeper? = nil, children: ChildProcesses = ChildProcesses(),
          view: (@Sendable (TelemetryView, Millis) throws -> Void)?, answer: @escaping @Sendable (Action) -> Void) {
         self.writer = writer
@@ -64,7 +71,9 @@ final class EffectRunner: @unchecked Sendable {
             queue.async { [self] in
                 let sent = StoreHealth.now()
                 do {
-                    let r = try writer.appendCatchingUp(body, actor: actor, time: Clock.now(), token: nil)
+                    // The telemetry's own entries (automatic trips, verdict changes) are journaled as `warroom`, under
+                    // this console's driver lease (the token rules are the writer's, unchanged).
+                    let r = try writer.appendCatchingUp(body, actor: body.author(console: actor), time: Clock.now(), token: nil)
                     // Other writers' entries first: the engine applies them in journal order, then ours.
                     if !r.foreign.isEmpty { answer(.merged(r.foreign)) }
                     storeAnswered(sent: sent)
@@ -171,6 +180,7 @@ final class EffectRunner: @unchecked Sendable {
                 let foreign = try writer.catchUp(now: Clock.now())
                 if !foreign.isEmpty { answer(.merged(foreign)) }
                 storeAnswered(sent: sent)
+                witnessHead()
             } catch {
                 if !storeFailed(error, sent: sent) {
                     writeStderr("\(Timestamp.iso8601(Clock.now())) cannot read other writers' entries: \(error)")
@@ -210,6 +220,25 @@ final class EffectRunner: @unchecked Sendable {
         }
         heartbeat = beat
         beat.resume()
+    }
+
+    /// On the journal queue, each catch-up: the head kept as a witness where the writer's store keeps them, when it
+    /// moved and the last was kept `witnessEveryMs` ago; a failure is logged once (the next tick tries again).
+    private func witnessHead() {
+        guard let keeper = writer as? WitnessKeeper, let hash = writer.lastHash, writer.state.lastSeq > lastWitnessed else { return }
+        let now = Clock.now()
+        guard now - lastWitnessAt >= Self.witnessEveryMs else { return }
+        let w = Witness(runID: writer.state.runID, seq: writer.state.lastSeq, hash: hash, at: now)
+        do {
+            try keeper.keep(w)
+            lastWitnessed = w.seq ?? 0
+            lastWitnessAt = now
+            if witnessFailed { writeStderr("\(Timestamp.iso8601(now)) witness kept again (seq \(w.seq ?? 0))") }
+            witnessFailed = false
+        } catch {
+            if !witnessFailed { writeStderr("\(Timestamp.iso8601(now)) cannot keep the witness: \(error)") }
+            witnessFailed = true
+        }
     }
 
     /// The store's outage, as every queue's calls see it (etcd unreachable or without quorum).

@@ -37,6 +37,7 @@ struct Follow: ParsableCommand {
 
     @Option(help: "The run's state directory.") var state: String?
     @Option(help: storeHelp) var store: String?
+    @OptionGroup(title: "etcd access") var access: StoreAccessOptions
     @Option(help: "The run's warroom.yaml (default: the one the driver publishes).") var config: String?
     @Option(help: "The checklist, when there is no config.") var checklist: String?
     @Option(help: "Theme name or file.") var theme: String?
@@ -53,7 +54,7 @@ struct Follow: ParsableCommand {
     }
 
     func run() throws {
-        let location = try StoreLocation.resolve(state: state, store: store)
+        let location = try StoreLocation.resolve(state: state, store: store, access: access)
         let state = location.label
         guard try location.hasRun() else {
             throw Failure("\(state): no journal here yet (is the driver running with \(location.isEtcd ? "--store" : "--state") \(state)?)")
@@ -86,9 +87,10 @@ struct Follow: ParsableCommand {
         do { wakeup = try Wakeup() } catch { throw Failure("cannot create the wake-up pipe: \(error)") }
         let follower = Follower(setup: setup, stateDir: state, run: replay.state, driver: driver, tail: opened.tail as? JournalTail,
                                 crew: writer.map { (writer: $0, actor: who, wakeup: wakeup) })
-        if case .etcd(let url, _) = location, let tail = opened.tail as? EtcdTail {
-            // etcd: the looks run off the screen thread (a round trip each); the first view is the one read above.
-            follower.remote = RemoteFeed(tail: tail, url: url, store: location, wakeup: wakeup)
+        if case .etcd(let url, let local) = location, let tail = opened.tail as? EtcdTail {
+            // etcd: a watch off the screen thread; the first view is the one read above. Its log (the watch opened,
+            // reopened, given up for polling, outages) goes to LOCAL/follow.log: a follower's stderr is the screen.
+            follower.remote = RemoteFeed(tail: tail, url: url, store: location, wakeup: wakeup, log: RemoteFeed.logFile(localDir: local))
             if let published { _ = follower.state.update(.engine(.remoteView(published.telemetry, publishedAt: published.publishedAt, driver: published.driver))) }
             follower.remote?.start()
         }

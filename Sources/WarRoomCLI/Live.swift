@@ -37,9 +37,10 @@ func makePoller(config: RunConfig, environment: [String: String], children: Chil
 
 /// How a run's hooks and command sources are started: the allow-list environment plus the config's `environment:`
 /// (pass, set), and a redactor for every secret warroom knows (`knownSecrets`). Built once, when the console opens.
-func childProcesses(config: RunConfig, environment: [String: String]) -> ChildProcesses {
+/// `storeSecrets`: the etcd store's password (and tokens), which no hook should echo either.
+func childProcesses(config: RunConfig, environment: [String: String], storeSecrets: [String] = []) -> ChildProcesses {
     ChildProcesses(environment: ChildEnvironment(config.environment),
-                   redactor: Redactor(secrets: knownSecrets(config: config, environment: environment)))
+                   redactor: Redactor(secrets: knownSecrets(config: config, environment: environment) + storeSecrets))
 }
 
 /// Every secret value warroom knows for a run: the values of the `token_env` and `environment.secret` variables (from

@@ -3,7 +3,7 @@ import Foundation
 /// `t0` as a checklist states it: a "Target Deployment" line, else a "Date:" line, with an ISO date
 /// (`2025-10-25 01:00 CDT`, `Date: 2025-11-13`). `init --from` writes it as a commented proposal with its line.
 struct ProposedT0: Equatable {
-    /// ISO 8601 in UTC.
+    /// ISO 8601, in the zone the line states (`2025-10-25T01:00:00-05:00`), else UTC.
     var iso: String
     var line: Int
     var text: String
@@ -24,6 +24,8 @@ struct ProposedT0: Equatable {
         return nil
     }
 
+    static func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+
     static func parse(_ l: String, line: Int) -> ProposedT0? {
         guard let m = l.firstMatch(of: #/(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{1,2}):(\d{2}))?(?:\s*([A-Z]{1,4}))?/#),
               let y = Int(m.1), let mo = Int(m.2), let d = Int(m.3), (1...12).contains(mo), (1...31).contains(d) else { return nil }
@@ -33,11 +35,14 @@ struct ProposedT0: Equatable {
         c.minute = m.5.flatMap { Int($0) } ?? 0
         var cal = Calendar(identifier: .gregorian)
         cal.timeZone = TimeZone(secondsFromGMT: 0)!
-        guard var date = cal.date(from: c) else { return nil }
-        if m.4 != nil, let z = m.6.map(String.init), let off = zones[z] { date -= TimeInterval(off * 3600) }
-        let f = ISO8601DateFormatter()
-        f.timeZone = TimeZone(secondsFromGMT: 0)
+        guard c.hour! < 24, c.minute! < 60, cal.date(from: c) != nil else { return nil }
+        // A stated zone stays the offset t0 is written with: the mission's days and clock times are read in it.
+        var zone = "Z"
+        if m.4 != nil, let z = m.6.map(String.init), let off = zones[z], off != 0 {
+            zone = (off < 0 ? "-" : "+") + two(abs(off)) + ":00"
+        }
+        let iso = "\(y)-\(two(mo))-\(two(d))T\(two(c.hour!)):\(two(c.minute!)):00" + zone
         let plain = l.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "*", with: "")
-        return ProposedT0(iso: f.string(from: date), line: line, text: plain, dateOnly: m.4 == nil)
+        return ProposedT0(iso: iso, line: line, text: plain, dateOnly: m.4 == nil)
     }
 }

@@ -23,12 +23,15 @@ struct ReplayCommand: ParsableCommand {
         and q work as in the console.
 
         There are no live gauges in a replay: the SLO and ROLLBACK panes show the snapshot recorded with the \
-        latest ramp decision (nothing before the first one).
+        latest ramp decision (nothing before the first one). Where the journal has the gauges' series \
+        (`gauge.points`, once a minute and at each verdict change), the SLO pane draws it up to the replay's time, and \
+        a point newer than the snapshot gives the gauge's verdict and value.
         """
     )
 
     @Option(help: "The run's state directory.") var state: String?
     @Option(help: storeHelp) var store: String?
+    @OptionGroup(title: "etcd access") var access: StoreAccessOptions
     @Option(help: "Virtual seconds per real second, 1–3600.") var speed: Int = 60
     @Option(help: "The run's warroom.yaml.") var config: String?
     @Option(help: "The checklist, when there is no config (default: the one the run started with).") var checklist: String?
@@ -42,7 +45,7 @@ struct ReplayCommand: ParsableCommand {
     }
 
     func run() throws {
-        let location = try StoreLocation.resolve(state: state, store: store)
+        let location = try StoreLocation.resolve(state: state, store: store, access: access)
         let state = location.label
         guard try location.hasRun() else { throw Failure("\(state): no journal here") }
         let opened: (tail: JournalTail?, replay: Replay)
@@ -107,6 +110,10 @@ struct ReplayCursor {
     /// Where the clock stops: the last event (or later, for out-of-order times).
     var endTime: Millis { max(startTime, events.last?.time ?? 0) }
     var lastApplied: JournalEvent? { position > 0 ? events[position - 1] : nil }
+    /// The latest applied event other than a journaled SLO point (`gauge.points`): what the message line names.
+    var lastNotable: JournalEvent? {
+        events[..<position].last { if case .gaugePoints = $0.body { false } else { true } }
+    }
     var next: JournalEvent? { atEnd ? nil : events[position] }
 
     private mutating func apply(_ e: JournalEvent) {
@@ -379,10 +386,11 @@ final class ReplaySession: ScreenSession {
     func publish() {
         let c = player.cursor
         let moved = c.state.lastSeq != state.run.lastSeq
-        _ = state.update(.engine(.reset(c.state, latest: c.lastApplied)))
+        // A journaled SLO point moves the SLO pane, not the message line: that names the last event worth reading.
+        _ = state.update(.engine(.reset(c.state, latest: c.lastNotable)))
         if moved {
             eventText = state.message?.text
-            if case .hookResult(let h)? = c.lastApplied?.body, !h.ok { eventLevel = .error } else { eventLevel = .info }
+            if case .hookResult(let h)? = c.lastNotable?.body, !h.ok { eventLevel = .error } else { eventLevel = .info }
             if flash?.minor == true { flash = nil }
         }
         _ = state.update(.tick(c.time))

@@ -28,6 +28,7 @@ struct Run: ParsableCommand {
     @Option(help: "The checklist (Markdown), when there is no config.") var checklist: String?
     @Option(help: "The run's state directory (default: .warroom/ beside the config or checklist); with --store etcd://…, the local directory for the log (default ./.warroom-etcd-PREFIX).") var state: String?
     @Option(help: storeHelp) var store: String?
+    @OptionGroup(title: "etcd access") var access: StoreAccessOptions
     @Option(help: "Who is driving (default: $SUDO_USER, else your account name, else $USER).") var actor: String?
     @Option(help: "Theme name (default, light, high-contrast, monochrome) or a theme file. Also WARROOM_THEME; NO_COLOR forces monochrome.")
     var theme: String?
@@ -56,7 +57,9 @@ struct Run: ParsableCommand {
         let sharing = try groupSharing(group ?? setup.config.group)
         // --store wins over the config's `store:`; a state directory stays the default.
         let store = self.store ?? setup.config.store
-        let location = try StoreLocation.resolve(state: state ?? (store == nil ? defaultStateDir(beside: config ?? checklist ?? ".") : nil), store: store)
+        // The config's store settings (TLS files, user) go with the config's store.
+        let location = try StoreLocation.resolve(state: state ?? (store == nil ? defaultStateDir(beside: config ?? checklist ?? ".") : nil), store: store,
+                                                 access: access, config: self.store == nil ? setup.config.storeAccess : nil)
         try runConsole(setup, store: location, actor: actor ?? defaultActor(),
                        theme: theme, ascii: ascii, sharing: sharing, takeOver: takeOver,
                        acceptDamagedHead: head.reason)
@@ -302,7 +305,7 @@ final class Console: ScreenSession {
         // Hooks and command sources: an allow-list environment, and every secret warroom knows taken out of what they
         // (and servers) send back, before it becomes an action.
         let environment = ProcessInfo.processInfo.environment
-        let children = childProcesses(config: setup.config, environment: environment)
+        let children = childProcesses(config: setup.config, environment: environment, storeSecrets: store.secrets)
         let runner = EffectRunner(writer: writer, actor: state.config.actor, lease: lease, children: children,
                                   view: viewPublisher()) { inbox.post($0) }
         self.runner = runner

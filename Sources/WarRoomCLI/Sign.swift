@@ -19,6 +19,7 @@ struct Sign: ParsableCommand {
     var role: String
     @Option(help: "The run's state directory.") var state: String?
     @Option(help: storeHelp) var store: String?
+    @OptionGroup(title: "etcd access") var access: StoreAccessOptions
     @Option(help: "The checklist (Markdown); default: the one the run started with.") var checklist: String?
     @Option(help: "Who signs (default: $USER).") var actor: String?
     @Flag(help: "Take back your own sign-off of ROLE.") var undo = false
@@ -38,7 +39,7 @@ struct Sign: ParsableCommand {
         let now = Clock.now()
         let sharing = try groupSharing(group)
 
-        let location = try StoreLocation.resolve(state: state, store: store)
+        let location = try StoreLocation.resolve(state: state, store: store, access: access)
         let state = location.label
         let writer = try location.openWriter(actor: who, now: now, sharing: sharing, acceptDamagedHead: head.reason)
         defer { writer.close() }

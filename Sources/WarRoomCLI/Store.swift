@@ -19,18 +19,25 @@ enum StoreLocation {
     case etcd(EtcdURL, local: String)
 
     /// `--store` (an `etcd://` URL, or a directory) and `--state`. With an etcd store, `--state` is the local
-    /// directory for the log; without it, `./.warroom-etcd-<prefix with / as ->`.
-    static func resolve(state: String?, store: String?) throws(Failure) -> StoreLocation {
+    /// directory for the log; without it, `./.warroom-etcd-<prefix with / as ->`. `access`: `--cacert`, `--cert`,
+    /// `--key`, `--user`, `--password-file`, `--password-env`, over `config` (the config's `store:` settings, for the
+    /// config's store): the password is read and the TLS files loaded here, so a bad one fails before anything starts.
+    static func resolve(state: String?, store: String?, access: StoreAccessOptions? = nil,
+                        config: StoreAccessConfig? = nil) throws(Failure) -> StoreLocation {
+        let settings = access?.merged(over: config) ?? config
         guard let store else {
+            if access?.isEmpty == false { throw Failure("--cacert, --cert, --key, --user and --password-* apply to --store etcd://… or etcds://… only") }
             guard let state else { throw Failure("give --state DIR or --store etcd://HOST:PORT/PREFIX") }
             return .directory(state)
         }
         guard EtcdURL.isEtcd(store) else {
+            if access?.isEmpty == false { throw Failure("--cacert, --cert, --key, --user and --password-* apply to --store etcd://… or etcds://… only") }
             if let state, state != store { throw Failure("--store \(store) is a directory: give it as --state (or --store etcd://…)") }
             return .directory(store)
         }
         switch EtcdURL.parse(store) {
-        case .success(let url):
+        case .success(var url):
+            if let settings { url.access = try settings.resolve(for: url) }
             return .etcd(url, local: state ?? ".warroom-etcd-" + url.prefix.replacingOccurrences(of: "/", with: "-"))
         case .failure(let e): throw Failure("--store: \(e)")
         }
@@ -61,6 +68,12 @@ enum StoreLocation {
     }
 
     var isEtcd: Bool { if case .etcd = self { return true } else { return false } }
+
+    /// The etcd password and tokens, for the redactor of hooks' and sources' output (none for a directory).
+    var secrets: [String] {
+        if case .etcd(let u, _) = self { return u.access.credentials?.secrets ?? [] }
+        return []
+    }
 
     /// The etcd client for this store's URL (one per use: EtcdClient is not shared across queues here).
     func client() -> EtcdClient? {
@@ -252,5 +265,5 @@ func isStoreOutage(_ error: Error) -> Bool {
 
 /// `--store etcd://HOST:PORT[,…]/PREFIX`, for every command that reads or writes a run.
 let storeHelp = ArgumentHelp(
-    "The run in etcd instead of a state directory: etcd://HOST:PORT[,HOST:PORT…]/PREFIX. With it, --state is optional (a local directory for the console's log).",
+    "The run in etcd instead of a state directory: etcd://HOST:PORT[,HOST:PORT…]/PREFIX (etcds:// for TLS; see --cacert, --cert, --key, --user). With it, --state is optional (a local directory for the console's log).",
     valueName: "etcd-url")

@@ -77,6 +77,10 @@ struct HeadAcceptance: ParsableArguments {
 /// every command's output).
 func validateActor(_ actor: String?) throws {
     if let a = actor, let problem = TerminalText.nameProblem(a) { throw ValidationError("--actor: \(problem)") }
+    // The telemetry's own journal entries are written as `warroom`: no person may take the name.
+    if actor == JournalEvent.telemetryActor {
+        throw ValidationError("--actor: “\(JournalEvent.telemetryActor)” is the telemetry's name in the journal; choose a person's name")
+    }
 }
 
 /// `Journal.hasRun` as a command's failure: false only for "no run here yet", a problem (a file for a directory, a

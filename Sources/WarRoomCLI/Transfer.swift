@@ -16,10 +16,11 @@ struct Export: ParsableCommand {
     )
 
     @Option(help: ArgumentHelp("The run in etcd: etcd://HOST:PORT[,HOST:PORT…]/PREFIX.", valueName: "etcd-url")) var store: String
+    @OptionGroup(title: "etcd access") var access: StoreAccessOptions
     @Option(help: "The state directory to write (created 0700 if missing).") var state: String
 
     func run() throws {
-        guard case .etcd(let url, _) = try StoreLocation.resolve(state: state, store: store) else {
+        guard case .etcd(let url, _) = try StoreLocation.resolve(state: state, store: store, access: access) else {
             throw Failure("--store must be an etcd://… URL (export copies a run out of etcd)")
         }
         let location = StoreLocation.etcd(url, local: state)
@@ -55,9 +56,10 @@ struct Import: ParsableCommand {
 
     @Option(help: "The state directory to read.") var state: String
     @Option(help: ArgumentHelp("The empty etcd prefix: etcd://HOST:PORT[,HOST:PORT…]/PREFIX.", valueName: "etcd-url")) var store: String
+    @OptionGroup(title: "etcd access") var access: StoreAccessOptions
 
     func run() throws {
-        guard case .etcd(let url, _) = try StoreLocation.resolve(state: state, store: store) else {
+        guard case .etcd(let url, _) = try StoreLocation.resolve(state: state, store: store, access: access) else {
             throw Failure("--store must be an etcd://… URL (import copies a run into etcd)")
         }
         guard try hasRun(state) else { throw Failure("\(state): no journal here (\(Journal.path(in: state)) is missing)") }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WarRoomCore
+import WarRoomEtcd
 import WarRoomStore
 
 struct Verify: ParsableCommand {
@@ -11,6 +12,7 @@ struct Verify: ParsableCommand {
 
     @Option(help: "The run's state directory.") var state: String?
     @Option(help: storeHelp) var store: String?
+    @OptionGroup(title: "etcd access") var access: StoreAccessOptions
     @Option(help: ArgumentHelp("A witness the journal must extend: a line `warroom witness` printed, SEQ:HASH, a hash, or a file holding such lines (each is checked). Repeatable.",
                                valueName: "line-or-file"))
     var witness: [String] = []
@@ -20,13 +22,32 @@ struct Verify: ParsableCommand {
     }
 
     func run() throws {
-        let location = try StoreLocation.resolve(state: state, store: store)
+        let location = try StoreLocation.resolve(state: state, store: store, access: access)
         guard case .directory(let state) = location else {
             guard try location.hasRun() else { throw Failure("\(location.label): no journal here") }
             let replay = try location.replay()
             say("\(location.journalLabel): chain intact, \(replay.state.lastSeq) entries, run \(replay.state.runID ?? "?")"
                   + (replay.state.lastTime.map { ", last at \(Timestamp.iso8601($0))" } ?? ""))
-            if !witness.isEmpty { throw Failure("--witness is checked on a state directory: warroom export --store \(location.label) --state DIR, then verify --state DIR --witness …") }
+            guard case .etcd(let url, _) = location else { return }
+            let etcd: EtcdJournal
+            do { etcd = try EtcdJournal.open(url: url, actor: "verify", now: Clock.now()) } catch { throw Failure("\(error)") }
+            // The witnesses the run kept in etcd as it went: each written once, each still extended by the journal.
+            let kept: [(witness: Witness?, version: Int64, key: String)]
+            do { kept = try etcd.keptWitnesses() } catch { throw Failure("\(error)") }
+            for k in kept {
+                guard let w = k.witness else { throw Failure("\(url.description): \(k.key): not a readable witness") }
+                guard k.version == 1 else { throw Failure("\(url.description): \(k.key) was written \(k.version) times: a kept witness is written once") }
+                do { _ = try etcd.check(w, runID: replay.state.runID) } catch { throw Failure("kept witness \(k.key): \(error)") }
+            }
+            if let last = kept.last?.witness?.seq {
+                say("\(kept.count) witness\(kept.count == 1 ? "" : "es") kept in etcd (the last at seq \(last)): the journal extends each")
+            }
+            for (_, w) in try givenWitnesses() {
+                do {
+                    let seq = try etcd.check(w, runID: replay.state.runID)
+                    say("witness \(w.hash.prefix(12))… at seq \(seq): the journal extends it")
+                } catch { throw Failure("witness \(w.hash.prefix(12))…: \(error)") }
+            }
             return
         }
         guard try hasRun(state) else { throw Failure("\(state): no journal here (\(Journal.path(in: state)) is missing)") }
@@ -43,6 +64,17 @@ struct Verify: ParsableCommand {
     }
 
     func checkWitnesses(_ state: String) throws {
+        for (_, w) in try givenWitnesses() {
+            do {
+                let seq = try Journal.check(w, stateDir: state)
+                say("witness \(w.hash.prefix(12))… at seq \(seq): the journal extends it")
+            } catch { throw Failure("witness \(w.hash.prefix(12))…: \(error)") }
+        }
+    }
+
+    /// The witnesses given with --witness (lines, SEQ:HASH, hashes, or files of them), each read whole first.
+    func givenWitnesses() throws -> [(given: String, witness: Witness)] {
+        var out: [(String, Witness)] = []
         for given in witness {
             var text = given
             let isFile = FileManager.default.fileExists(atPath: given)
@@ -56,13 +88,9 @@ struct Verify: ParsableCommand {
                 throw Failure("\(given): not a readable witness: \(bad) (expected warroom-witness run=… seq=N hash=<64 hex> at=…)")
             }
             guard !found.isEmpty else { throw Failure("\(given): no witness in it (expected a `warroom witness` line, SEQ:HASH or a hash)") }
-            for w in found {
-                do {
-                    let seq = try Journal.check(w, stateDir: state)
-                    say("witness \(w.hash.prefix(12))… at seq \(seq): the journal extends it")
-                } catch { throw Failure("witness \(w.hash.prefix(12))…: \(error)") }
-            }
+            out += found.map { (given, $0) }
         }
+        return out
     }
 
     func permissionWarnings(_ dir: String) -> [String] {

@@ -10,7 +10,7 @@ public enum ConfigLoader {
     static let stepKeys = ["percent", "hold", "require", "ticks"]
     static let requirementKeys = ["id", "skipped_ok"]
     static let targetKeys = ["decide", "execute", "verify"]
-    static let lightKeys = ["name", "manual", "source", "query", "trip", "for", "match", "pick", "auto"]
+    static let lightKeys = ["name", "manual", "source", "query", "trip", "for", "match", "pick", "auto", "unit"]
     static let contactKeys = ["role", "name", "phone", "handle"]
     static let sourceKinds = ["prometheus", "alertmanager", "http", "command", "file"]
     static let sourceKeys = sourceKinds + ["interval", "timeout", "token_env", "token_file", "expect", "field"]
@@ -133,6 +133,7 @@ struct ConfigParser {
         var checklist: String?
         var checklistLine = 1
         var t0: Millis?
+        var t0Offset: Int?
         var rampNode: Node?
         var rollbackNode: Node?
         var contactsNode: Node?
@@ -140,6 +141,7 @@ struct ConfigParser {
         var slosNode: Node?
         var group: String?
         var store: String?
+        var storeAccess: StoreAccessConfig?
         var environmentNode: Node?
         var keysNode: Node?
         var notifyNode: Node?
@@ -153,7 +155,7 @@ struct ConfigParser {
                 checklistLine = src.line(v)
             case "t0":
                 if let s = string(v, k, "t0") {
-                    if let t = Timestamp.parse(s) { t0 = t } else {
+                    if let t = Timestamp.parse(s) { t0 = t; t0Offset = Timestamp.utcOffsetMinutes(s).flatMap { $0 == 0 ? nil : $0 } } else {
                         src.error(src.line(v), "t0 \"\(s)\" is not a timestamp (write 2026-11-23T09:00:00Z)")
                     }
                 }
@@ -171,11 +173,7 @@ struct ConfigParser {
                 if let g = group, g.isEmpty || g.contains(where: { $0 == " " || $0 == ":" || $0 == "/" }) {
                     src.error(src.line(v), "group \"\(g)\" is not a Unix group name")
                 }
-            case "store":
-                store = string(v, k, "store")
-                if let s = store, !(s.hasPrefix("etcd://") || s.hasPrefix("etcds://")) {
-                    src.error(src.line(v), "store \"\(s)\" is not an etcd URL (write etcd://HOST:PORT/PREFIX; a state directory is the default)")
-                }
+            case "store": (store, storeAccess) = parseStore(v, k, directory: directory)
             default: break
             }
         }
@@ -225,8 +223,10 @@ struct ConfigParser {
         var config = RunConfig(path: src.path, service: service ?? "", checklist: resolvedChecklist, t0: t0, plan: plan,
                                apply: apply, rollbackHook: rollbackHook, hookTimeoutMs: timeout, hookDirectory: directory,
                                lights: lights, contacts: contacts, sources: sources, slos: slos)
+        config.t0UTCOffsetMinutes = t0Offset
         config.group = group
         config.store = store
+        config.storeAccess = storeAccess
         if let n = keysNode { config.keys = parseKeys(n) }
         config.environment = childEnvironment
         if let n = notifyNode { config.notify = parseNotify(n) }

@@ -178,6 +178,7 @@ extension ConfigParser {
                 case "for": light.forMs = duration(v, k, "for") ?? 0
                 case "match": light.match = stringMap(v, k, "match")
                 case "pick": light.pick = stringMap(v, k, "pick")
+                case "unit": light.unit = string(v, k, "unit")
                 default: break
                 }
             }
@@ -191,8 +192,8 @@ extension ConfigParser {
             }
             seen[light.name] = light.line
             if let t = tripText {
-                if let c = Condition.parse(t) { light.trip = c } else {
-                    src.error(tripLine, "trip \"\(t)\" is not a condition (write e.g. \"> 1\" or \"<= 99.9\")")
+                if let c = Condition.parse(t, unit: light.unit) { light.trip = c } else {
+                    src.error(tripLine, "trip \"\(t)\" is not a condition (write e.g. \"> 1\" or \"<= 99.9\"\(light.unit.map { "; a unit after the number must be \($0)" } ?? ""))")
                 }
             }
             if let s = light.source {

@@ -69,18 +69,27 @@ public struct EtcdTxnResult: Sendable, Equatable {
 /// be reached or answers that it has no leader. Every request asks for a leader (`Grpc-Metadata-hasleader: true`):
 /// a member cut off from its quorum answers "etcdserver: no leader" at once instead of waiting out its 7 s
 /// proposal timeout. Thread-safe.
+///
+/// Access (`url.access`): TLS with the CA file and the client certificate and key given (etcdctl's `--cacert`,
+/// `--cert`, `--key`), and, with a user, a token from `POST /v3/auth/authenticate` sent in the `Authorization`
+/// header of every request — shared by every client with the same `EtcdCredentials` and fetched again, once per
+/// request, when etcd says it no longer knows it (simple tokens expire). An authentication or permission failure
+/// is a `.denied` error saying who was refused and what to do; no message carries the password or a token.
 public final class EtcdClient: @unchecked Sendable {
     public let url: EtcdURL
     /// Deadline of one request to one endpoint.
     public let timeoutMs: Int64
-    private let http: BlockingHTTPClient
+    let http: BlockingHTTPClient
     private let lock = NSLock()
     private var current = 0
 
+    /// `caFile`: overrides `url.access.caFile`.
     public init(url: EtcdURL, timeoutMs: Int64 = 3_000, caFile: String? = nil) {
         self.url = url
         self.timeoutMs = timeoutMs
-        http = BlockingHTTPClient(caFile: caFile)
+        // TLS 1.2 at most: etcd's refusal of a (missing or untrusted) client certificate is then the handshake's
+        // named alert; under TLS 1.3 it races the first request and often shows as a bare connection reset.
+        http = BlockingHTTPClient(caFile: caFile ?? url.access.caFile, identity: url.access.identity, maxTLS12: true)
     }
 
     /// The gateway's path prefix. etcd 3.4 serves both `/v3/` and `/v3beta/`; 3.5 dropped `/v3beta/`.
@@ -94,7 +103,7 @@ public final class EtcdClient: @unchecked Sendable {
         if !rangeEnd.isEmpty { j.bytes("range_end", rangeEnd) }
         if limit > 0 { j.number("limit", limit) }
         if revision > 0 { j.number("revision", revision) }
-        let (v, at) = try call("/kv/range", j.done())
+        let (v, at) = try call("/kv/range", j.done(), key: key)
         return try parseRange(v, endpoint: at, path: "/kv/range")
     }
 
@@ -110,7 +119,7 @@ public final class EtcdClient: @unchecked Sendable {
         j.bytes("key", key)
         j.bytes("value", value)
         if lease != 0 { j.number("lease", lease) }
-        let (v, at) = try call("/kv/put", j.done())
+        let (v, at) = try call("/kv/put", j.done(), key: key)
         return try revision(v, endpoint: at, path: "/kv/put")
     }
 
@@ -120,7 +129,7 @@ public final class EtcdClient: @unchecked Sendable {
         var j = JSONOut()
         j.bytes("key", key)
         if !rangeEnd.isEmpty { j.bytes("range_end", rangeEnd) }
-        let (v, _) = try call("/kv/deleterange", j.done())
+        let (v, _) = try call("/kv/deleterange", j.done(), key: key)
         return Self.int(v["deleted"]) ?? 0
     }
 
@@ -129,7 +138,7 @@ public final class EtcdClient: @unchecked Sendable {
         j.raw("compare", "[" + compare.map(Self.compareJSON).joined(separator: ",") + "]")
         j.raw("success", "[" + success.map(Self.opJSON).joined(separator: ",") + "]")
         j.raw("failure", "[" + failure.map(Self.opJSON).joined(separator: ",") + "]")
-        let (v, at) = try call("/kv/txn", j.done())
+        let (v, at) = try call("/kv/txn", j.done(), key: compare.first?.key ?? success.first?.key)
         let succeeded: Bool
         if case .bool(let b)? = v["succeeded"] { succeeded = b } else { succeeded = false }  // false is omitted
         let ops = succeeded ? success : failure
@@ -196,23 +205,141 @@ public final class EtcdClient: @unchecked Sendable {
 
     // MARK: transport
 
+    /// `exchange` with the user's token (authenticating first when there is none, and once more when etcd no longer
+    /// knows it); failures worded for people (`explain`) and without the password or a token. `key`: the key the
+    /// request is about, for a permission failure's message.
+    func call(_ path: String, _ body: [UInt8], key: [UInt8]? = nil, only: EtcdURL.Endpoint? = nil) throws(EtcdError) -> (JSONValue, String) {
+        let credentials = url.access.credentials
+        do throws(EtcdError) {
+            guard let credentials else { return try exchange(path, body, token: nil, only: only) }
+            var token = credentials.token
+            if token == nil { token = try authenticate(credentials, replacing: nil) }
+            do throws(EtcdError) { return try exchange(path, body, token: token, only: only) } catch {
+                guard Self.meansStaleToken(error, token: token) else { throw error }
+                token = try authenticate(credentials, replacing: token)
+                return try exchange(path, body, token: token, only: only)
+            }
+        } catch {
+            var e = explain(error, key: key)
+            if let credentials { e.message = credentials.redact(e.message) }
+            throw e
+        }
+    }
+
+    /// The headers a request outside `call` (the watch's stream) sends: the leader check and, for a user, the token
+    /// (authenticating first when there is none yet).
+    func requestHeaders() throws(EtcdError) -> [(String, String)] {
+        var headers = [("Grpc-Metadata-hasleader", "true")]
+        guard let credentials = url.access.credentials else { return headers }
+        var token = credentials.token
+        if token == nil { token = try authenticate(credentials, replacing: nil) }
+        if let token, !token.isEmpty { headers.append(("Authorization", token)) }
+        return headers
+    }
+
+    /// Asks etcd for a token for `credentials` (kept in them for every client sharing them). An etcd without
+    /// authentication gives none: requests then go without (as etcdctl does).
+    private func authenticate(_ credentials: EtcdCredentials, replacing old: String?) throws(EtcdError) -> String {
+        credentials.noteAuthentication()
+        do throws(EtcdError) {
+            let (v, at) = try exchange("/auth/authenticate", credentials.authenticateBody(), token: nil)
+            guard let token = v["token"]?.string, !token.isEmpty else {
+                throw EtcdError(kind: .badResponse, endpoint: at, path: Self.apiPrefix + "/auth/authenticate", message: "no token")
+            }
+            credentials.store(token: token, replacing: old)
+            return token
+        } catch {
+            if error.kind == .rejected, error.message.contains("authentication is not enabled") {
+                credentials.store(token: "", replacing: old)
+                return ""
+            }
+            throw error
+        }
+    }
+
+    /// etcd no longer knows the token (expired, or etcd restarted: simple tokens live in its memory), or its auth
+    /// store changed since; or authentication was switched on after we found it off.
+    static func meansStaleToken(_ e: EtcdError, token: String?) -> Bool {
+        guard e.kind == .rejected else { return false }
+        return e.message.contains("invalid auth token") || e.message.contains("revision of auth store is old")
+            || (token == "" && e.message.contains("user name is empty"))
+    }
+
+    /// Authentication and permission failures as `.denied`, saying who was refused and what to do; TLS failures
+    /// with their likely cause. Others as they are.
+    private func explain(_ e: EtcdError, key: [UInt8]?) -> EtcdError {
+        let credentials = url.access.credentials
+        var out = e
+        switch e.kind {
+        case .rejected:
+            let m = e.message
+            if m.contains("authentication failed") {
+                out.kind = .denied
+                out.message = "etcd refused user \(credentials?.user ?? "?"): authentication failed (at \(e.endpoint); "
+                    + "check the password from \(credentials?.passwordSource ?? "the password file") and the user name)"
+            } else if m.contains("user name is empty") {
+                out.kind = .denied
+                out.message = "etcd \(e.endpoint) has authentication on: give --user NAME, with the password in --password-file FILE "
+                    + "or $\(EtcdCredentials.defaultPasswordVariable)"
+            } else if m.contains("permission denied") {
+                out.kind = .denied
+                let who = credentials.map { "user \($0.user)" } ?? "a request without --user"
+                let name = key.map { String(decoding: $0, as: UTF8.self) } ?? url.prefix
+                out.message = "etcd \(e.endpoint) refused \(who): permission denied on key \(name) (\(e.path ?? "")); the run needs "
+                    + "readwrite on the prefix \(url.prefix)/ (etcdctl role grant-permission ROLE --prefix=true readwrite \(url.prefix)/)"
+            } else if m.contains("invalid auth token") {
+                out.kind = .denied
+                out.message = "etcd \(e.endpoint) refused the token of \(credentials.map { "user \($0.user)" } ?? "the request") "
+                    + "even after authenticating again (\(m))"
+            }
+        case .tls:
+            out.message = Self.tlsCause(e.message, access: url.access)
+        default: break
+        }
+        return out
+    }
+
+    /// A handshake failure's likely cause and what to do, from OpenSSL's words.
+    static func tlsCause(_ message: String, access: EtcdAccess) -> String {
+        let m = EtcdAccess.plainTLS(message)
+        if m.contains("certificate verify failed") {
+            let which = access.caFile.map { "--cacert \($0) did not sign it" } ?? "give --cacert FILE, the CA that signed it"
+            return "etcd's certificate is not trusted: \(m); \(which)"
+        }
+        let asksForCert = m.contains("certificate required") || m.contains("handshake failure")
+        let refusesCert = m.contains("bad certificate") || m.contains("unknown ca") || m.contains("certificate unknown")
+        if asksForCert || refusesCert {
+            if let cert = access.certFile {
+                return "etcd does not accept the client certificate \(cert) (\(m)); it must be signed by a CA in etcd's --trusted-ca-file"
+            }
+            return "etcd asks for a client certificate (\(m)); give --cert FILE and --key FILE"
+        }
+        return m
+    }
+
     /// POSTs `body` to each endpoint in turn (from the one that answered last) until one answers; returns the
-    /// parsed answer and the endpoint that gave it. An error body is thrown as an `EtcdError`.
-    private func call(_ path: String, _ body: [UInt8]) throws(EtcdError) -> (JSONValue, String) {
+    /// parsed answer and the endpoint that gave it. An error body is thrown as an `EtcdError`. `token`: sent as
+    /// `Authorization` (nil or empty: none). `only`: that endpoint alone, the one that answered last left as it was
+    /// (a probe of each member, `EtcdClient.probe`).
+    private func exchange(_ path: String, _ body: [UInt8], token: String?, only: EtcdURL.Endpoint? = nil) throws(EtcdError) -> (JSONValue, String) {
         let full = Self.apiPrefix + path
+        let endpoints = only.map { [$0] } ?? url.endpoints
         lock.lock()
-        let start = current
+        let start = only == nil ? current : 0
         lock.unlock()
-        let n = url.endpoints.count
+        let n = endpoints.count
         guard n > 0 else { throw EtcdError(kind: .unreachable, endpoint: "(none)", path: full, message: "\(url) names no endpoint") }
         var failures: [EtcdError] = []
         for k in 0..<n {
-            let e = url.endpoints[(start + k) % n]
-            let result = http.post(url.base(e) + full, body: body, headers: [("Grpc-Metadata-hasleader", "true")], timeoutMs: timeoutMs)
+            let e = endpoints[(start + k) % n]
+            var headers = [("Grpc-Metadata-hasleader", "true")]
+            if let token, !token.isEmpty { headers.append(("Authorization", token)) }
+            let result = http.post(url.base(e) + full, body: body, headers: headers, timeoutMs: timeoutMs)
             switch result {
             case .failure(let f):
                 let timedOut = f.message.hasPrefix("timed out")
-                failures.append(EtcdError(kind: timedOut ? .timedOut : .unreachable, endpoint: e.description, path: full, message: f.message))
+                let kind: EtcdError.Kind = f.message.hasPrefix("TLS error") ? .tls : timedOut ? .timedOut : .unreachable
+                failures.append(EtcdError(kind: kind, endpoint: e.description, path: full, message: f.message))
                 continue
             case .success(let r):
                 let parsed: JSONValue
@@ -231,14 +358,16 @@ public final class EtcdClient: @unchecked Sendable {
                     }
                     throw EtcdError(kind: .rejected, endpoint: e.description, path: full, message: message, code: code)
                 }
-                lock.lock()
-                current = (start + k) % n
-                lock.unlock()
+                if only == nil {
+                    lock.lock()
+                    current = (start + k) % n
+                    lock.unlock()
+                }
                 return (parsed, e.description)
             }
         }
         // Every endpoint failed: say the most telling failure (no quorum over no answer over no connection).
-        let all = url.endpoints.map(\.description).joined(separator: ",")
+        let all = endpoints.map(\.description).joined(separator: ",")
         let best = failures.first { $0.kind == .noQuorum } ?? failures.first { $0.kind == .timedOut } ?? failures[0]
         var e = best
         if n > 1 {
@@ -248,7 +377,7 @@ public final class EtcdClient: @unchecked Sendable {
         throw e
     }
 
-    private func parseRange(_ v: JSONValue, endpoint: String, path: String) throws(EtcdError) -> EtcdRange {
+    func parseRange(_ v: JSONValue, endpoint: String, path: String) throws(EtcdError) -> EtcdRange {
         var kvs: [EtcdKV] = []
         for kv in v["kvs"]?.array ?? [] {
             guard let key = Self.base64(kv["key"]) else {
@@ -350,4 +479,13 @@ struct JSONOut {
     mutating func raw(_ name: String, _ json: String) { parts.append("\"\(name)\":\(json)") }
     func text() -> String { "{" + parts.joined(separator: ",") + "}" }
     func done() -> [UInt8] { Array(text().utf8) }
+}
+
+extension EtcdOp {
+    /// The (first) key the op is about.
+    var key: [UInt8] {
+        switch self {
+        case .put(let key, _, _), .range(let key, _, _, _), .delete(let key, _): return key
+        }
+    }
 }

@@ -13,6 +13,12 @@ public struct EtcdError: Error, Sendable, Equatable, CustomStringConvertible {
         case rejected
         /// The answer was not what the gateway sends.
         case badResponse
+        /// etcd did not let us in: wrong password, no user given to an etcd with auth on, no permission on a key.
+        /// The message says who and what to do.
+        case denied
+        /// The TLS handshake failed (etcd's certificate not trusted, no or an untrusted client certificate); the
+        /// message names the cause.
+        case tls
     }
 
     public var kind: Kind
@@ -46,6 +52,8 @@ public struct EtcdError: Error, Sendable, Equatable, CustomStringConvertible {
         case .noQuorum: return "etcd \(endpoint): no leader / lost quorum (\(message))"
         case .rejected: return "etcd \(endpoint)\(what) refused: \(message)"
         case .badResponse: return "etcd \(endpoint)\(what): unexpected answer: \(message)"
+        case .denied: return message
+        case .tls: return "etcd \(endpoint): TLS handshake failed: \(message)"
         }
     }
 

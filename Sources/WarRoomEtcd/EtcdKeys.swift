@@ -6,7 +6,9 @@ import WarRoomStore
 /// - `PREFIX/journal/000000000001` … one per entry, the value exactly the file journal's line (with its newline);
 /// - `PREFIX/head` the tip, exactly the file store's `DIR/head` record (`{"seq":N,"hash":"…"}` padded to 128 bytes);
 /// - `PREFIX/lease` the driver lease (attached to an etcd lease; its create_revision is the fencing token);
-/// - `PREFIX/lease-last` the last driver's record (kept after the lease key vanished: the hand-over names it).
+/// - `PREFIX/lease-last` the last driver's record (kept after the lease key vanished: the hand-over names it);
+/// - `PREFIX/lease-claim` for a moment while an offered hand-over completes: the named driver's claim (attached to a
+///   short etcd lease), so nobody else takes the lease key between its two steps.
 struct EtcdKeys {
     let prefix: String
     let journalPrefix: [UInt8]
@@ -14,6 +16,7 @@ struct EtcdKeys {
     let head: [UInt8]
     let lease: [UInt8]
     let leaseLast: [UInt8]
+    let leaseClaim: [UInt8]
     let all: [UInt8]
 
     init(prefix: String) {
@@ -23,6 +26,7 @@ struct EtcdKeys {
         head = Array((prefix + "/head").utf8)
         lease = Array((prefix + "/lease").utf8)
         leaseLast = Array((prefix + "/lease-last").utf8)
+        leaseClaim = Array((prefix + "/lease-claim").utf8)
         all = Array((prefix + "/").utf8)
     }
 

@@ -34,13 +34,31 @@ extension EtcdJournal {
         do {
             let (id, _) = try client.leaseGrant(ttlSeconds: ttlSeconds)
             let value = EtcdLeaseValue(actor: actor, pid: getpid(), host: Self.hostName(), since: now, ttlMs: ttlSeconds * 1000, lease: id)
-            let r = try client.txn(compare: [.createRevision(keys.lease, .equal, 0)],
+            // Nobody else's claim may be in the way (an offered hand-over between its two steps); our own is completed.
+            let claim = Array(#"{"actor":\#(EtcdLeaseValue.quotedJSON(actor))}"#.utf8)
+            var r = try client.txn(compare: [.createRevision(keys.lease, .equal, 0), .createRevision(keys.leaseClaim, .equal, 0)],
                                    success: [.put(key: keys.lease, value: value.encoded(), lease: id),
                                              .range(key: keys.leaseLast, rangeEnd: [], limit: 0, revision: 0)],
-                                   failure: [.range(key: keys.lease, rangeEnd: [], limit: 0, revision: 0)])
+                                   failure: [.range(key: keys.lease, rangeEnd: [], limit: 0, revision: 0),
+                                             .range(key: keys.leaseClaim, rangeEnd: [], limit: 0, revision: 0)])
+            if !r.succeeded, reason != nil, r.first(0) == nil, r.first(1)?.value == claim {
+                r = try completeClaim(value, id: id, claim: claim)
+            }
+            var accepted = false
+            if !r.succeeded, reason != nil, let kv = r.first(0), let current = try? leaseRecord(kv, now: now),
+               current.isOffered(to: actor) {
+                // Driving offered to us (D in the driver's console): taken at once, in two steps (see `acceptOffer`).
+                r = try acceptOffer(kv, current: current, value: value, id: id, claim: claim, now: now)
+                accepted = r.succeeded
+            }
             guard r.succeeded else {
                 try? client.leaseRevoke(id)
-                guard let kv = r.ranges[0]?.kvs.first, let current = try? leaseRecord(kv, now: now) else {
+                if r.first(0) == nil, let c = r.first(1).flatMap({ EtcdLeaseValue.claimActor($0.value) }) {
+                    throw EtcdStoreError(url: url, action: "take the driver lease", cause: EtcdError(
+                        kind: .rejected, endpoint: client.url.endpoints.map(\.description).joined(separator: ","),
+                        message: "driving is being handed over to \(c) right now; try again in a few seconds"))
+                }
+                guard let kv = r.first(0), let current = try? leaseRecord(kv, now: now) else {
                     throw EtcdStoreError(url: url, action: "take the driver lease", cause: EtcdError(
                         kind: .badResponse, endpoint: client.url.endpoints.map(\.description).joined(separator: ","), message: "the lease key exists but is unreadable"))
                 }
@@ -53,10 +71,45 @@ extension EtcdJournal {
             lease = record
             leaseID = id
             try writeLast(record)
-            return LeaseGrant.make(lease: record, previous: previous, gapMs: previous.map { now - $0.heartbeat }, reason: reason)
+            var grant = LeaseGrant.make(lease: record, previous: previous, gapMs: previous.map { now - $0.heartbeat }, reason: reason)
+            if accepted {
+                // An offer accepted: the lease was live until this moment, nobody was without a driver.
+                grant.offered = true
+                grant.gapMs = 0
+            }
+            return grant
         } catch let e as EtcdError {
             throw EtcdStoreError(url: url, action: "take the driver lease", cause: e)
         }
+    }
+
+    /// Takes over a lease offered to this actor, in two txns, because one txn cannot delete a key and create it again
+    /// (and only a new key has a new create_revision, the next fencing token): first, while the lease key is still
+    /// exactly the offered one, it is deleted, the old driver recorded in `lease-last`, and our claim put (on our new
+    /// etcd lease, so a claim whose taker died lapses with it); then `completeClaim`. Between the two nobody else can
+    /// take the lease: every take compares the claim's absence. The old driver's next append fails its token compare.
+    private func acceptOffer(_ kv: EtcdKV, current: LeaseRecord, value: EtcdLeaseValue, id: Int64, claim: [UInt8],
+                             now: Millis) throws(EtcdError) -> EtcdTxnResult {
+        // `lease-last` keeps the offer: the grant (and the hand-over's journal entry) says it was one.
+        let last = current
+        let first = try client.txn(compare: [.modRevision(keys.lease, .equal, kv.modRevision)],
+                                   success: [.delete(key: keys.lease, rangeEnd: []),
+                                             .put(key: keys.leaseLast, value: last.encodedBytes(), lease: 0),
+                                             .put(key: keys.leaseClaim, value: claim, lease: id)],
+                                   failure: [.range(key: keys.lease, rangeEnd: [], limit: 0, revision: 0),
+                                             .range(key: keys.leaseClaim, rangeEnd: [], limit: 0, revision: 0)])
+        guard first.succeeded else { return first }
+        return try completeClaim(value, id: id, claim: claim)
+    }
+
+    /// The second step of a hand-over: the lease key created for us (a new create_revision) and our claim removed.
+    private func completeClaim(_ value: EtcdLeaseValue, id: Int64, claim: [UInt8]) throws(EtcdError) -> EtcdTxnResult {
+        try client.txn(compare: [.createRevision(keys.lease, .equal, 0), .value(keys.leaseClaim, .equal, claim)],
+                       success: [.put(key: keys.lease, value: value.encoded(), lease: id),
+                                 .range(key: keys.leaseLast, rangeEnd: [], limit: 0, revision: 0),
+                                 .delete(key: keys.leaseClaim, rangeEnd: [])],
+                       failure: [.range(key: keys.lease, rangeEnd: [], limit: 0, revision: 0),
+                                 .range(key: keys.leaseClaim, rangeEnd: [], limit: 0, revision: 0)])
     }
 
     /// Keeps the etcd lease alive and records the heartbeat in `lease-last`. `LeaseError.lost` (and no lease) once
@@ -133,7 +186,7 @@ extension EtcdJournal {
             heartbeat = max(v.since, now - (left.granted - left.ttl) * 1000)
         }
         return LeaseRecord(token: Int(kv.createRevision), actor: v.actor, pid: v.pid, host: v.host, since: v.since,
-                           heartbeat: heartbeat, ttlMs: v.ttlMs)
+                           heartbeat: heartbeat, ttlMs: v.ttlMs, offeredTo: v.offeredTo)
     }
 
     static func hostName() -> String {
@@ -141,6 +194,11 @@ extension EtcdJournal {
         guard gethostname(&buf, buf.count) == 0 else { return "unknown" }
         return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
+}
+
+extension EtcdTxnResult {
+    /// The first kv the `i`th op of the branch taken read (nil: none, or not a range).
+    func first(_ i: Int) -> EtcdKV? { i < ranges.count ? ranges[i]?.kvs.first : nil }
 }
 
 /// The lease key's value.
@@ -151,6 +209,8 @@ struct EtcdLeaseValue: Equatable {
     var since: Millis
     var ttlMs: Millis
     var lease: Int64
+    /// Driving offered to this actor (`D` in the driver's console), who may take it over at once.
+    var offeredTo: String? = nil
 
     func encoded() -> [UInt8] {
         func quoted(_ s: String) -> String {
@@ -164,7 +224,26 @@ struct EtcdLeaseValue: Equatable {
             }
             return out + "\""
         }
-        return Array(#"{"actor":\#(quoted(actor)),"pid":\#(pid),"host":\#(quoted(host)),"since":\#(since),"ttl":\#(ttlMs),"lease":"\#(lease)"}"#.utf8)
+        let offer = offeredTo.map { #","offered_to":\#(quoted($0))"# } ?? ""
+        return Array(#"{"actor":\#(quoted(actor)),"pid":\#(pid),"host":\#(quoted(host)),"since":\#(since),"ttl":\#(ttlMs),"lease":"\#(lease)"\#(offer)}"#.utf8)
+    }
+
+    static func quotedJSON(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            default: out += u.value < 0x20 ? String(format: "\\u%04x", u.value) : String(u)
+            }
+        }
+        return out + "\""
+    }
+
+    /// The actor of a hand-over claim (`PREFIX/lease-claim`).
+    static func claimActor(_ bytes: [UInt8]) -> String? {
+        guard case .success(let v) = JSONValue.parse(bytes) else { return nil }
+        return v["actor"]?.string
     }
 
     static func parse(_ bytes: [UInt8]) -> EtcdLeaseValue? {
@@ -172,6 +251,7 @@ struct EtcdLeaseValue: Equatable {
               let pid = v["pid"]?.int.flatMap({ Int32(exactly: $0) }), let host = v["host"]?.string,
               let since = v["since"]?.int, let ttl = v["ttl"]?.int, ttl > 0,
               let lease = v["lease"]?.string.flatMap({ Int64($0) }) else { return nil }
-        return EtcdLeaseValue(actor: actor, pid: pid, host: host, since: since, ttlMs: ttl, lease: lease)
+        return EtcdLeaseValue(actor: actor, pid: pid, host: host, since: since, ttlMs: ttl, lease: lease,
+                              offeredTo: v["offered_to"]?.string)
     }
 }

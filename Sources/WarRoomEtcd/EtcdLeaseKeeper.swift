@@ -36,7 +36,7 @@ public final class EtcdLeaseKeeper {
             renewed.heartbeat = max(now, mine.heartbeat)
             guard ttl > 0, try writeLast(renewed) else {
                 lease = nil
-                throw LeaseError.lost(dir: location, token: mine.token, current: nil, now: now)
+                throw LeaseError.lost(dir: location, token: mine.token, current: holder(now: now), now: now)
             }
             lease = renewed
         } catch let e as EtcdError {
@@ -44,11 +44,26 @@ public final class EtcdLeaseKeeper {
         }
     }
 
-    /// Driving cannot be offered on etcd yet (the offer is not part of the etcd lease record).
+    /// Offers driving to `to` (nil: withdraws the offer): the lease key's value names them while it is still this
+    /// driver's (its create_revision, the token, is unchanged by the put), so their `run --take-over REASON` is
+    /// accepted at once (`EtcdJournal.takeOverLease`). `LeaseError.lost` if the lease is no longer this driver's.
     public func offer(to: String?, now: Millis) throws {
-        throw EtcdStoreError(url: url, action: "offer driving", cause: EtcdError(
-            kind: .rejected, endpoint: url.endpoints.map(\.description).joined(separator: ","),
-            message: "offering driving is not supported on etcd yet: quit, and the next driver starts with --take-over once the lease expires"))
+        guard let mine = lease else { throw LeaseError.notHolding(dir: location) }
+        let value = EtcdLeaseValue(actor: mine.actor, pid: mine.pid, host: mine.host, since: mine.since, ttlMs: mine.ttlMs,
+                                   lease: leaseID, offeredTo: to)
+        do {
+            let r = try client.txn(compare: [.createRevision(keys.lease, .equal, Int64(mine.token))],
+                                   success: [.put(key: keys.lease, value: value.encoded(), lease: leaseID)])
+            guard r.succeeded else {
+                lease = nil
+                throw LeaseError.lost(dir: location, token: mine.token, current: nil, now: now)
+            }
+            var offered = mine
+            offered.offeredTo = to
+            lease = offered
+        } catch let e as EtcdError {
+            throw EtcdStoreError(url: url, action: "offer driving", cause: e)
+        }
     }
 
     /// Gives the lease up at once (the key deleted, the etcd lease revoked), unless another driver holds it.
@@ -62,6 +77,13 @@ public final class EtcdLeaseKeeper {
         } catch let e as EtcdError {
             throw EtcdStoreError(url: url, action: "release the driver lease", cause: e)
         }
+    }
+
+    /// Who holds the lease key now (nil: nobody, or it cannot be read), so a deposed console names its successor.
+    private func holder(now: Millis) -> LeaseRecord? {
+        guard let kv = try? client.range(keys.lease).kvs.first, let v = EtcdLeaseValue.parse(kv.value) else { return nil }
+        return LeaseRecord(token: Int(kv.createRevision), actor: v.actor, pid: v.pid, host: v.host, since: v.since,
+                           heartbeat: now, ttlMs: v.ttlMs, offeredTo: v.offeredTo)
     }
 
     private func writeLast(_ record: LeaseRecord) throws(EtcdError) -> Bool {

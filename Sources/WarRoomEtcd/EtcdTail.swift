@@ -6,10 +6,9 @@ import WarRoomStore
 /// verified through the one `ChainVerifier` exactly as `EtcdJournal.open` verifies them. It never reads the entries
 /// it already has, so a look costs one round trip and the new entries' bytes, however long the journal.
 ///
-/// Why polling and not `/v3/watch`: the JSON gateway serves a watch as one HTTP response that never ends (a chunk
-/// per event), and warroom's HTTP client hands over a response only when it is complete; a streaming reader is a
-/// second HTTP client. Polling the tip once a second costs one ~0.2 ms request on a quiet etcd (the answer is the
-/// 128-byte head and no entries) and finds a new entry within the poll interval; phase 2 may add the stream.
+/// A follower reads once with `poll()`, then takes what a watch of the prefix reports with `take(_:)`
+/// (`EtcdTailWatcher`): the same chain check, without asking; `poll()` again only to fill a gap (a compacted
+/// watch, a stalled one) or when the watch cannot be opened at all.
 ///
 /// Damage (an entry that does not verify, a head record that disagrees) throws a `JournalError` naming the seq,
 /// and every later poll throws it again. Not thread-safe.
@@ -30,6 +29,11 @@ public final class EtcdTail {
     public var state: RunState { feed.state }
     public var lineCount: Int { feed.lineCount }
     public var lastHash: String? { feed.lastHash }
+    /// The store revision the journal is known up to: that of the last `poll()`, or of the last change taken from a
+    /// watch (a watch continues from the next one).
+    public private(set) var revision: Int64 = 0
+    /// The run's prefix with its slash (`PREFIX/`): everything a follower watches.
+    public var watchKey: [UInt8] { keys.all }
 
     /// The entries appended since the last poll (every entry on the first), verified. Throws `EtcdStoreError` when
     /// etcd cannot answer (poll again later) and a `JournalError` for damage.
@@ -58,6 +62,60 @@ public final class EtcdTail {
             damage = e
             throw e
         }
+        self.revision = max(self.revision, revision)
         return events
+    }
+
+    /// Takes the changes a watch of `watchKey` reported, in revision order: each new entry through the chain check
+    /// (as `poll()`), each head record checked against the entries. Changes at or before `revision` were read
+    /// already and are skipped; other keys are not the journal's. Returns the new events and whether the watch
+    /// skipped entries (then `poll()` reads them; the changes after the gap are covered by that read). Damage — an
+    /// entry that does not verify, an entry or the head rewritten or deleted — throws a `JournalError` (and every
+    /// later call throws it again).
+    public func take(_ changes: [EtcdWatchEvent]) throws(JournalError) -> (events: [JournalEvent], gap: Bool) {
+        if let damage { throw damage }
+        var events: [JournalEvent] = []
+        do throws(JournalError) {
+            for change in changes where change.kv.modRevision > revision {
+                let kv = change.kv
+                let isHead = kv.key == keys.head
+                let seq = keys.seq(of: kv.key)
+                guard isHead || seq != nil else {
+                    revision = kv.modRevision  // another key of the run: the journal did not change
+                    continue
+                }
+                if change.kind == .delete {
+                    throw JournalError(path: feed.label, line: seq ?? feed.lineCount,
+                                       message: isHead ? "the head record was deleted" : "entry \(seq ?? 0) was deleted")
+                }
+                if let seq {
+                    if seq > feed.lineCount + 1 { return (events, true) }
+                    guard seq == feed.lineCount + 1 else {
+                        throw JournalError(path: feed.label, line: seq, message: "entry \(seq) was written again (the journal changed under us)")
+                    }
+                    events.append(try feed.take(kv, keys: keys))
+                } else {
+                    guard let parsed = ChainFeed.parseHead(kv.value) else {
+                        throw JournalError(path: feed.label, message: "unreadable head record")
+                    }
+                    if parsed.seq > feed.lineCount { return (events, true) }
+                    guard parsed.seq == feed.lineCount else {
+                        throw JournalError(path: feed.label, line: parsed.seq,
+                                           message: "the head record went back to seq \(parsed.seq), behind the \(feed.lineCount) entries read (journal rewritten?)")
+                    }
+                    try feed.checkHead(kv.value)
+                }
+                revision = kv.modRevision
+            }
+        } catch {
+            damage = error
+            throw error
+        }
+        return (events, false)
+    }
+
+    /// Everything up to `revision` was reported (a watch's progress notification), nothing of the journal among it.
+    public func seen(upTo revision: Int64) {
+        self.revision = max(self.revision, revision)
     }
 }

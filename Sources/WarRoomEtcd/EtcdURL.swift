@@ -17,11 +17,14 @@ public struct EtcdURL: Sendable, Equatable, CustomStringConvertible {
     public var endpoints: [Endpoint]
     /// The key prefix, without leading or trailing slash (`warroom/checkout`).
     public var prefix: String
+    /// TLS files and credentials (`--cacert`, `--cert`, `--key`, `--user`): never part of the text of the URL.
+    public var access: EtcdAccess
 
-    public init(secure: Bool = false, endpoints: [Endpoint], prefix: String) {
+    public init(secure: Bool = false, endpoints: [Endpoint], prefix: String, access: EtcdAccess = EtcdAccess()) {
         self.secure = secure
         self.endpoints = endpoints
         self.prefix = prefix
+        self.access = access
     }
 
     /// `etcd://127.0.0.1:2379,127.0.0.1:22379/warroom/checkout`

@@ -34,6 +34,7 @@ enum LineCodec {
         case .handover(let p): payload = try encoder.encode(p)
         case .driverOffer(let p): payload = try encoder.encode(p)
         case .headRepair(let p): payload = try encoder.encode(p)
+        case .gaugePoints(let p): payload = try encoder.encode(p)
         case .notifyFailed(let p): payload = try encoder.encode(p)
         }
         var out: [UInt8] = []
@@ -218,6 +219,8 @@ enum LineCodec {
         if matches(buf, env.typeRange, "signoff.sign") { return .signOff(try slowDecode(SignOffEvent.self, buf, env)) }
         if matches(buf, env.typeRange, "signoff.unsign") { return .signOffUndo(try slowDecode(SignOffEvent.self, buf, env)) }
         if matches(buf, env.typeRange, "run.config") { return .runConfig(try slowDecode(RunConfigRecord.self, buf, env)) }
+        // One a minute (plus one per verdict change): the Codable decoder is fast enough.
+        if matches(buf, env.typeRange, "gauge.points") { return .gaugePoints(try slowDecode(GaugePoints.self, buf, env)) }
         if matches(buf, env.typeRange, "verdict.change") { return .verdictChange(try slowDecode(VerdictChange.self, buf, env)) }
         throw .unknownType(String(decoding: slice(buf, env.typeRange.lowerBound, env.typeRange.upperBound), as: UTF8.self))
     }

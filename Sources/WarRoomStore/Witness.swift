@@ -93,6 +93,14 @@ extension String {
     }
 }
 
+/// A store that keeps witnesses of its own journal somewhere apart from it (etcd: `PREFIX/witness/…`).
+public protocol WitnessKeeper: AnyObject {
+    /// Keeps `witness` (with its seq): true if written now, false if the same one was kept already; throws if another
+    /// hash is kept for that seq.
+    @discardableResult
+    func keep(_ witness: Witness) throws -> Bool
+}
+
 extension Journal {
     /// Proves that the journal (verified first, as `replay` does) extends `witness`: the line at its seq carries its
     /// hash (a bare hash: some line does), in the same run. Throws naming what differs — lines deleted since the
@@ -100,33 +108,41 @@ extension Journal {
     public static func check(_ witness: Witness, stateDir: String) throws(JournalError) -> Int {
         let replay = try Journal.replay(stateDir: stateDir)
         let jpath = path(in: stateDir)
-        if let run = witness.runID, let mine = replay.state.runID, run != mine {
-            throw JournalError(path: jpath, message: "the witness is of run \(run), this journal is run \(mine)")
-        }
         let hashes: [String]
         do throws(SysError) {
             guard let bytes = try FileIO.readFile(jpath) else { throw SysError(op: "open", path: jpath, code: ENOENT) }
-            hashes = lineHashes(bytes, count: replay.lineCount)
+            hashes = Witness.lineHashes(bytes, count: replay.lineCount)
         } catch { throw error.journalError() }
-        if let seq = witness.seq {
+        return try witness.check(hashes: hashes, runID: replay.state.runID, label: jpath)
+    }
+}
+
+extension Witness {
+    /// The seq of the line this witness saw, if a journal whose lines have `hashes` (in order) and run `runID`
+    /// extends it; else why not (`label` names the journal). Any store: the file journal, etcd.
+    public func check(hashes: [String], runID: String?, label: String) throws(JournalError) -> Int {
+        if let run = self.runID, let mine = runID, run != mine {
+            throw JournalError(path: label, message: "the witness is of run \(run), this journal is run \(mine)")
+        }
+        if let seq {
             guard seq <= hashes.count else {
-                throw JournalError(path: jpath, line: hashes.count + 1,
-                                   message: "the journal ends at seq \(hashes.count) but the witness saw seq \(seq)\(witness.at.map { " at \(Timestamp.iso8601($0))" } ?? ""): lines \(hashes.count + 1)–\(seq) were deleted")
+                throw JournalError(path: label, line: hashes.count + 1,
+                                   message: "the journal ends at seq \(hashes.count) but the witness saw seq \(seq)\(at.map { " at \(Timestamp.iso8601($0))" } ?? ""): lines \(hashes.count + 1)–\(seq) were deleted")
             }
-            guard hashes[seq - 1] == witness.hash else {
-                throw JournalError(path: jpath, line: seq,
-                                   message: "line \(seq) does not have the witnessed hash \(witness.hash.prefix(12))…: the history up to it was rewritten after the witness was taken")
+            guard hashes[seq - 1] == hash else {
+                throw JournalError(path: label, line: seq,
+                                   message: "line \(seq) does not have the witnessed hash \(hash.prefix(12))…: the history up to it was rewritten after the witness was taken")
             }
             return seq
         }
-        guard let i = hashes.firstIndex(of: witness.hash) else {
-            throw JournalError(path: jpath, message: "no line has the witnessed hash \(witness.hash.prefix(12))…: deleted or rewritten")
+        guard let i = hashes.firstIndex(of: hash) else {
+            throw JournalError(path: label, message: "no line has the witnessed hash \(hash.prefix(12))…: deleted or rewritten")
         }
         return i + 1
     }
 
     /// The hash of each of the first `count` lines (verified lines end `"hash":"<64 hex>"}`).
-    static func lineHashes(_ bytes: [UInt8], count: Int) -> [String] {
+    package static func lineHashes(_ bytes: [UInt8], count: Int) -> [String] {
         var out: [String] = []
         out.reserveCapacity(count)
         var start = 0

@@ -137,7 +137,7 @@ public enum Reading: Sendable, Equatable {
         case .noData: return .noData
         case .failure(let text): return .failure(text)
         case .alerts(let list):
-            return .alerts(list.map { AlertSummary(name: $0.name, summary: $0.summary, fingerprint: $0.fingerprint) })
+            return .alerts(list.map { AlertSummary(name: $0.name, summary: $0.summary, fingerprint: $0.fingerprint, labels: $0.labels) })
         }
     }
 

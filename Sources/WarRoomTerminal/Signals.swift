@@ -99,6 +99,7 @@ private func crashHandler(_ sig: Int32, _ info: UnsafeMutablePointer<siginfo_t>?
     if SignalState.isCursesActive {
         SignalState.setCursesActive(false)
         endwin()  // not async-signal-safe on paper; accepted practice to give the user their terminal back
+        BracketedPaste.disableFromSignalHandler()
     }
     // SA_RESETHAND already put back the default action; prefer whatever was there before us.
     if chainCrashes, let saved = savedCrashActions, sig < savedCapacity {

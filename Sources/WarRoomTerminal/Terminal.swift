@@ -54,6 +54,8 @@ public final class Terminal {
     private var roleAttrs: [attr_t] = Array(repeating: 0, count: Role.allCases.count)
     private var rolePairs: [Int32] = Array(repeating: 0, count: Role.allCases.count)
     private var wideBuffer: [wchar_t] = []
+    /// A bracketed paste under way: its text so far, and when its last character came (monotonic ns).
+    private var paste: (text: String, lastNS: UInt64)?
 
     /// stdin and stdout are both terminals.
     public static var isTTY: Bool { isatty(0) == 1 && isatty(1) == 1 }
@@ -74,6 +76,7 @@ public final class Terminal {
         }
         let terminal = Terminal(screen: screen, window: window)
         terminal.setTheme(theme)
+        BracketedPaste.enable()
         return terminal
     }
 
@@ -186,10 +189,22 @@ public final class Terminal {
         while true {
             var ch: wint_t = 0
             let r = wget_wch(input, &ch)
-            if r == wr_err() { return nil }
+            if r == wr_err() {
+                // A paste whose end marker never came (the terminal dropped it) ends after a quiet second, as text.
+                if let p = paste, BracketedPaste.monotonicNS() - p.lastNS > BracketedPaste.endAfterQuietNS {
+                    paste = nil
+                    return .paste(p.text)
+                }
+                return nil
+            }
             let isKeyCode = r == wr_key_code_yes()
             let code = Int32(bitPattern: UInt32(ch))
             if isKeyCode && code == wr_key_resize() { forceFull = true }
+            switch BracketedPaste.take(code: code, isKeyCode: isKeyCode, into: &paste) {
+            case .consumed: continue
+            case .finished(let text): return .paste(text)
+            case .key: break
+            }
             if let key = Key.from(cursesCode: code, isKeyCode: isKeyCode) { return key }
         }
     }
@@ -204,6 +219,7 @@ public final class Terminal {
         SignalState.setCursesActive(false)
         curs_set(1)
         endwin()
+        BracketedPaste.disable()
     }
 
     // MARK: - Helpers

@@ -6,6 +6,8 @@ public enum KeyCommand: String, Sendable, CaseIterable {
     case nextPane, previousPane
     case search, nextMatch, previousMatch
     case cycleTheme, help, quit, redraw
+    /// Why the selected light or SLO is in its state.
+    case explain
     case go, nogo, rollback, override, verify, toggleLight, fault
     case handOver
     // `warroom replay` only: the player's controls.
@@ -64,12 +66,13 @@ public enum KeyTable {
         Binding([.char("b")], .block, "mark the selected item blocked (asks a reason)", footer: "b block", group: "Checklist", writes: true),
         Binding([.char("u")], .undo, "undo your last change", footer: "u undo", group: "Checklist", writes: true),
         Binding([.char("S")], .signOff, "sign off the selected sign-off (asks y)", group: "Checklist", writes: true),
-        Binding([.enter], .toggleSection, "fold or unfold the section", group: "Checklist"),
+        Binding([.enter], .toggleSection, "fold/unfold a section; why on a light/SLO", group: "Checklist"),
         Binding([.right, .char("l")], .expand, "unfold the section", group: "Checklist"),
         Binding([.left, .char("h")], .collapse, "fold the section (on an item: its section)", group: "Checklist"),
         Binding([.char("/")], .search, "search items and sections", footer: "/ search", group: "Search"),
         Binding([.char("]")], .nextMatch, "next match", group: "Search"),
         Binding([.char("[")], .previousMatch, "previous match", group: "Search"),
+        Binding([.char("i")], .explain, "why the selected light/SLO is in its state", group: "Screen"),
         Binding([.char("t")], .cycleTheme, "next theme", group: "Screen"),
         Binding([.ctrl("l")], .redraw, "redraw the screen", group: "Screen"),
         Binding([.char("?")], .help, "this help", footer: "? help", group: "Screen"),

@@ -76,6 +76,9 @@ public enum Key: Hashable, Sendable {
     case enter, tab, backTab, escape, backspace, delete
     case function(Int)
     case resize
+    /// Text the terminal delivered as a bracketed paste (ESC[200~ … ESC[201~): typed into a prompt as text, never
+    /// read as command keys.
+    case paste(String)
 
     /// How the key is written in the footer and help (`j`, `↑`, `PgDn`, `space`, `^L`).
     public var label: String {
@@ -99,6 +102,7 @@ public enum Key: Hashable, Sendable {
         case .delete: "Del"
         case .function(let n): "F\(n)"
         case .resize: "resize"
+        case .paste: "paste"
         }
     }
 }

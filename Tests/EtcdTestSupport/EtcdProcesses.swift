@@ -39,8 +39,11 @@ public final class EtcdCluster: @unchecked Sendable {
     public let root: String
     public private(set) var members: [Member]
     private let initialCluster: String
+    /// TLS and token settings of every member (`EtcdSecurity.swift`).
+    public let security: EtcdTestSecurity
 
-    public init(size: Int) throws {
+    public init(size: Int, security: EtcdTestSecurity = EtcdTestSecurity()) throws {
+        self.security = security
         root = NSTemporaryDirectory() + "warroom-etcd-\(getpid())-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         var ports = Set<UInt16>()
@@ -57,19 +60,20 @@ public final class EtcdCluster: @unchecked Sendable {
 
     public func url(_ prefix: String, members which: [Int]? = nil) -> EtcdURL {
         let list = (which ?? Array(members.indices)).map { EtcdURL.Endpoint(host: "127.0.0.1", port: members[$0].client) }
-        return EtcdURL(endpoints: list, prefix: prefix)
+        return EtcdURL(secure: security.certs != nil, endpoints: list, prefix: prefix, access: security.harnessAccess)
     }
 
     public func start(_ i: Int, fresh: Bool = false) throws {
         let m = members[i]
         let p = Process()
         p.executableURL = URL(fileURLWithPath: etcdBinary)
+        let scheme = security.certs == nil ? "http" : "https"
         p.arguments = ["--name", m.name, "--data-dir", "\(root)/\(m.name)",
-                       "--listen-client-urls", "http://127.0.0.1:\(m.client)", "--advertise-client-urls", "http://127.0.0.1:\(m.client)",
+                       "--listen-client-urls", "\(scheme)://127.0.0.1:\(m.client)", "--advertise-client-urls", "\(scheme)://127.0.0.1:\(m.client)",
                        "--listen-peer-urls", "http://127.0.0.1:\(m.peer)", "--initial-advertise-peer-urls", "http://127.0.0.1:\(m.peer)",
                        "--initial-cluster", initialCluster, "--initial-cluster-state", fresh ? "new" : "existing",
                        "--initial-cluster-token", "warroom-test", "--heartbeat-interval", "50", "--election-timeout", "500",
-                       "--log-outputs", "\(root)/\(m.name).log", "--logger", "zap"]
+                       "--log-outputs", "\(root)/\(m.name).log", "--logger", "zap"] + security.flags()
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()

@@ -59,6 +59,24 @@ struct EtcdStoreCommands {
 
         let witness = try warroom(["witness", "--store", store], cwd: cwd)
         #expect(witness.status == 0 && witness.out.contains("warroom-witness"), "\(witness.err)")
+        // The witness is kept in etcd too (written once); verify --store checks it, and any given with --witness.
+        #expect(witness.err.contains("kept in \(store)/witness/"), "\(witness.err)")
+        let line = witness.out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let withWitness = try warroom(["verify", "--store", store, "--witness", line], cwd: cwd)
+        #expect(withWitness.status == 0, "\(withWitness.err)")
+        #expect(withWitness.out.contains("1 witness kept in etcd (the last at seq 3): the journal extends each"), "\(withWitness.out)")
+        #expect(withWitness.out.contains("at seq 3: the journal extends it"), "\(withWitness.out)")
+        // A kept witness the journal does not extend (here: forged with another hash at seq 2) fails verify, named.
+        let url = try EtcdURL.parse(store).get()
+        let client = EtcdClient(url: url)
+        let forgedKey = Array((url.prefix + "/witness/000000000002").utf8)
+        _ = try client.put(forgedKey, Array("warroom-witness seq=2 hash=\(String(repeating: "ab", count: 32))".utf8))
+        let forged = try warroom(["verify", "--store", store], cwd: cwd)
+        #expect(forged.status == 1 && forged.err.contains("witness/000000000002") && forged.err.contains("rewritten"), "\(forged.err)")
+        _ = try client.txn(compare: [], success: [.delete(key: forgedKey, rangeEnd: [])])
+        // A given witness of a later seq than the journal has: the lines since were deleted.
+        let ahead = try warroom(["verify", "--store", store, "--witness", "9:\(String(repeating: "cd", count: 32))"], cwd: cwd)
+        #expect(ahead.status == 1 && ahead.err.contains("ends at seq 3"), "\(ahead.err)")
 
         // An unreachable store is named, and nothing is shown as saved.
         let dead = "etcd://127.0.0.1:\(freePort())/runs/canary"
@@ -183,7 +201,9 @@ struct EtcdConsoleEndToEnd {
         let store = etcd.storeURL("runs/crew")
         let local = tempDir("etcd-crew")
         let me = shellQuote(warroomBinary)
-        let driver = try TmuxConsole(command: "\(me) run --checklist \(shellQuote(canary)) --store \(shellQuote(store)) --state \(shellQuote(local + "/driver"))")
+        // The driver keeps its head in etcd as a witness while the run moves (every half second here).
+        let driver = try TmuxConsole(command: "\(me) run --checklist \(shellQuote(canary)) --store \(shellQuote(store)) --state \(shellQuote(local + "/driver"))",
+                                     env: ["WARROOM_WITNESS_EVERY_MS": "500"])
         driver.waitFor(text: "DRIVING", timeout: 30)
         // The follower needs nothing local: the checklist comes from etcd (another machine would do the same).
         let crew = try TmuxConsole(command: "cd \(shellQuote(local)) && \(me) follow --store \(shellQuote(store)) --crew --actor lee")
@@ -219,6 +239,7 @@ struct EtcdConsoleEndToEnd {
         #expect(driver.screenWithHistory().contains("warroom: store \(store)"))
         let verify = try warroom(["verify", "--store", store])
         #expect(verify.status == 0 && verify.out.contains("chain intact, 5 entries"), "\(verify.out) \(verify.err)")
+        #expect(verify.out.contains("kept in etcd (the last at seq 5)"), "the driver kept its head as a witness: \(verify.out)")
     }
 
     @Test func takeOverAfterKillNineOnEtcd() throws {
@@ -263,6 +284,47 @@ struct EtcdConsoleEndToEnd {
         second.waitFor(text: "Quit warroom?")
         try second.send("y")
         #expect(second.waitForExit(timeout: 30) == 0)
+        #expect(try warroom(["verify", "--store", store]).status == 0)
+    }
+
+    /// `D` on etcd as on files: dana offers driving to lee; sam's take-over is refused; lee's is accepted at once
+    /// (the lease is live); dana's console turns read-only naming lee; the journal has the offer and the hand-over.
+    @Test func handOverByOfferOnEtcd() throws {
+        let etcd = try EtcdCluster(size: 1)
+        defer { etcd.shutdown() }
+        let url = etcd.url("runs/offer")
+        let store = url.description
+        let local = tempDir("etcd-offer")
+        let me = shellQuote(warroomBinary)
+        let env = ["WARROOM_LEASE_TTL_MS": "3000"]
+        func run(_ actor: String, _ extra: String = "") -> String {
+            "\(me) run --checklist \(shellQuote(canary)) --store \(shellQuote(store)) --state \(shellQuote(local + "/" + actor)) --actor \(actor)\(extra)"
+        }
+        let dana = try TmuxConsole(command: run("dana"), env: env)
+        dana.waitFor(text: "DRIVING", timeout: 30)
+        try dana.send("D")
+        dana.waitFor(text: "hand over driving to: ")
+        try dana.type("lee")
+        try dana.send("Enter")
+        dana.waitFor(text: "DRIVING · offered to lee", timeout: 20)
+        let refused = try warroom(["run", "--checklist", canary, "--store", store, "--state", local + "/sam", "--actor", "sam",
+                                   "--take-over", "me instead"])
+        #expect(refused.status == 1 && refused.err.contains("offered to lee only"), "\(refused.err)")
+
+        let lee = try TmuxConsole(command: run("lee", " --take-over 'shift change'"), env: env)
+        lee.waitFor(text: "DRIVING", timeout: 30)
+        lee.waitFor(text: "lee drives now — took over from dana as offered", timeout: 20)
+        dana.waitFor(text: "lee took over driving", timeout: 20)
+        let events = try etcdEvents(url)
+        #expect(events.contains { $0.body == .driverOffer(DriverOffer(to: "lee")) && $0.actor == "dana" })
+        #expect(events.contains { $0.body == .handover(Handover(from: "dana", to: "lee", reason: "shift change", gapMs: 0, offered: true)) })
+        for c in [lee, dana] {
+            try c.send("Escape")
+            try c.send("q")
+            c.waitFor(text: "Quit warroom?")
+            try c.send("y")
+            #expect(c.waitForExit(timeout: 30) == 0)
+        }
         #expect(try warroom(["verify", "--store", store]).status == 0)
     }
 

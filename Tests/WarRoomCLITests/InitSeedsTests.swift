@@ -46,7 +46,7 @@ import Testing
 
     @Test func seed002ProposesT0FromTheTargetDeploymentLine() throws {
         let (_, yaml, _) = try initFrom("002")
-        #expect(yaml.contains("# t0: 2025-10-25T06:00:00Z   # proposed from line 6: Target Deployment: 2025-10-25 01:00 CDT"))
+        #expect(yaml.contains("# t0: 2025-10-25T01:00:00-05:00   # proposed from line 6: Target Deployment: 2025-10-25 01:00 CDT"))
     }
 
     @Test func skippedOkIsValidated() throws {
@@ -92,6 +92,54 @@ import Testing
         #expect(cut?["overdue"] as? Bool == false, "done: not overdue")
         let text = try warroom(["status", "--config", dir + "/w.yaml", "--state", state])
         #expect(text.out.contains("OVERDUE (due T+00:00:00)"), "\(text.out)")
+    }
+
+    /// Clock ranges in t0's own offset: status --json lists every phase with the items it covers; the report says how
+    /// late each finished, and which are overdue and not finished.
+    @Test func clockPhasesInStatusAndReport() throws {
+        let dir = tempDir("clock-phases")
+        try """
+        # C
+        ## Rollout (Day 0)
+        - [ ] T10 **Validate** (9:15-9:45 AM)
+          - [ ] T11 smoke
+        - [ ] **Cutover** (10:00-11:00 AM)
+        """.write(toFile: dir + "/c.md", atomically: true, encoding: .utf8)
+        try """
+        service: s
+        checklist: c.md
+        t0: 2020-01-01T09:00:00-05:00
+        ramp:
+          steps: []
+        rollback: []
+        """.write(toFile: dir + "/w.yaml", atomically: true, encoding: .utf8)
+        let state = dir + "/state"
+        let validate = "T10"
+        for id in [validate, "T11"] {
+            #expect(try warroom(["check", id, "--checklist", dir + "/c.md", "--state", state]).status == 0)
+        }
+        let r = try warroom(["status", "--config", dir + "/w.yaml", "--state", state, "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        let phases = json["phases"] as? [[String: Any]] ?? []
+        #expect(phases.map { $0["title"] as? String } == ["Validate (9:15-9:45 AM)", "Cutover (10:00-11:00 AM)", "Rollout (Day 0)"])
+        #expect(phases.first?["due"] as? String == "2020-01-01T14:45:00.000Z", "9:45 AM at -05:00")
+        #expect(phases.first?["items"] as? [String] == [validate, "T11"])
+        #expect(phases.first?["overdue"] as? Bool == false, "done")
+        #expect(phases.dropFirst().first?["overdue"] as? Bool == true)
+        let text = try warroom(["status", "--config", dir + "/w.yaml", "--state", state])
+        #expect(text.out.contains("OVERDUE: Cutover (10:00-11:00 AM) (due T+02:00:00, 0/1 done)"), "\(text.out)")
+        #expect(!text.out.contains("OVERDUE: Validate"))
+        let md = try warroom(["report", "--state", state, "--config", dir + "/w.yaml"])
+        let lines = md.out.split(separator: "\n")
+        let done = try #require(lines.first { $0.hasPrefix("| Validate (9:15-9:45 AM) |") }, "\(md.out)")
+        #expect(!done.contains("not finished"), "finished late, with how late: \(done)")
+        #expect(lines.contains { $0.hasPrefix("| Cutover (10:00-11:00 AM) |") && $0.contains("not finished (OVERDUE)") })
+        let rj = try warroom(["report", "--state", state, "--config", dir + "/w.yaml", "--format", "json"])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(rj.out.utf8)) as? [String: Any])
+        let first = try #require((report["phases"] as? [[String: Any]])?.first)
+        #expect(first["doneAt"] is String)
+        #expect((first["lateMs"] as? Int ?? 0) > 365 * 86_400_000, "finished years after 2020")
     }
 }
 

@@ -22,6 +22,14 @@ func parse(_ yaml: String, in dir: String) -> (RunConfig?, [String]) {
 }
 
 @Suite struct ConfigFile {
+    @Test func t0KeepsTheOffsetItIsWrittenWith() throws {
+        let dir = try scratch()
+        let (c, diags) = parse("service: s\nchecklist: list.md\nt0: 2026-11-23T09:00:00-05:00\n", in: dir)
+        #expect(diags.isEmpty, "\(diags)")
+        #expect(c?.t0 == Timestamp.parse("2026-11-23T14:00:00Z"))
+        #expect(c?.t0UTCOffsetMinutes == -300, "clock times and days are read in New York's offset")
+    }
+
     @Test func theIssueExampleLoads() throws {
         let dir = try scratch()
         let (c, diags) = parse("""
@@ -46,6 +54,7 @@ func parse(_ yaml: String, in dir: String) -> (RunConfig?, [String]) {
         #expect(config.service == "checkout-api")
         #expect(config.checklist == dir + "/list.md")
         #expect(config.t0 == Timestamp.parse("2026-11-23T09:00:00Z"))
+        #expect(config.t0UTCOffsetMinutes == nil, "Z: UTC")
         #expect(config.plan.steps.map(\.percent) == [10, 25, 50, 75, 100])
         #expect(config.plan.steps[1] == RampStep(percent: 25, holdMs: 1_800_000, require: ["T1219", "Blue Validation"]))
         #expect(config.plan.holdMs == 300_000 && config.plan.hold(at: 25) == 1_800_000 && config.plan.hold(at: 50) == 300_000)
@@ -121,6 +130,33 @@ func parse(_ yaml: String, in dir: String) -> (RunConfig?, [String]) {
         #expect(!config.lights[0].manual)
     }
 
+    /// Issue 14: criteria get a `unit:` key; a trip may name it, and any other trailing unit is refused.
+    @Test func criteriaTakeAUnit() throws {
+        let dir = try scratch()
+        let (c, diags) = parse("""
+            service: checkout-api
+            checklist: list.md
+            sources:
+              prom: {prometheus: "http://127.0.0.1:9090", interval: 5s}
+            rollback:
+              - {name: Error rate, source: prom, query: 'x', trip: "> 5 %", unit: "%", for: 5m}
+              - {name: Latency, source: prom, query: 'y', unit: s, trip: "> 3 ms"}
+            """, in: dir)
+        #expect(diags == ["7: error: trip \"> 3 ms\" is not a condition (write e.g. \"> 1\" or \"<= 99.9\"; a unit after the number must be s)"],
+                "\(diags)")
+        #expect(c == nil || c?.lights.first?.unit == "%")
+        let (ok, none) = parse("""
+            service: checkout-api
+            checklist: list.md
+            sources:
+              prom: {prometheus: "http://127.0.0.1:9090", interval: 5s}
+            rollback:
+              - {name: Error rate, source: prom, query: 'x', trip: "> 5 %", unit: "%", for: 5m}
+            """, in: dir)
+        #expect(none.isEmpty, "\(none)")
+        #expect(ok?.lights.first?.unit == "%" && ok?.lights.first?.trip == Condition(.gt, 5))
+    }
+
     @Test func theShippedConfigsLint() throws {
         let dir = repoRoot.appendingPathComponent("checklists").path
         let configs = (try FileManager.default.contentsOfDirectory(atPath: dir)).filter { $0.hasSuffix(".yaml") }
@@ -155,5 +191,47 @@ func parse(_ yaml: String, in dir: String) -> (RunConfig?, [String]) {
         #expect(none?.store == nil)
         let (_, bad) = parse("service: s\nchecklist: list.md\nstore: /var/lib/warroom\n", in: dir)
         #expect(bad == ["3: error: store \"/var/lib/warroom\" is not an etcd URL (write etcd://HOST:PORT/PREFIX; a state directory is the default)"])
+    }
+
+    @Test func storeMappingWithTLSFilesAndUser() throws {
+        let dir = try scratch()
+        let text = """
+        service: s
+        checklist: list.md
+        store:
+          url: etcds://10.0.0.5:2379,10.0.0.6:2379/golive/checkout
+          cacert: pki/ca.pem
+          cert: /etc/warroom/client.pem
+          key: pki/client-key.pem
+          user: warroom
+          password_env: CHECKOUT_ETCD_PW
+
+        """
+        let (c, diags) = parse(text, in: dir)
+        #expect(diags.isEmpty, "\(diags)")
+        #expect(c?.store == "etcds://10.0.0.5:2379,10.0.0.6:2379/golive/checkout")
+        #expect(c?.storeAccess == StoreAccessConfig(cacert: dir + "/pki/ca.pem", cert: "/etc/warroom/client.pem", key: dir + "/pki/client-key.pem",
+                                                     user: "warroom", passwordEnv: "CHECKOUT_ETCD_PW"))
+        #expect(c?.secretVariables.contains("CHECKOUT_ETCD_PW") == true, "its value is redacted like a token_env's")
+        let (plain, _) = parse("service: s\nchecklist: list.md\nstore: {url: \"etcd://h:1/p\", user: u, password_file: pw}\n", in: dir)
+        #expect(plain?.store == "etcd://h:1/p" && plain?.storeAccess == StoreAccessConfig(user: "u", passwordFile: dir + "/pw"))
+        #expect(plain?.secretVariables.contains("WARROOM_ETCD_PASSWORD") == false)
+        let (byDefault, _) = parse("service: s\nchecklist: list.md\nstore: {url: \"etcd://h:1/p\", user: u}\n", in: dir)
+        #expect(byDefault?.secretVariables.contains("WARROOM_ETCD_PASSWORD") == true)
+
+        let cases: [(String, String)] = [
+            ("{url: \"etcd://h:1/p\", user: u, password: hunter2}", "store.password: a password is never written in the config"),
+            ("{cacert: ca.pem}", "store needs url:"),
+            ("{url: \"etcds://h:1/p\", cert: c.pem}", "store: cert: needs key:"),
+            ("{url: \"etcd://h:1/p\", cacert: ca.pem}", "need a TLS store: write etcds://"),
+            ("{url: \"etcd://h:1/p\", password_file: pw}", "password_file and password_env need user:"),
+            ("{url: \"etcd://h:1/p\", user: u, password_file: a, password_env: B}", "not both"),
+            ("{url: \"etcd://h:1/p\", user: u, password_env: \"A B\"}", "is not an environment variable name"),
+            ("{url: \"etcd://h:1/p\", usr: u}", "unknown key \"usr\" in store; did you mean \"user\"?"),
+        ]
+        for (store, expected) in cases {
+            let (_, d) = parse("service: s\nchecklist: list.md\nstore: \(store)\n", in: dir)
+            #expect(d.contains { $0.contains(expected) && $0.hasPrefix("3: error") }, "\(store): \(d)")
+        }
     }
 }

@@ -45,7 +45,7 @@ struct EngineHarness {
             switch c {
             case .append(let id, let body):
                 if hold { pending.append(c); continue }
-                let e = JournalEvent(seq: (journal.last?.seq ?? 0) + 1, time: engine.now, actor: engine.session.actor, body: body)
+                let e = JournalEvent(seq: (journal.last?.seq ?? 0) + 1, time: engine.now, actor: body.author(console: engine.session.actor), body: body)
                 journal.append(e)
                 send(.appended(id: id, e))
             case .runHook(let r): hooks.append(r)
@@ -152,6 +152,33 @@ struct EngineHarness {
         #expect(next.engine.run.decisions.last?.hook?.summary.hasPrefix("outcome unknown") == true)
         #expect(next.published.count == 1, "followers find a view at once")
         #expect(next.hooks.isEmpty, "a hook of a previous console is never run again by itself")
+    }
+
+    /// A GO whose append said NOT SAVED but which etcd carried out later (a request it had queued while stopped) is
+    /// found by the next look: its hook is not run late, the result says why, and the ramp is not left BUSY.
+    @Test func ourDecisionFoundAfterNotSavedRunsNoHookAndLeavesTheRampFree() throws {
+        var h = EngineHarness()
+        h.reading(.slo("P95"), 1.2, at: EngineHarness.t0)
+        let asked = h.send(.intent(.go), hold: true)
+        guard case .append(let id, let body)? = asked.first(where: { if case .append = $0 { true } else { false } }) else {
+            Issue.record("GO asked for no append: \(asked)")
+            return
+        }
+        h.send(.appendFailed(id: id, "etcd://127.0.0.1:2379/run: could not save ramp.decision: timed out; it may still have been recorded"))
+        #expect(h.engine.run.pendingDecision == nil)
+        // The next look finds it, as another writer's entry would be found.
+        let landed = JournalEvent(seq: (h.journal.last?.seq ?? 0) + 1, time: EngineHarness.t0 + 5_000, actor: "dana", body: body)
+        h.journal.append(landed)
+        h.send(.merged([landed]))
+        #expect(h.hooks.isEmpty, "no hook runs for a decision the commander was told was not saved")
+        let result = try #require(h.journal.lazy.compactMap { if case .hookResult(let r) = $0.body { r } else { nil } }.last)
+        #expect(result.decision == landed.seq && !result.ok && result.summary.contains("recorded after this console said NOT SAVED"))
+        #expect(h.engine.run.pendingDecision == nil && h.engine.run.percent == 0, "not BUSY: the ramp stays, GO can be decided again")
+        // Another driver's decision merged in (after a take-over, say) is not ours: nothing is appended for it.
+        var f = EngineHarness(actor: "lee")
+        let theirs = JournalEvent(seq: 2, time: EngineHarness.t0, actor: "dana", body: body)
+        f.send(.merged([theirs]))
+        #expect(!f.journal.contains { if case .hookResult = $0.body { true } else { false } })
     }
 
     @Test func publishesAtMostOnceASecond() {

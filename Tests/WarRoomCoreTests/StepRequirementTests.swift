@@ -6,7 +6,7 @@ private let seedCopies = URL(fileURLWithPath: #filePath).deletingLastPathCompone
     .appendingPathComponent("Fixtures/seeds")
 
 /// The seed whose name starts with `prefix`, as copied into Tests/Fixtures/seeds (CI's clone has no ../shared).
-private func seed(_ prefix: String) throws -> Checklist {
+func seed(_ prefix: String) throws -> Checklist {
     let name = try #require(try FileManager.default.contentsOfDirectory(atPath: seedCopies.path).first { $0.hasPrefix(prefix) })
     let data = try Data(contentsOf: seedCopies.appendingPathComponent(name))
     return ChecklistParser.parse(String(decoding: data, as: UTF8.self), path: name)

@@ -121,23 +121,21 @@ private let p95 = SLOSpec(name: "P95 latency", unit: "s", objective: Condition(.
         #expect(g.history.count == 2)
     }
 
-    @Test func failuresAfterAGoodValueKeepItForThreeIntervalsThenStale() {
+    /// Issue 14: a source that fails turns the gauge UNKNOWN at the first failed read, as its light goes BLIND;
+    /// the last value stays in the explanation with its age; the next good value makes it fresh again.
+    @Test func aFailedReadAfterAGoodValueIsUnknownAtOnce() {
         var g = Gauge(spec: p95)
         _ = g.observe(.value(1.2), at: 0)
-        #expect(g.observe(.failure("timeout"), at: 10_000) == nil)
-        #expect(g.status(now: 10_000) == .ok)
-        #expect(g.explanation(now: 10_000) == "1.2 s (error: timeout)")
-        #expect(g.observe(.noData, at: 20_000) == nil)
-        #expect(g.observe(.value(.nan), at: 30_000) == nil, "exactly three intervals old: still fresh")
-        #expect(g.status(now: 30_000) == .ok)
-        #expect(g.status(now: 30_001) == .stale)
-        let stale = g.observe(.failure("timeout"), at: 30_001)
-        #expect(stale == GaugeChange(gauge: "P95 latency", at: 30_001, from: .ok, to: .stale, value: 1.2,
-                                     reason: "stale 30 s (last 1.2 s; error: timeout)"))
-        #expect(g.status(now: 30_001).isGrey)
+        let failed = g.observe(.failure("timeout"), at: 10_000)
+        #expect(failed == GaugeChange(gauge: "P95 latency", at: 10_000, from: .ok, to: .unknown, value: nil,
+                                      reason: "error: timeout (last 1.2 s, 10 s ago)"))
+        #expect(g.status(now: 10_000) == .unknown)
+        #expect(g.observe(.noData, at: 20_000) == nil, "still unknown")
+        #expect(g.explanation(now: 20_000) == "no data (last 1.2 s, 20 s ago)")
+        #expect(g.status(now: 60_000) == .unknown, "failing reads are UNKNOWN, not STALE")
         #expect(g.last == 1.2)
         #expect(g.lastGoodAt == 0)
-        #expect(g.observe(.value(1.9), at: 40_000) == GaugeChange(gauge: "P95 latency", at: 40_000, from: .stale, to: .warn,
+        #expect(g.observe(.value(1.9), at: 40_000) == GaugeChange(gauge: "P95 latency", at: 40_000, from: .unknown, to: .warn,
                                                                  value: 1.9, reason: "1.9 s"))
     }
 

@@ -109,7 +109,7 @@ struct IntegrationTests {
         #expect(tripped.detail.hasPrefix("7.25 % (> 5 % for 2 s)"))
     }
 
-    @Test func killedPrometheusGivesConnectionRefusedAndAStaleGauge() async throws {
+    @Test func killedPrometheusGivesConnectionRefusedAndAnUnknownGauge() async throws {
         let env = try environment()
         let prometheus = try await RealServers.startPrometheus(scraping: env.exporter.target)
         defer { prometheus.stop() }
@@ -138,12 +138,12 @@ struct IntegrationTests {
         // Every reading after the kill is a failure (a kept-alive connection may first report it closed).
         let afterKill = box.samples(probe: "err").dropFirst(before)
         #expect(afterKill.allSatisfy { failureText($0.reading) != nil }, "\(afterKill.map(\.reading))")
-        // The light cannot see at once; the gauge keeps its last value for three intervals, then is STALE.
+        // The light cannot see at once, and the gauge is UNKNOWN at once too (issue 14: never OK while its source
+        // fails), keeping its last value in the explanation.
         #expect(feed.lightStatus(now: refused.time).state == "blind")
-        #expect(await eventually(timeoutMs: 3_000) { feed.gaugeStatus(now: wallClockMs()) == .stale })
+        #expect(await eventually(timeoutMs: 3_000) { feed.gaugeStatus(now: wallClockMs()) == .unknown })
         let explanation = feed.gaugeExplanation(now: wallClockMs())
-        #expect(explanation.hasPrefix("stale "))
-        #expect(explanation.contains("last 0.5 %; error: connection refused"))
+        #expect(explanation.hasPrefix("error: connection refused (last 0.5 %, "), "\(explanation)")
     }
 
     @Test func alertmanagerProbeReturnsAPostedAlert() async throws {

@@ -501,7 +501,7 @@ private final class Counter: @unchecked Sendable {
 
 /// Writes all of `text` (or bytes); false once the peer is gone.
 @discardableResult
-private func rawSend(_ fd: Int32, _ text: String) -> Bool {
+func rawSend(_ fd: Int32, _ text: String) -> Bool {
     let bytes = Array(text.utf8)
     var offset = 0
     while offset < bytes.count {
@@ -514,7 +514,7 @@ private func rawSend(_ fd: Int32, _ text: String) -> Bool {
 
 /// A server whose answers are written by hand (chunked, close-delimited, malformed, dripping): 127.0.0.1 or ::1,
 /// one thread per connection; reads the request head, runs `script(fd, head)`, then closes the connection.
-private final class RawHTTPServer: @unchecked Sendable {
+final class RawHTTPServer: @unchecked Sendable {
     typealias Script = @Sendable (Int32, String) -> Void
     /// Answers the `nth` request (from 1) of a connection; true keeps the connection for the next request.
     typealias KeepAliveScript = @Sendable (_ fd: Int32, _ head: String, _ nth: Int) -> Bool

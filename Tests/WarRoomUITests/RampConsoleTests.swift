@@ -259,7 +259,7 @@ func merge(_ s: inout ConsoleState, _ body: EventBody, actor: String = "dana") t
         #expect(s.focus == .rollback)
         #expect(press(&s, .char("x")).isEmpty && s.mode.noPrompt)
         #expect(s.message?.text == "criteria: dana drives — crew can tick items, not decide")
-        press(&s, [.tab, .tab, .tab])
+        press(&s, [.tab, .tab, .tab, .tab])
         #expect(s.focus == .checklist)
 
         press(&s, [.char("/"), .char("T"), .char("1"), .char("0"), .enter])
@@ -309,7 +309,7 @@ func press(_ s: inout ConsoleState, _ keys: [Key]) -> [ConsoleEffect] {
         press(&s, .tab)
         press(&s, .char("x"))
         try journal(&s, press(&s, typed("WAF alert") + [.enter]))
-        press(&s, .tab, .tab, .tab)
+        press(&s, .tab, .tab, .tab, .tab)
         _ = s.update(.resize(size))
         return s
     }

@@ -194,7 +194,7 @@ import Testing
         var s = sampleState()
         press(&s, .tab)
         #expect(s.focus == .rollback)
-        press(&s, .tab, .tab, .tab)
+        press(&s, .tab, .tab, .tab, .tab)
         #expect(s.focus == .checklist)
         press(&s, .backTab)
         #expect(s.focus == .decisions)

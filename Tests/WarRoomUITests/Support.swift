@@ -63,7 +63,7 @@ func journal(_ s: inout ConsoleState, _ effects: [ConsoleEffect], actor: String?
         switch c {
         case .append(let id, let body):
             seq += 1
-            let e = JournalEvent(seq: seq, time: s.now, actor: actor ?? s.config.actor, body: body)
+            let e = JournalEvent(seq: seq, time: s.now, actor: actor ?? body.author(console: s.config.actor), body: body)
             var check = s.run
             try check.apply(e)
             events.append(e)

@@ -21,6 +21,7 @@ struct Report: ParsableCommand {
 
     @Option(help: "The run's state directory.") var state: String?
     @Option(help: storeHelp) var store: String?
+    @OptionGroup(title: "etcd access") var access: StoreAccessOptions
     @Option(help: "The run's warroom.yaml (service, t0, ramp plan and rollback targets).") var config: String?
     @Option(help: "The checklist (Markdown), when there is no config.") var checklist: String?
     @Option(help: "md (GitHub Markdown) or json.") var format: ReportFormat = .md
@@ -35,7 +36,7 @@ struct Report: ParsableCommand {
     }
 
     func run() throws {
-        let location = try StoreLocation.resolve(state: state, store: store)
+        let location = try StoreLocation.resolve(state: state, store: store, access: access)
         guard try location.hasRun() else { throw Failure("\(location.label): no journal here (\(location.journalLabel) is missing)") }
         let journal = try ReportJournal.read(location)
         for w in journal.warnings { writeStderr("warroom: warning: \(w)") }

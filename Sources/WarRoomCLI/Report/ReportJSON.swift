@@ -74,8 +74,12 @@ struct ReportJSON: Encodable {
         var event: String
         var name: String
         var actor: String
+        /// A trip by the telemetry: `warroom (telemetry, source prom, in dana's console)` (absent for a person's).
+        var by: String?
         var reason: String?
         var detail: String?
+        var source: String?
+        var value: Double?
     }
     struct VerdictEntry: Encodable {
         var seq: Int
@@ -182,15 +186,47 @@ struct ReportJSON: Encodable {
         var warnings: [String]
     }
 
+    /// The ramp and each SLO over the run's time (`gauge.points`, one a minute and at each verdict change), with
+    /// the moments the Markdown's charts mark.
+    struct Chart: Encodable {
+        struct Step: Encodable { var at: Stamp; var percent: Int }
+        struct Mark: Encodable {
+            var seq: Int
+            var at: Stamp
+            /// `decision`, `rollback`, `trip` or `clear`.
+            var kind: String
+            var text: String
+        }
+        struct Point: Encodable {
+            var at: Stamp
+            /// Nil while the gauge had no finite value.
+            var value: Double?
+            var state: String
+        }
+        struct Series: Encodable {
+            var name: String
+            var unit: String?
+            var objective: String
+            var threshold: Double?
+            var points: [Point]
+        }
+        var ramp: [Step]
+        var marks: [Mark]
+        var series: [Series]
+    }
+
     var version = 1
     var summary: Summary
     var timeline: [Decision]
     var criteria: Criteria
     var rollback: Rollback?
     var checklist: ChecklistPart
+    /// With t0: the phases on the mission clock, when each was due, done and how late (absent without t0 or phases).
+    var phases: [PhaseJSON]?
     var signOffs: [SignOff]
     var signatures: [RoleSignOff]
     var journal: JournalPart
+    var chart: Chart
 
     init(_ s: RunSummary) {
         func stamp(_ ms: Millis) -> Stamp { Stamp(time: Timestamp.iso8601(ms), t: s.missionTime(ms)) }
@@ -216,7 +252,8 @@ struct ReportJSON: Encodable {
             configured: s.criteria,
             events: s.criterionEvents.map {
                 CriterionEvent(seq: $0.seq, at: stamp($0.time), event: $0.trip ? "trip" : "clear", name: $0.change.name,
-                               actor: $0.actor, reason: $0.change.reason, detail: $0.change.detail)
+                               actor: $0.actor, by: $0.change.byTelemetry ? $0.change.attribution(actor: $0.actor) : nil, reason: $0.change.reason,
+                               detail: $0.change.detail, source: $0.change.source, value: $0.change.value)
             },
             stillTripped: s.tripped.map(\.name),
             verdictChanges: s.verdictChanges.map {
@@ -246,6 +283,8 @@ struct ReportJSON: Encodable {
             skippedOrBlocked: s.items.indices.filter { [.skipped, .blocked].contains(s.items[$0].status) }.map(entry),
             orphans: s.orphans.map(\.id))
 
+        phases = s.missionPhases.isEmpty ? nil : s.missionPhases.map { PhaseJSON($0, s) }
+
         signOffs = s.signOffs.map { i in
             let e = entry(i)
             return SignOff(id: e.id, taskID: e.taskID, title: e.title, section: e.section, status: e.status,
@@ -256,6 +295,14 @@ struct ReportJSON: Encodable {
             RoleSignOff(role: $0.role, line: $0.line, item: $0.itemID, signed: $0.signature != nil, signedBy: $0.signature?.actor,
                         at: $0.signature.map { stamp($0.time) })
         }
+
+        chart = Chart(
+            ramp: s.chart.ramp.map { Chart.Step(at: stamp($0.time), percent: $0.percent) },
+            marks: s.chart.marks.map { Chart.Mark(seq: $0.seq, at: stamp($0.time), kind: $0.kind.rawValue, text: $0.text) },
+            series: s.chart.series.map { c in
+                Chart.Series(name: c.name, unit: c.unit, objective: c.objective, threshold: c.threshold,
+                             points: c.points.map { Chart.Point(at: stamp($0.time), value: $0.value, state: $0.state) })
+            })
 
         journal = JournalPart(path: s.journal.path, intact: s.journal.damage == nil, entries: s.journal.lines, head: s.journal.lastHash,
                               runID: s.start?.id, damage: s.journal.damage.map { Damage(file: $0.file, line: $0.line, message: $0.message) },

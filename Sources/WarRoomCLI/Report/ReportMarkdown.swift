@@ -11,6 +11,7 @@ struct ReportMarkdown {
         var r = ReportMarkdown(s: s)
         r.header()
         r.summaryTable()
+        r.out += ReportChart.render(s.chart, missionTime: { s.missionTime($0) })
         r.decisions()
         r.handovers()
         r.headRepairs()
@@ -149,8 +150,8 @@ struct ReportMarkdown {
             add("| T | Time | Event | Criterion | By | Reason | Detail |", "|---|---|---|---|---|---|---|")
             for e in s.criterionEvents {
                 let ev = e.trip ? "⚠ **TRIPPED**" : "cleared"
-                // Telemetry's own trips and clears are journaled by the driving console: the telemetry did them.
-                let by = e.change.byTelemetry ? "warroom (telemetry, in \(cell(e.actor))'s console)" : cell(e.actor)
+                // Telemetry's own trips: the telemetry did them (with its source and the console that read it).
+                let by = cell(e.change.attribution(actor: e.actor))
                 add("| \(t(e.time)) | \(Timestamp.hms(e.time)) | \(ev) | \(cell(e.change.name)) | \(by) | "
                     + "\(e.change.reason.map(MarkdownText.cell) ?? "—") | \(e.change.detail.map(MarkdownText.cell) ?? "—") |")
             }
@@ -281,13 +282,11 @@ struct ReportMarkdown {
 
     /// Phases on the mission clock that are overdue, or finished after they were due, and how late.
     private mutating func phasesPastDue() {
-        let late = s.sections.filter { sec in sec.due.map { due in sec.overdue || (sec.finishedAt ?? .min) > due } ?? false }
+        let late = s.missionPhases.filter { $0.lateMs(now: s.now) != nil }
         guard !late.isEmpty else { return }
         add("**Phases past due**", "", "| Phase | Due | Finished | Late by |", "|---|---|---|--:|")
-        for sec in late {
-            let due = sec.due!
-            let end = sec.finishedAt ?? s.now
-            add("| \(cell(sec.title)) | \(t(due)) | \(sec.finishedAt.map(t) ?? "not finished (OVERDUE)") | \(DurationText.clockish(end - due)) |")
+        for p in late {
+            add("| \(cell(p.title)) | \(t(p.due)) | \(p.finishedAt.map(t) ?? "not finished (OVERDUE)") | \(DurationText.clockish(p.lateMs(now: s.now)!)) |")
         }
         add("")
     }

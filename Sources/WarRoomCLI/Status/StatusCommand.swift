@@ -17,6 +17,7 @@ struct Status: ParsableCommand {
     @Option(help: "A warroom.yaml instead of the config the run recorded.") var config: String?
     @Option(help: "The run's state directory.") var state: String?
     @Option(help: storeHelp) var store: String?
+    @OptionGroup(title: "etcd access") var access: StoreAccessOptions
     @Flag(help: "Print JSON.") var json = false
     @Option(help: "How many recent changes to list in text output (0 = all).") var recent = 20
 
@@ -28,7 +29,7 @@ struct Status: ParsableCommand {
     func run() throws {
         var run = RunState()
         var facts = JournalFacts.none
-        let location = try StoreLocation.resolve(state: state, store: store)
+        let location = try StoreLocation.resolve(state: state, store: store, access: access)
         let state = location.label
         if try location.hasRun() {
             let replay = try location.replay()

@@ -17,7 +17,7 @@ struct StatusJSON: Encodable {
         var depth: Int
         var line: Int
         var progress: ChecklistProgress
-        /// With t0, for a phase with a T-offset: when it is due (ISO 8601), and whether it is past due with items open.
+        /// With t0, for a heading that is a phase on the mission clock: when it is due (ISO 8601), and whether it is past due with items open.
         var due: String?
         var overdue: Bool?
     }
@@ -76,6 +76,8 @@ struct StatusJSON: Encodable {
         var name: String
         var since: String
         var actor: String
+        /// The person, or `warroom (telemetry, …)` for a trip by the telemetry.
+        var by: String
         var reason: String?
         var detail: String?
     }
@@ -96,6 +98,8 @@ struct StatusJSON: Encodable {
     var run: Run?
     var total: ChecklistProgress
     var sections: [SectionProgress]
+    /// With t0: every phase on the mission clock, by due time (absent without t0 or phases).
+    var phases: [PhaseJSON]?
     var items: [ItemEntry]
     var changes: [ChangeEntry]
     var orphans: [Orphan]
@@ -116,6 +120,7 @@ struct StatusJSON: Encodable {
             SectionProgress(title: $0.title, path: $0.path, level: $0.level, depth: $0.depth, line: $0.line, progress: $0.progress,
                             due: $0.due.map(Timestamp.iso8601), overdue: $0.due == nil ? nil : $0.overdue)
         }
+        phases = s.missionPhases.isEmpty ? nil : s.missionPhases.map { PhaseJSON($0, s) }
         items = s.items.map { i in
             ItemEntry(id: i.id, line: i.line, section: i.path.joined(separator: " / "), title: i.title, status: i.status,
                       actor: i.record?.actor, time: i.record.map { Timestamp.iso8601($0.time) }, reason: i.record?.reason,
@@ -138,7 +143,7 @@ struct StatusJSON: Encodable {
                           to: d.to, reason: d.reason, verdict: d.verdict, unmet: d.unmet, hook: StatusText.hook(d.hook))
         }
         tripped = s.tripped.map {
-            TrippedEntry(name: $0.name, since: Timestamp.iso8601($0.since), actor: $0.actor, reason: $0.reason, detail: $0.detail)
+            TrippedEntry(name: $0.name, since: Timestamp.iso8601($0.since), actor: $0.actor, by: $0.by, reason: $0.reason, detail: $0.detail)
         }
         if StatusText.showsRamp(s) {
             let r = s.ramp

@@ -22,7 +22,7 @@ enum StatusText {
             for u in r.gate?.unmet ?? [] { line("  - \(u)") }
         }
         for t in s.tripped {
-            line("TRIPPED: \(t.name) since \(Timestamp.iso8601(t.since)) by \(t.actor)\(t.reason.map { " — \($0)" } ?? "")")
+            line("TRIPPED: \(t.name) since \(Timestamp.iso8601(t.since)) by \(t.by)\(t.reason.map { " — \($0)" } ?? "")")
         }
         if !s.decisions.isEmpty {
             line("Decisions:")
@@ -39,6 +39,10 @@ enum StatusText {
             let indent = String(repeating: "  ", count: sec.depth)
             let late = sec.overdue ? sec.due.map { " · OVERDUE (due \(s.missionTime($0)))" } ?? "" : ""
             line("  " + column(indent + sec.title, 52) + " " + progress(sec.progress, short: true) + late)
+        }
+        // Items and timeline bullets that own a due time (headings show theirs above).
+        for p in s.missionPhases where p.overdue && p.kind != "section" {
+            line("  OVERDUE: \(p.title) (due \(s.missionTime(p.due)), \(p.progress.complete)/\(p.progress.items) done)")
         }
         if !s.signatures.isEmpty {
             line("")

@@ -93,10 +93,13 @@ public struct LightConfig: Sendable, Equatable, Codable {
     /// A threshold read from the checklist's text, kept for binding later (the light is manual until then).
     public var note: String?
     public var line: Int
+    /// The metric's unit (`%`, `s`), for the console and the detail view; `trip: "> 5 %"` may name it.
+    public var unit: String?
 
     public init(name: String, source: String? = nil, query: String? = nil, trip: Condition? = nil, forMs: Millis = 0,
                 match: [String: String]? = nil, pick: [String: String]? = nil, auto: Bool = false, note: String? = nil,
-                line: Int = 0) {
+                line: Int = 0, unit: String? = nil) {
+        self.unit = unit
         self.name = name
         self.source = source
         self.query = query
@@ -121,6 +124,9 @@ public struct RunConfig: Sendable, Equatable, Codable {
     /// The checklist, resolved relative to the config file.
     public var checklist: String
     public var t0: Millis?
+    /// The UTC offset `t0` was written with, in minutes east of UTC (`…-05:00` → -300): the mission's local days and
+    /// clock times ("(9:15-9:45 AM)") are read in it. nil: UTC.
+    public var t0UTCOffsetMinutes: Int?
     public var plan: RampPlan
     /// Lines of each step in the config (for diagnostics); empty when derived.
     public var apply: [String]?
@@ -136,6 +142,9 @@ public struct RunConfig: Sendable, Equatable, Codable {
     public var group: String?
     /// `store:` — the run kept in etcd (`etcd://HOST:PORT[,…]/PREFIX`, as `warroom run --store`); nil: a state directory.
     public var store: String?
+    /// `store: {url: …, cacert: …, cert: …, key: …, user: …, password_file: …, password_env: …}` — how to get into
+    /// that etcd (files resolved against the config's directory); nil: nothing beyond the URL.
+    public var storeAccess: StoreAccessConfig?
     /// `environment:` — what hooks and command sources get beyond the allow-list, and which variables hold secrets.
     public var environment: EnvironmentConfig?
     /// `keys:` — console commands given other keys (the key table checks the names and clashes).
@@ -189,6 +198,7 @@ extension RunConfig {
     public var secretVariables: [String] {
         var names = sources.compactMap(\.tokenEnv)
         for n in environment?.secret ?? [] where !names.contains(n) { names.append(n) }
+        if let n = storeAccess?.passwordVariable, !names.contains(n) { names.append(n) }
         for t in notify ?? [] { for n in [t.urlEnv, t.tokenEnv].compactMap({ $0 }) where !names.contains(n) { names.append(n) } }
         return names
     }

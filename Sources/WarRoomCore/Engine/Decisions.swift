@@ -204,6 +204,8 @@ extension Engine {
             return [append(sign ? .signOff(SignOffEvent(role: role)) : .signOffUndo(SignOffEvent(role: role)))]
         case .tripLight(let name, let reason):
             if let r = refused(.criterion) { return r }
+            // A trip without a reason is the telemetry's (journaled as warroom): a person's always says why.
+            guard reason.contains(where: { !$0.isWhitespace }) else { return [.show(Notice("a trip needs a reason", .warn))] }
             if lightSaving(name) { return [.show(stillSaving(name))] }
             guard run.tripped[name] == nil else { return [.show(Notice("“\(name)” is already tripped", .info))] }
             return [append(.lightTrip(LightChange(name: name, reason: reason, detail: "manual")))]

@@ -50,6 +50,7 @@ extension Engine {
         case .lightClear(let l):
             return "cleared: \(l.name)" + (l.byTelemetry ? " — by warroom (telemetry)\(l.detail.map { ": \($0)" } ?? "")" : l.reason.map { " (\($0))" } ?? "")
         case .verdictChange(let v): return "\(v.name): \(v.from) → \(v.to)"
+        case .gaugePoints(let g): return "telemetry: \(g.points.count) SLO point\(g.points.count == 1 ? "" : "s") recorded"
         }
     }
 }

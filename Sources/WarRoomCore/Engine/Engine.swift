@@ -87,7 +87,7 @@ public struct Engine: Sendable {
             return perform(i)
         case .reading(let r):
             guard driving else { return [] }
-            return settle(live.take(r))
+            return settle(live.take(r, console: session.actor))
         case .hookFinished(let h):
             guard driving else { return [] }
             var out: [Command] = [.log("hook for seq \(h.decision): \(h.summary) in \(h.durationMs) ms"
@@ -132,7 +132,7 @@ public struct Engine: Sendable {
                                      .error, sticky: true))]
             }
             guard state.lastSeq != before, let e = latest else { return [] }
-            return [.show(Notice("\(e.actor): " + describe(e), .info))]
+            return [.show(Notice((e.actor == JournalEvent.telemetryActor ? "" : "\(e.actor): ") + describe(e), .info))]
         case .remoteView(let view, let at, let driver):
             remote = (view, min(at, now), driver)
             return []
@@ -265,8 +265,17 @@ public struct Engine: Sendable {
                 out.append(.runHook(hookRequest(d, seq: event.seq)))
             }
         }
+        if !own, driving, !stopping, case .rampDecision(let d) = event.body, d.hook != nil, event.actor == session.actor {
+            // Our own decision, found in the journal after its append said NOT SAVED (etcd carried out a request it
+            // had queued while it was stopped). The commander was told it was not saved and may have moved on: its
+            // hook is not run late; the ramp stays where it was (journaled), and GO can be decided again.
+            out.append(.log("decision seq \(event.seq) (\(d.kind.rawValue) \(d.from) → \(d.to) %) was recorded after NOT SAVED: its hook is not run"))
+            out.append(append(.hookResult(HookResult(decision: event.seq, ok: false,
+                                                     summary: "not run: the decision was recorded after this console said NOT SAVED — decide again",
+                                                     durationMs: 0))))
+        }
         switch event.body {
-        case .verdictChange, .runConfig: break
+        case .verdictChange, .runConfig, .gaugePoints: break
         case .hookResult(let h) where !h.ok:
             out.append(.show(Notice(describe(event), .error, sticky: true)))
         case .driverOffer:
@@ -274,7 +283,9 @@ public struct Engine: Sendable {
         case .notifyFailed:
             out.append(.show(Notice(describe(event), .warn)))
         default:
-            out.append(.show(Notice(own ? describe(event) : "\(event.actor): " + describe(event), .info)))
+            // The telemetry's own entries say "by warroom (telemetry)" themselves: no actor in front.
+            let mine = own || event.actor == JournalEvent.telemetryActor
+            out.append(.show(Notice(mine ? describe(event) : "\(event.actor): " + describe(event), .info)))
         }
         return out
     }

@@ -8,6 +8,8 @@ public struct LiveTelemetry: Sendable {
     let objectives: [String: String]
     /// Source errors by source name, for the SLO pane's title and the log.
     public private(set) var sourceErrors: [String: String] = [:]
+    /// When each gauge's next point is journaled (`gauge.points`): once a minute and at every verdict change.
+    public private(set) var series = SeriesRule()
 
     /// Models for every bound SLO and light; lights tripped before a restart are restored from the journal.
     public init(config: RunConfig, run: RunState, now: Millis) {
@@ -22,7 +24,8 @@ public struct LiveTelemetry: Sendable {
         for l in config.lights {
             guard let source = l.source else { continue }
             let kind: LightKind = l.match != nil ? .alerts : .metric(l.trip ?? Condition(.gt, .infinity), forMs: l.forMs)
-            var m = LightMonitor(spec: LightSpec(name: l.name, kind: kind, auto: l.auto, intervalMs: intervals[source] ?? 5_000),
+            var m = LightMonitor(spec: LightSpec(name: l.name, kind: kind, auto: l.auto, intervalMs: intervals[source] ?? 5_000,
+                                                 unit: l.unit),
                                  startedAt: now)
             if let t = run.tripped[l.name] { m.restoreTripped(since: t.since, detail: t.detail ?? "tripped before a restart") }
             monitors[l.name] = m
@@ -39,14 +42,19 @@ public struct LiveTelemetry: Sendable {
         public var autoRollback: [String] = []
     }
 
-    mutating func take(_ r: ProbeReading) -> Outcome {
+    /// `console`: the driving console's person, named in the telemetry's trips (whose actor is `warroom`).
+    mutating func take(_ r: ProbeReading, console: String) -> Outcome {
         var out = Outcome()
         if case .failure(let why) = r.observation { sourceErrors[r.source] = why } else { sourceErrors[r.source] = nil }
         switch r.probe {
         case .slo(let name):
             if let change = gauges[name]?.observe(r.observation, at: r.time) { out.events.append(Self.event(change)) }
         case .light(let name):
-            if let t = monitors[name]?.observe(r.observation, at: r.time) { Self.record(t, into: &out) }
+            if let t = monitors[name]?.observe(r.observation, at: r.time) {
+                var value: Double?
+                if case .value(let x) = r.observation { value = x }
+                Self.record(t, source: r.source, value: value, console: console, into: &out)
+            }
         }
         return out
     }
@@ -58,9 +66,20 @@ public struct LiveTelemetry: Sendable {
             if let change = gauges[name]?.tick(now: now) { out.events.append(Self.event(change)) }
         }
         for name in lightOrder {
-            if let t = monitors[name]?.tick(now: now) { Self.record(t, into: &out) }
+            if let t = monitors[name]?.tick(now: now) { Self.record(t, source: nil, value: nil, console: nil, into: &out) }
         }
+        samplePoints(now: now, into: &out)
         return out
+    }
+
+    /// The gauges' points the series rule says are due now, as one `gauge.points` event. Taken on the clock's tick
+    /// (every second), so a change's point follows its `verdict.change` within the second, and the points of one
+    /// moment share one journal line.
+    mutating func samplePoints(now: Millis, into out: inout Outcome) {
+        let points = sloOrder.compactMap { gauges[$0]?.point(now: now) }
+        guard !points.isEmpty else { return }
+        let due = series.take(now: now, gauges: points)
+        if !due.isEmpty { out.events.append(.gaugePoints(GaugePoints(points: due))) }
     }
 
     /// An operator cleared a tripped light: a bound one starts watching afresh.
@@ -72,10 +91,11 @@ public struct LiveTelemetry: Sendable {
         .verdictChange(VerdictChange(subject: "slo", name: c.gauge, from: c.from.rawValue, to: c.to.rawValue, detail: c.reason))
     }
 
-    static func record(_ t: LightTransition, into out: inout Outcome) {
+    static func record(_ t: LightTransition, source: String?, value: Double?, console: String?, into out: inout Outcome) {
         switch t.kind {
         case .tripped:
-            out.events.append(.lightTrip(LightChange(name: t.light, reason: nil, detail: t.detail)))
+            out.events.append(.lightTrip(LightChange(name: t.light, reason: nil, detail: t.detail, source: source, value: value,
+                                                     console: console)))
             if t.autoRollback { out.autoRollback.append(t.light) }
         case .acknowledged:
             break // journaled by the operator's light.clear
@@ -98,14 +118,20 @@ public struct LiveTelemetry: Sendable {
             g.append(TelemetryView.Gauge(name: name, status: SignalState(status), value: status == .unknown ? "" : value,
                                          objective: objectives[name] ?? "", detail: gauge.explanation(now: now),
                                          history: gauge.history,
-                                         scale: gauge.spec.objective.value.isFinite ? gauge.spec.objective.value : nil))
+                                         scale: gauge.spec.objective.value.isFinite ? gauge.spec.objective.value : nil,
+                                         number: gauge.last, lastGoodAt: gauge.lastGoodAt, lastReadAt: gauge.lastObservedAt,
+                                         problem: gauge.problem))
         }
         var l: [TelemetryView.Light] = []
         for name in lightOrder {
             guard let m = monitors[name] else { continue }
             let snap = m.snapshot(now: now)
+            var alerts: [AlertSummary]?
+            if case .alerts = m.spec.kind { alerts = m.firing }
             l.append(TelemetryView.Light(name: name, status: SignalState(rawValue: snap.state) ?? .unknown, detail: snap.detail,
-                                         tripsAt: snap.countdownMs.map { now + $0 }))
+                                         tripsAt: snap.countdownMs.map { now + $0 }, since: snap.since, number: m.lastValue,
+                                         lastGoodAt: m.lastGoodAt, lastReadAt: m.lastObservedAt,
+                                         problem: m.blindReason(now: now), alerts: alerts))
         }
         return TelemetryView(gauges: g, lights: l,
                              sourceErrors: sourceErrors.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" })

@@ -42,9 +42,16 @@ public struct TelemetryView: Sendable, Equatable, Codable {
         public var history: [Double]
         /// The sparkline's top: the objective's threshold, so healthy noise stays low.
         public var scale: Double?
+        /// For the detail view (absent in views from older drivers and in replays): the last good value (finite),
+        /// when it and the latest reading of any kind were taken, and what the latest reading said when it was bad.
+        public var number: Double?
+        public var lastGoodAt: Millis?
+        public var lastReadAt: Millis?
+        public var problem: String?
 
         public init(name: String, status: SignalState, value: String, objective: String, detail: String,
-                    history: [Double], scale: Double? = nil) {
+                    history: [Double], scale: Double? = nil, number: Double? = nil, lastGoodAt: Millis? = nil,
+                    lastReadAt: Millis? = nil, problem: String? = nil) {
             self.name = name
             self.status = status
             self.value = value
@@ -52,6 +59,10 @@ public struct TelemetryView: Sendable, Equatable, Codable {
             self.detail = detail
             self.history = history
             self.scale = scale
+            self.number = number.flatMap { $0.isFinite ? $0 : nil }
+            self.lastGoodAt = lastGoodAt
+            self.lastReadAt = lastReadAt
+            self.problem = problem
         }
 
         public var green: Bool { status == .ok }
@@ -63,12 +74,29 @@ public struct TelemetryView: Sendable, Equatable, Codable {
         public var detail: String
         /// While watching: when it trips if the condition keeps holding.
         public var tripsAt: Millis?
+        /// For the detail view (absent in views from older drivers and in replays): since when it is in its state
+        /// (the `for` window's start while watching), the last good value (finite), when it and the latest reading
+        /// were taken, why it cannot see (also while tripped), and an alert light's firing alerts.
+        public var since: Millis?
+        public var number: Double?
+        public var lastGoodAt: Millis?
+        public var lastReadAt: Millis?
+        public var problem: String?
+        public var alerts: [AlertSummary]?
 
-        public init(name: String, status: SignalState, detail: String, tripsAt: Millis? = nil) {
+        public init(name: String, status: SignalState, detail: String, tripsAt: Millis? = nil, since: Millis? = nil,
+                    number: Double? = nil, lastGoodAt: Millis? = nil, lastReadAt: Millis? = nil, problem: String? = nil,
+                    alerts: [AlertSummary]? = nil) {
             self.name = name
             self.status = status
             self.detail = detail
             self.tripsAt = tripsAt
+            self.since = since
+            self.number = number.flatMap { $0.isFinite ? $0 : nil }
+            self.lastGoodAt = lastGoodAt
+            self.lastReadAt = lastReadAt
+            self.problem = problem
+            self.alerts = alerts
         }
     }
 
@@ -104,7 +132,7 @@ public struct TelemetryView: Sendable, Equatable, Codable {
     /// gauge and light snapshots), with lights cleared in the journal since then shown cleared. Before the first
     /// decision: nothing (the panes say unknown / waiting).
     public static func recorded(in run: RunState) -> TelemetryView {
-        guard let d = run.decisions.last else { return TelemetryView() }
+        guard let d = run.decisions.last else { return TelemetryView().withJournaledSeries(run, snapshotAt: nil) }
         let when = "as recorded with \(d.kind.label) (seq \(d.seq), \(Timestamp.hms(d.time)))"
         let gauges = d.decision.gauges.map { g in
             Gauge(name: g.name, status: SignalState(rawValue: g.state) ?? .unknown, value: g.detail ?? "", objective: "",
@@ -120,6 +148,6 @@ public struct TelemetryView: Sendable, Equatable, Codable {
             }
             return Light(name: l.name, status: status, detail: detail)
         }
-        return TelemetryView(gauges: gauges, lights: lights)
+        return TelemetryView(gauges: gauges, lights: lights).withJournaledSeries(run, snapshotAt: d.time)
     }
 }

@@ -24,6 +24,17 @@ public enum Timestamp {
         return "\(iso.prefix(10)) \(hms(ms)) UTC"
     }
 
+    /// The UTC offset a timestamp is written with, in minutes east of UTC: `…-05:00` → -300, `…Z` → 0; nil when
+    /// `text` is not a timestamp `parse` reads.
+    public static func utcOffsetMinutes(_ text: String) -> Int? {
+        guard parse(text) != nil else { return nil }
+        let s = Array(text.utf8)
+        guard s.count >= 6, s[s.count - 3] == 58, s[s.count - 6] == 43 || s[s.count - 6] == 45 else { return 0 }
+        let h = Int(s[s.count - 5] - 48) * 10 + Int(s[s.count - 4] - 48)
+        let m = Int(s[s.count - 2] - 48) * 10 + Int(s[s.count - 1] - 48)
+        return (h * 60 + m) * (s[s.count - 6] == 43 ? 1 : -1)
+    }
+
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)`. Returns nil for anything else.
     public static func parse(_ text: String) -> Millis? {
         let s = Array(text.utf8)

@@ -180,11 +180,21 @@ public struct LightChange: Sendable, Equatable, Codable {
     public var reason: String?
     /// What tripped it: "manual", or the value and condition that held ("6.2 % > 5 for 10m").
     public var detail: String?
+    /// A trip by the telemetry: the source it read (absent in journals written before it was recorded).
+    public var source: String?
+    /// A trip by the telemetry: the metric's value that tripped it (finite values only).
+    public var value: Double?
+    /// A trip by the telemetry: the driving console whose poller read it (the entry's actor is `warroom`).
+    public var console: String?
 
-    public init(name: String, reason: String? = nil, detail: String? = nil) {
+    public init(name: String, reason: String? = nil, detail: String? = nil, source: String? = nil, value: Double? = nil,
+                console: String? = nil) {
         self.name = name
         self.reason = reason
         self.detail = detail
+        self.source = source
+        self.value = value.flatMap { $0.isFinite ? $0 : nil }
+        self.console = console
     }
 }
 
@@ -233,6 +243,11 @@ public struct TrippedLight: Sendable, Equatable {
     public var reason: String?
     public var detail: String?
     public var seq: Int
+    /// The journaled trip (source, value and console of a trip by the telemetry).
+    public var change: LightChange?
+
+    /// Who tripped it: the person, or the telemetry (`LightChange.attribution`).
+    public var by: String { (change ?? LightChange(name: name, reason: reason, detail: detail)).attribution(actor: actor) }
 }
 
 /// Where the last rollback stands against its targets.
@@ -431,4 +446,16 @@ extension Checklist {
 extension LightChange {
     /// Tripped or cleared by the telemetry, not a person: a person's trip or clear always carries a reason.
     public var byTelemetry: Bool { reason == nil }
+
+    /// Who did it, as the report and `status` say it: the person (`actor`), or for the telemetry
+    /// `warroom (telemetry, source prom, in dana's console)`. `actor` is the journal entry's: `warroom` in journals
+    /// that record the telemetry as the writer, the driving console's person in older ones.
+    public func attribution(actor: String) -> String {
+        guard byTelemetry else { return actor }
+        var parts: [String] = []
+        if let source { parts.append("source \(source)") }
+        let console = console ?? (actor == JournalEvent.telemetryActor ? nil : actor)
+        if let console { parts.append("in \(console)'s console") }
+        return "\(JournalEvent.telemetryActor) (telemetry\(parts.map { ", " + $0 }.joined()))"
+    }
 }

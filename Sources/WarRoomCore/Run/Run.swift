@@ -196,6 +196,8 @@ public enum EventBody: Sendable, Equatable {
     case handover(Handover)
     case driverOffer(DriverOffer)
     case headRepair(HeadRepair)
+    /// Downsampled SLO values (`gauge.points`, see `SeriesRule`): what reports chart and replays show.
+    case gaugePoints(GaugePoints)
     /// A notification that could not be delivered after its last try (absent from older journals).
     case notifyFailed(NotifyFailed)
 
@@ -204,10 +206,25 @@ public enum EventBody: Sendable, Equatable {
     public var isDriverOnly: Bool {
         switch self {
         case .rampDecision, .hookResult, .decisionReason, .lightTrip, .lightClear, .verdictChange, .runConfig, .handover,
-             .driverOffer: return true
+             .driverOffer, .gaugePoints: return true
         case .runStarted, .itemSet, .itemUndo, .signOff, .signOffUndo, .headRepair, .notifyFailed: return false
         }
     }
+
+    /// Written by the telemetry, not a person: a trip without a reason (a person's always has one) and a verdict
+    /// change. The writer journals these with `JournalEvent.telemetryActor` as the actor (see `author(console:)`).
+    public var isTelemetry: Bool {
+        switch self {
+        case .lightTrip(let l): return l.byTelemetry
+        case .verdictChange: return true
+        default: return false
+        }
+    }
+
+    /// The actor a console journals this event as: `warroom` for the telemetry's events, else the console's person.
+    /// Derived from the event itself, so no key can ask for it: a person's trip carries a reason, and `warroom` is
+    /// not a name a person may take (`--actor` refuses it).
+    public func author(console actor: String) -> String { isTelemetry ? JournalEvent.telemetryActor : actor }
 
     /// The journal's `type` field.
     public var type: String {
@@ -227,12 +244,16 @@ public enum EventBody: Sendable, Equatable {
         case .handover: return "driver.handover"
         case .driverOffer: return "driver.offer"
         case .headRepair: return "journal.repair"
+        case .gaugePoints: return "gauge.points"
         case .notifyFailed: return "notify.failed"
         }
     }
 }
 
 public struct JournalEvent: Sendable, Equatable {
+    /// The actor of the telemetry's own entries (automatic trips, verdict changes): not a person.
+    public static let telemetryActor = "warroom"
+
     public var seq: Int
     public var time: Millis
     public var actor: String
@@ -311,6 +332,9 @@ public struct RunState: Sendable {
     public private(set) var offers: [(seq: Int, time: Millis, actor: String, offer: DriverOffer)] = []
     /// Journals opened with a missing or lagging head, and taken on (`journal.repair`).
     public private(set) var headRepairs: [(seq: Int, time: Millis, actor: String, repair: HeadRepair)] = []
+    /// Each SLO's journaled points (`gauge.points`), oldest first, by name; `seriesOrder` names them as they appeared.
+    public private(set) var series: [String: [SeriesPoint]] = [:]
+    public private(set) var seriesOrder: [String] = []
     /// Notifications given up on after their last try (`notify.failed`), in order.
     public private(set) var notifyFailures: [(seq: Int, time: Millis, failure: NotifyFailed)] = []
     /// Signatures in force, by `SignOff.key` of the role.
@@ -392,7 +416,7 @@ public struct RunState: Sendable {
             guard started != nil else { throw ReduceError(seq: event.seq, message: "light.trip before run.started") }
             if tripped[l.name] == nil {
                 tripped[l.name] = TrippedLight(name: l.name, since: event.time, actor: event.actor, reason: l.reason,
-                                               detail: l.detail, seq: event.seq)
+                                               detail: l.detail, seq: event.seq, change: l)
             }
             lightHistory.append((event.seq, event.time, event.actor, true, l))
         case .lightClear(let l):
@@ -423,6 +447,12 @@ public struct RunState: Sendable {
             offers.append((event.seq, event.time, event.actor, o))
         case .headRepair(let r):
             headRepairs.append((event.seq, event.time, event.actor, r))
+        case .gaugePoints(let g):
+            guard started != nil else { throw ReduceError(seq: event.seq, message: "gauge.points before run.started") }
+            for p in g.points {
+                if series[p.name] == nil { seriesOrder.append(p.name) }
+                series[p.name, default: []].append(SeriesPoint(time: event.time, value: p.value, state: p.state))
+            }
         case .notifyFailed(let f):
             notifyFailures.append((event.seq, event.time, f))
         }

@@ -12,27 +12,29 @@ extension RunSummary {
         public var depth: Int
         public var line: Int
         public var progress: ChecklistProgress
-        /// With t0: when the phase is due (see `Checklist.phases`), and whether it is past due with items open.
+        /// With t0: when the heading's phase is due (see `Checklist.phases(t0:utcOffsetMinutes:)`), and whether it is past due with items open.
         public var due: Millis?
         public var overdue = false
         /// When the last of its items was done or skipped (nil while any is open or blocked, or none was changed).
         public var finishedAt: Millis?
 
-        static func all(_ c: Checklist, _ run: RunState, t0: Millis? = nil, now: Millis = 0) -> [SectionProgress] {
+        static func all(_ c: Checklist, _ run: RunState, t0: Millis? = nil, utcOffsetMinutes: Int? = nil, now: Millis = 0) -> [SectionProgress] {
             let title = c.titleSection
-            let phases = t0 == nil ? [] : c.phases
+            let phases = t0.map { c.phases(t0: $0, utcOffsetMinutes: utcOffsetMinutes ?? 0) } ?? []
             return c.sections.dropFirst().filter { $0.index != title }.map { s -> SectionProgress in
                 var depth = 0
                 var p = s.parent
                 while let pi = p, pi != 0, pi != title { depth += 1; p = c.sections[pi].parent }
                 var sp = SectionProgress(title: s.title, path: s.path, level: s.level, depth: depth, line: s.line,
                                          progress: ChecklistProgress(checklist: c, state: run, indices: c.itemIndices(inSubtree: s.index)))
-                if let t0, let ph = phases.first(where: { $0.section == s.index }) {
+                if let t0, let ph = phases.first(where: { $0.ownerSection == s.index }) {
+                    // The phase's items: the subtree, and the task IDs its timeline bullets name.
+                    let progress = ChecklistProgress(checklist: c, state: run, indices: ph.items)
                     sp.due = ph.due(t0: t0)
-                    if sp.progress.items > 0, sp.progress.complete == sp.progress.items {
-                        sp.finishedAt = c.itemIndices(inSubtree: s.index).compactMap { run.record(c.items[$0].id)?.time }.max()
+                    if progress.items > 0, progress.complete == progress.items {
+                        sp.finishedAt = ph.items.compactMap { run.record(c.items[$0].id)?.time }.max()
                     }
-                    sp.overdue = now > ph.due(t0: t0) && sp.progress.complete < sp.progress.items
+                    sp.overdue = now > ph.due(t0: t0) && progress.complete < progress.items
                 }
                 return sp
             }

@@ -56,8 +56,13 @@ public struct RunSummary: Sendable, Equatable {
     public var headRepairs: [HeadRepairEvent]
     /// The last rollback against its targets.
     public var rollback: Rollback?
+    /// The ramp and each SLO over the run's time, with decisions and trips marked (the report's charts).
+    public var chart: RunChart
 
     // MARK: The checklist
+
+    /// With t0: every phase on the mission clock (see `Checklist.phases(t0:utcOffsetMinutes:)`), by due time.
+    public var missionPhases: [PhaseSummary] = []
 
     public var checklistPath: String
     public var checklistTitle: String?
@@ -94,11 +99,13 @@ public struct RunSummary: Sendable, Equatable {
     ///   - slos: the SLOs as the gate should see them; `unread(_:detail:)` for a caller that does not poll.
     /// Who drives `run` (see `driver`): the rule the follower's header uses too.
     public static func driver(of run: RunState) -> String? {
-        let lastDriverEvent = max(run.decisions.last?.seq ?? 0, run.lightHistory.last?.seq ?? 0, run.handovers.last?.seq ?? 0)
+        // A trip by the telemetry names the console that read it (its actor is `warroom`, not a person).
+        let light = run.lightHistory.last { $0.change.console != nil || $0.actor != JournalEvent.telemetryActor }
+        let lastDriverEvent = max(run.decisions.last?.seq ?? 0, light?.seq ?? 0, run.handovers.last?.seq ?? 0)
         if lastDriverEvent == 0 { return run.startedBy }
         if let h = run.handovers.last, h.seq == lastDriverEvent { return h.handover.to }
         if run.decisions.last?.seq == lastDriverEvent { return run.decisions.last?.actor }
-        return run.lightHistory.last?.actor
+        return light.map { $0.change.console ?? $0.actor }
     }
 
     public init(config: RunConfig, checklist c: Checklist, checklistSHA256: String, run: RunState, journal: JournalFacts,
@@ -114,6 +121,7 @@ public struct RunSummary: Sendable, Equatable {
         checklistChanged = run.started.map { $0.checklistSHA256 != checklistSHA256 } ?? false
         events = run.lastSeq
         lastEntry = run.lastTime
+        chart = RunChart(config: config, run: run)
 
         let lights = config.lights.map { l in
             GateSignal(name: l.name, green: run.tripped[l.name] == nil, state: run.tripped[l.name] == nil ? .ok : .tripped)
@@ -142,7 +150,8 @@ public struct RunSummary: Sendable, Equatable {
         checklistPath = c.path
         checklistTitle = c.title
         total = ChecklistProgress(checklist: c, state: run, indices: c.items.indices)
-        sections = SectionProgress.all(c, run, t0: config.t0, now: now)
+        sections = SectionProgress.all(c, run, t0: config.t0, utcOffsetMinutes: config.t0UTCOffsetMinutes, now: now)
+        missionPhases = PhaseSummary.all(c, run, t0: config.t0, utcOffsetMinutes: config.t0UTCOffsetMinutes, now: now)
         parts = Part.all(c, run)
         let items = c.items.indices.map { ItemSummary(c, $0, run) }
         self.items = items

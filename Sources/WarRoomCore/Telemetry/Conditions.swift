@@ -124,11 +124,34 @@ public struct AlertSummary: Sendable, Equatable, Codable {
     public var summary: String?
     /// Stable identity of this firing (e.g. sorted labels + startsAt); acknowledgements are remembered by it.
     public var fingerprint: String
+    /// The alert's labels (`severity`, `service`, …): the detail view names the key ones.
+    public var labels: [String: String]
 
-    public init(name: String, summary: String? = nil, fingerprint: String) {
+    public init(name: String, summary: String? = nil, fingerprint: String, labels: [String: String] = [:]) {
         self.name = name
         self.summary = summary
         self.fingerprint = fingerprint
+        self.labels = labels
+    }
+
+    enum CodingKeys: String, CodingKey { case name, summary, fingerprint, labels }
+
+    /// Views published by an older driver have no labels.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        summary = try c.decodeIfPresent(String.self, forKey: .summary)
+        fingerprint = try c.decode(String.self, forKey: .fingerprint)
+        labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
+    }
+
+    /// The labels worth a glance, `severity=critical service=checkout`: the usual routing labels first, then the
+    /// rest by name, at most `limit`; `alertname` is the name already.
+    public func keyLabels(limit: Int = 5) -> String {
+        let first = ["severity", "service", "team", "env", "environment", "cluster", "namespace", "job", "instance"]
+        let names = labels.keys.filter { $0 != "alertname" && !$0.hasPrefix("__") }
+        let ordered = first.filter { names.contains($0) } + names.filter { !first.contains($0) }.sorted()
+        return ordered.prefix(limit).map { "\($0)=\(labels[$0] ?? "")" }.joined(separator: " ")
     }
 }
 

@@ -88,12 +88,11 @@ public struct GaugeSnapshot: Sendable, Equatable, Codable {
 ///   good value and is not added to the history.
 /// - Before any good reading the gauge is UNKNOWN, explained by the latest bad reading (`no data`, `NaN`,
 ///   `error: …`) or `no data yet`.
-/// - After a good reading, bad readings do *not* turn the gauge grey at once: the last good value keeps its verdict
-///   for three intervals (the explanation says the latest read failed: `1.84 s (error: timeout)`), then the gauge is
-///   STALE with the value's age. Why: a single failed scrape should not flip the board grey and journal two
-///   transitions; three intervals is exactly the tolerance the spec gives a value before calling it stale, and the
-///   staleness applies identically whether the reads fail or the poller stops delivering.
-/// - STALE means `now - lastGoodAt > 3 × intervalMs` (exactly three intervals is still fresh).
+/// - After a good reading, a bad reading turns the gauge UNKNOWN at once, like its light goes BLIND: a source that
+///   is failing never keeps showing the last verdict (issue 14: seconds of OK while the light said BLIND). The
+///   explanation keeps the last value and its age: `error: timeout (last 1.84 s, 10 s ago)`.
+/// - With no reading at all (the poller stopped delivering), the last value keeps its verdict for three intervals,
+///   then the gauge is STALE: `now - lastGoodAt > 3 × intervalMs` (exactly three intervals is still fresh).
 /// - The first good reading after STALE makes the gauge fresh again with that value.
 public struct Gauge: Sendable {
     public let spec: SLOSpec
@@ -156,20 +155,19 @@ public struct Gauge: Sendable {
 
     public func status(now: Millis) -> GaugeStatus {
         guard let last, let at = lastGoodAt else { return .unknown }
+        if problem != nil { return .unknown } // the latest read was bad: we cannot say
         if telemetrySub(now, at) > graceMs { return .stale }
         return spec.status(of: last)
     }
 
-    /// `1.84 s`; `1.84 s (error: timeout)` (fresh value, latest read bad); `no data`, `NaN`, `error: connection
-    /// refused`, `no data yet` (UNKNOWN); `stale 42 s (last 1.84 s)`, with `; error: …` when reads are failing.
+    /// `1.84 s`; `no data`, `NaN`, `error: connection refused`, `no data yet` (UNKNOWN before any value);
+    /// `error: timeout (last 1.84 s, 10 s ago)` (UNKNOWN: the latest read was bad); `stale 42 s (last 1.84 s)`.
     public func explanation(now: Millis) -> String {
         guard let last, let at = lastGoodAt else { return problem ?? "no data yet" }
         let v = formatValue(last, unit: spec.unit)
         let age = telemetrySub(now, at)
-        if age > graceMs {
-            return "stale \(DurationText.spoken(age)) (last \(v)\(problem.map { "; \($0)" } ?? ""))"
-        }
-        if let problem { return "\(v) (\(problem))" }
+        if let problem { return "\(problem) (last \(v), \(DurationText.spoken(age)) ago)" }
+        if age > graceMs { return "stale \(DurationText.spoken(age)) (last \(v))" }
         return v
     }
 

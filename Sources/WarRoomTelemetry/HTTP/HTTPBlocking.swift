@@ -4,11 +4,24 @@ import Foundation
 /// store, `WarRoomEtcd`): one `HTTPClient` underneath (its kept-alive pool, its worker threads, its deadlines), the
 /// calling thread parked on a semaphore until the request's completion runs. No CPU is spent while waiting.
 package final class BlockingHTTPClient: @unchecked Sendable {
-    private let client: HTTPClient
+    let client: HTTPClient
 
-    /// `caFile`: a CA certificate (PEM) trusted for https besides the system store (nil: `WARROOM_TLS_CA_FILE`).
-    package init(caFile: String? = nil) {
-        client = HTTPClient(token: nil, caFile: caFile)
+    /// `caFile`: a CA certificate (PEM) trusted for https besides the system store (nil: `WARROOM_TLS_CA_FILE`);
+    /// `identity`: a client certificate and key, presented when the server asks for one; `maxTLS12`: TLS 1.2 at
+    /// most, so a server's refusal of the client certificate is a named handshake alert (see `TLSContext.client`).
+    package init(caFile: String? = nil, identity: TLSClientIdentity? = nil, maxTLS12: Bool = false) {
+        client = HTTPClient(token: nil, caFile: caFile, identity: identity, maxTLS12: maxTLS12)
+    }
+
+    /// Loads the CA file and the client certificate and key as https requests would (nil: the environment's
+    /// `WARROOM_TLS_CA_FILE`), so a bad file fails before anything starts. The error names the file and what is
+    /// wrong with it (missing, unreadable, not PEM, key not matching the certificate).
+    package static func checkTLSFiles(caFile: String?, identity: TLSClientIdentity?) -> String? {
+        let ca = caFile ?? ProcessInfo.processInfo.environment[HTTPClient.caFileVariable].flatMap { $0.isEmpty ? nil : $0 }
+        do throws(SocketHTTPFailure) { _ = try TLSContext.client(caFile: ca, identity: identity) } catch {
+            return error.message(timeoutMs: 0)
+        }
+        return nil
     }
 
     deinit { client.invalidate() }
@@ -30,11 +43,14 @@ package final class BlockingHTTPClient: @unchecked Sendable {
         switch box.wait() {
         case .response(let r): return .success(Response(status: r.status, body: r.body))
         case .failure(let message):
-            // Refused or unresolvable: the request never reached a server.
-            let notSent = message == "connection refused" || message.hasPrefix("cannot resolve host")
-                || message == "network unreachable" || message == "host unreachable" || message == "address not available"
-            return .failure(BlockingHTTPError(message: message, sent: !notSent))
+            return .failure(BlockingHTTPError(message: message, sent: !Self.neverSent(message)))
         }
+    }
+
+    /// Refused or unresolvable: the request never reached a server.
+    static func neverSent(_ message: String) -> Bool {
+        message == "connection refused" || message.hasPrefix("cannot resolve host")
+            || message == "network unreachable" || message == "host unreachable" || message == "address not available"
     }
 
     private final class OutcomeBox: @unchecked Sendable {

@@ -43,6 +43,8 @@ final class HTTPClient: @unchecked Sendable {
     private var requests: [Int: SocketHTTPRequest] = [:]
     private let token: String?
     private let caFile: String?
+    private let identity: TLSClientIdentity?
+    private let maxTLS12: Bool
     /// Kept-alive connections between requests.
     let pool = SocketHTTPPool()
     /// URLs already checked and parsed (a source asks for the same few URLs every tick).
@@ -50,8 +52,11 @@ final class HTTPClient: @unchecked Sendable {
 
     /// `caFile`: a CA certificate file (PEM) trusted for https besides the system store; nil takes
     /// `WARROOM_TLS_CA_FILE` from the environment, if set.
-    init(token: String?, caFile: String? = nil) {
+    /// `identity`: a client certificate and key presented when a server asks for one.
+    init(token: String?, caFile: String? = nil, identity: TLSClientIdentity? = nil, maxTLS12: Bool = false) {
         self.token = token
+        self.identity = identity
+        self.maxTLS12 = maxTLS12
         self.caFile = caFile ?? ProcessInfo.processInfo.environment[Self.caFileVariable].flatMap { $0.isEmpty ? nil : $0 }
     }
 
@@ -65,6 +70,7 @@ final class HTTPClient: @unchecked Sendable {
     /// Starts `METHOD url` (GET, or POST with `body`), as `get` does; `headers` are sent as given.
     func send(_ urlText: String, method: String = "GET", body: [UInt8]? = nil, contentType: String? = nil,
               headers: [(String, String)] = [], accept: String, timeoutMs: Int64, keepBody: Bool,
+              stream: (@Sendable (ArraySlice<UInt8>) -> Void)? = nil, streamIdleMs: Int64? = nil,
               completion: @escaping @Sendable (HTTPOutcome) -> Void) -> Result<Int, HTTPClientError> {
         lock.lock()
         var target = parsedURLs[urlText]
@@ -84,7 +90,8 @@ final class HTTPClient: @unchecked Sendable {
         let options = SocketHTTPRequest.Options(
             accept: accept, authorization: token.flatMap { $0.isEmpty ? nil : "Bearer \($0)" },
             timeoutMs: max(1, timeoutMs), keepBody: keepBody, maxBodyBytes: Self.maxBodyBytes, caFile: caFile,
-            method: method, body: body, contentType: contentType, headers: headers)
+            identity: identity, maxTLS12: maxTLS12, method: method, body: body, contentType: contentType, headers: headers,
+            stream: stream, streamIdleMs: streamIdleMs)
         lock.lock()
         guard !stopped else {
             lock.unlock()
@@ -93,7 +100,8 @@ final class HTTPClient: @unchecked Sendable {
         nextID += 1
         let id = nextID
         // The completion holds the client until the request ends (by answer, deadline or `cancel`/`invalidate`).
-        let request = SocketHTTPRequest(url: target, options: options, pool: pool) { [self] outcome in
+        // A stream holds its connection to the end: a connection of its own, never pooled.
+        let request = SocketHTTPRequest(url: target, options: options, pool: stream == nil ? pool : nil) { [self] outcome in
             self.lock.lock()
             let mine = self.requests.removeValue(forKey: id) != nil
             self.lock.unlock()

@@ -14,8 +14,13 @@ final class SocketHTTPExchange {
 
     private let connection: HTTPConnection
     private let wake: Int32
-    private let deadlineNs: UInt64
+    private var deadlineNs: UInt64
     private let keepBody: Bool
+    /// A streamed answer: a 2xx body's bytes go here as they arrive (chunks decoded) instead of into `body`.
+    private let sink: (@Sendable (ArraySlice<UInt8>) -> Void)?
+    /// A streamed answer: once its head is in, the deadline is this long after the last byte (nil: none).
+    private let idleNs: UInt64?
+    private var streaming = false
     private let maxBodyBytes: Int
     private var buffer: [UInt8] = []
     private var position = 0
@@ -28,12 +33,20 @@ final class SocketHTTPExchange {
     /// Response heads larger than this are refused.
     static let maxHeadBytes = 64 << 10
 
-    init(connection: HTTPConnection, wake: Int32, deadlineNs: UInt64, keepBody: Bool, maxBodyBytes: Int) {
+    init(connection: HTTPConnection, wake: Int32, deadlineNs: UInt64, keepBody: Bool, maxBodyBytes: Int,
+         sink: (@Sendable (ArraySlice<UInt8>) -> Void)? = nil, idleMs: Int64? = nil) {
         self.connection = connection
         self.wake = wake
         self.deadlineNs = deadlineNs
         self.keepBody = keepBody
         self.maxBodyBytes = maxBodyBytes
+        self.sink = sink
+        idleNs = idleMs.map { UInt64(max(1, $0)) &* 1_000_000 }
+    }
+
+    /// A streamed answer's deadline from now on: `idleNs` after the last byte, or none.
+    private func extendDeadline() {
+        deadlineNs = idleNs.map { DispatchTime.now().uptimeNanoseconds &+ $0 } ?? UInt64.max
     }
 
     func send(_ bytes: [UInt8]) throws {
@@ -59,6 +72,11 @@ final class SocketHTTPExchange {
         }
         if status == 101 || status == 204 || status == 304 {
             return result()
+        }
+        if sink != nil, (200..<300).contains(status) {
+            // A stream: its body may never end; only silence (`idleNs`) or the caller's cancel stops it.
+            streaming = true
+            extendDeadline()
         }
         let codings = header("transfer-encoding").flatMap { $0.split(separator: ",") }
             .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
@@ -126,7 +144,7 @@ final class SocketHTTPExchange {
                 while let trailer = try readLine(limit: 4096, eofIsClosed: false), !trailer.isEmpty {}
                 return
             }
-            if keepBody, body.count + size > maxBodyBytes { throw SocketHTTPFailure.tooLarge(maxBodyBytes) }
+            if keepBody, !streaming, body.count + size > maxBodyBytes { throw SocketHTTPFailure.tooLarge(maxBodyBytes) }
             try readBody(count: size)
             guard let end = try readLine(limit: 4096, eofIsClosed: true), end.isEmpty else {
                 throw SocketHTTPFailure.text("bad HTTP response (chunk framing)")
@@ -139,7 +157,7 @@ final class SocketHTTPExchange {
         while remaining > 0 {
             if position == buffer.count, try !fill() { throw SocketHTTPFailure.closed }
             let take = min(remaining, buffer.count - position)
-            if keepBody { body.append(contentsOf: buffer[position..<(position + take)]) }
+            if streaming, let sink { sink(buffer[position..<(position + take)]) } else if keepBody { body.append(contentsOf: buffer[position..<(position + take)]) }
             position += take
             remaining -= take
         }
@@ -149,7 +167,7 @@ final class SocketHTTPExchange {
         while true {
             if position < buffer.count {
                 let take = buffer.count - position
-                if keepBody {
+                if streaming, let sink { sink(buffer[position...]) } else if keepBody {
                     if body.count + take > maxBodyBytes { throw SocketHTTPFailure.tooLarge(maxBodyBytes) }
                     body.append(contentsOf: buffer[position...])
                 }
@@ -196,6 +214,7 @@ final class SocketHTTPExchange {
         }
         buffer.append(contentsOf: chunk[0..<n])
         receivedAny = true
+        if streaming { extendDeadline() }
         return true
     }
 }

@@ -42,6 +42,10 @@ final class SocketHTTPRequest: @unchecked Sendable {
         var maxRedirects = 10
         /// A CA file trusted besides the system store (https).
         var caFile: String?
+        /// A client certificate and key presented when the server asks (https).
+        var identity: TLSClientIdentity? = nil
+        /// TLS 1.2 at most (the etcd store: a refused client certificate is then a named handshake alert).
+        var maxTLS12 = false
         /// "GET" (the sources) or "POST" (with `body`; the etcd store's JSON gateway).
         var method = "GET"
         /// The request body (sent with `Content-Length`), for POST.
@@ -49,6 +53,10 @@ final class SocketHTTPRequest: @unchecked Sendable {
         var contentType: String? = nil
         /// More request headers (name, value).
         var headers: [(String, String)] = []
+        /// A streamed answer (`HTTPClient.stream`): a 2xx body's bytes, as they arrive; `timeoutMs` then bounds only
+        /// the wait for the answer's head, and `streamIdleMs` (nil: no limit) the silence after it.
+        var stream: (@Sendable (ArraySlice<UInt8>) -> Void)? = nil
+        var streamIdleMs: Int64? = nil
     }
 
     private let url: SocketHTTPURL
@@ -154,7 +162,7 @@ final class SocketHTTPRequest: @unchecked Sendable {
             let pooled = pool?.take(origin)
             let connection = try pooled ?? connect(target)
             let exchange = SocketHTTPExchange(connection: connection, wake: wakeRead, deadlineNs: deadlineNs, keepBody: options.keepBody,
-                                              maxBodyBytes: options.maxBodyBytes)
+                                              maxBodyBytes: options.maxBodyBytes, sink: options.stream, idleMs: options.streamIdleMs)
             do {
                 try exchange.send(requestHead(target))
                 let result = try exchange.readResponse()
@@ -203,7 +211,8 @@ final class SocketHTTPRequest: @unchecked Sendable {
     private func connect(_ target: SocketHTTPURL) throws -> HTTPConnection {
         let fd = try connectSocket(target)
         guard target.secure else { return .plain(fd) }
-        return try HTTPConnection.tlsClient(fd, host: target.host, caFile: options.caFile, wake: wakeRead,
+        return try HTTPConnection.tlsClient(fd, host: target.host, caFile: options.caFile, identity: options.identity,
+                                            maxTLS12: options.maxTLS12, wake: wakeRead,
                                             deadlineNs: deadlineNs)
     }
 

@@ -114,8 +114,10 @@ final class HTTPConnection {
 
     /// TLS as a client over the connected socket `fd`: the handshake, within the deadline; the certificate must be
     /// trusted and name `host`. Owns `fd` from here on (closed when this fails).
-    static func tlsClient(_ fd: Int32, host: String, caFile: String?, wake: Int32, deadlineNs: UInt64) throws -> HTTPConnection {
-        try tls(fd, context: { () throws(SocketHTTPFailure) in try TLSContext.client(caFile: caFile) }, host: host,
+    static func tlsClient(_ fd: Int32, host: String, caFile: String?, identity: TLSClientIdentity? = nil, maxTLS12: Bool = false,
+                          wake: Int32, deadlineNs: UInt64) throws -> HTTPConnection {
+        try tls(fd, context: { () throws(SocketHTTPFailure) in try TLSContext.client(caFile: caFile, identity: identity, maxTLS12: maxTLS12) },
+                host: host,
                 wake: wake, deadlineNs: deadlineNs)
     }
 

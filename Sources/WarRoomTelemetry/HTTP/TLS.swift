@@ -14,8 +14,19 @@ import Darwin
 // Clients verify the server's certificate against the system CA store (OpenSSL's default paths: /etc/ssl/certs on
 // Debian), plus one extra CA file when given (`HTTPClient(caFile:)`, or `WARROOM_TLS_CA_FILE` in the environment:
 // for tests and private CAs), and check that it names the host of the URL (DNS name, or IP address for an address
-// literal). TLS 1.2 at least. No client certificates, no session resumption across connections (kept-alive
-// connections already avoid most handshakes).
+// literal). TLS 1.2 at least. A client certificate and key (`TLSClientIdentity`) are presented when given (the etcd
+// store's `--cert`/`--key`). No session resumption across connections (kept-alive connections already avoid most
+// handshakes).
+
+/// A client certificate (chain, PEM) and its private key (PEM, unencrypted), presented to servers that ask for one.
+package struct TLSClientIdentity: Sendable, Equatable {
+    package var certificateFile: String
+    package var keyFile: String
+    package init(certificateFile: String, keyFile: String) {
+        self.certificateFile = certificateFile
+        self.keyFile = keyFile
+    }
+}
 
 /// An OpenSSL context: made once per configuration, shared by every connection (thread-safe once set up).
 final class TLSContext: @unchecked Sendable {
@@ -32,9 +43,15 @@ final class TLSContext: @unchecked Sendable {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var clients: [String: TLSContext] = [:]
 
-    /// The client context trusting the system store and `caFile` (if any). Made on first use, then reused.
-    static func client(caFile: String?) throws(SocketHTTPFailure) -> TLSContext {
-        let key = caFile ?? ""
+    /// The client context trusting the system store and `caFile` (if any), presenting `identity` (a client
+    /// certificate and its key, for servers that ask for one: etcd with `--client-cert-auth`). Made on first use, then
+    /// reused. A file that cannot be used fails naming it and why (missing, unreadable, not PEM, key not matching).
+    ///
+    /// `maxTLS12`: TLS 1.2 at most. In TLS 1.2 a server checks the client's certificate inside the handshake, so its
+    /// refusal ("bad certificate", "unknown ca") is the handshake's own alert, named to the user; in TLS 1.3 it comes
+    /// after the client's handshake ended, racing the first request, and often arrives as a bare connection reset.
+    static func client(caFile: String?, identity: TLSClientIdentity? = nil, maxTLS12: Bool = false) throws(SocketHTTPFailure) -> TLSContext {
+        let key = [caFile ?? "", identity?.certificateFile ?? "", identity?.keyFile ?? "", maxTLS12 ? "1.2" : ""].joined(separator: "\u{0}")
         lock.lock()
         defer { lock.unlock() }
         if let known = clients[key] { return known }
@@ -44,15 +61,52 @@ final class TLSContext: @unchecked Sendable {
         _ = warroom_ssl_ctx_min_tls12(ctx)
         warroom_ssl_ctx_set_modes(ctx)
         warroom_ssl_ctx_ignore_unexpected_eof(ctx)
+        warroom_ssl_ctx_no_passphrase(ctx)
+        if maxTLS12 { _ = warroom_ssl_ctx_max_tls12(ctx) }
         if SSL_CTX_set_default_verify_paths(ctx) != 1 {
             throw .text("TLS error: cannot load the system CA store: \(lastError())")
         }
-        if let caFile, !caFile.isEmpty, SSL_CTX_load_verify_locations(ctx, caFile, nil) != 1 {
-            throw .text("TLS error: cannot load CA file \(caFile): \(lastError())")
+        if let caFile, !caFile.isEmpty {
+            try readable(caFile, what: "cannot load CA file")
+            if SSL_CTX_load_verify_locations(ctx, caFile, nil) != 1 {
+                throw .text("TLS error: cannot load CA file \(caFile): it is not a PEM certificate (\(lastError()))")
+            }
+        }
+        if let identity {
+            try readable(identity.certificateFile, what: "client certificate")
+            try readable(identity.keyFile, what: "client key")
+            if SSL_CTX_use_certificate_chain_file(ctx, identity.certificateFile) != 1 {
+                throw .text("TLS error: client certificate \(identity.certificateFile) is not a PEM certificate (\(lastError()))")
+            }
+            if SSL_CTX_use_PrivateKey_file(ctx, identity.keyFile, SSL_FILETYPE_PEM) != 1 {
+                let reason = lastError()
+                if reason.contains("key values mismatch") {  // a key that loads, checked against the certificate here
+                    throw .text("TLS error: client key \(identity.keyFile) does not match the certificate \(identity.certificateFile)")
+                }
+                throw .text("TLS error: client key \(identity.keyFile) is not an unencrypted PEM private key (\(reason))")
+            }
+            if SSL_CTX_check_private_key(ctx) != 1 {
+                ERR_clear_error()
+                throw .text("TLS error: client key \(identity.keyFile) does not match the certificate \(identity.certificateFile)")
+            }
         }
         SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nil)
         clients[key] = context
         return context
+    }
+
+    /// Fails naming `path` when it is missing, not a regular file, or unreadable (OpenSSL's own errors do not say):
+    /// "TLS error: client key k.pem does not exist", "TLS error: cannot load CA file ca.pem: it does not exist".
+    private static func readable(_ path: String, what: String) throws(SocketHTTPFailure) {
+        let name = what.hasPrefix("cannot") ? "\(what) \(path): it" : "\(what) \(path)"
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw .text("TLS error: \(name) does not exist")
+        }
+        if isDir.boolValue { throw .text("TLS error: \(name) is a directory, not a PEM file") }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .text("TLS error: \(name) cannot be read: \(String(cString: strerror(errno)))") }
+        close(fd)
     }
 
     /// A server context with a certificate chain and its key (PEM files).

@@ -23,6 +23,8 @@ public struct ConsoleState: Sendable {
     public internal(set) var paneScroll: [Pane: Int] = [:]
     /// Selected row of the ROLLBACK pane.
     public internal(set) var lightCursor = 0
+    /// Selected row of the SLO pane.
+    public internal(set) var sloCursor = 0
     /// A follower's reading of the driver lease (`ConsoleAction.driverLease`): names the driver in the header.
     public internal(set) var leaseDriver: String?
     /// The key table with the config's `keys:` applied (what has a problem keeps its default; lint names it).
@@ -43,8 +45,10 @@ public struct ConsoleState: Sendable {
     public let signOffRows: SignOffRows
     /// A lone level-1 heading over the whole document is the checklist's title (the header shows it), not a row.
     public internal(set) var titleSection: Int?
-    /// The checklist's phases on the mission clock (computed once: the checklist does not change under a console).
+    /// The checklist's phases on the mission clock, by due time (computed once: the checklist and t0 do not change
+    /// under a console); empty without t0. `phaseProgress` is each one's progress.
     public internal(set) var phases: [PhaseDue] = []
+    public internal(set) var phaseProgress: [ChecklistProgress] = []
 
     public init(engine: Engine, contacts: [Contact]? = nil, size: Size, themeName: String = "default") {
         self.engine = engine
@@ -53,7 +57,9 @@ public struct ConsoleState: Sendable {
         self.size = size
         self.themeName = themeName
         titleSection = engine.checklist.titleSection
-        phases = engine.checklist.phases
+        if let t0 = engine.config.t0 {
+            phases = engine.checklist.phases(t0: t0, utcOffsetMinutes: engine.config.t0UTCOffsetMinutes ?? 0)
+        }
         signOffRows = SignOffRows(engine.checklist)
         keyMap = KeyMap.remapped(engine.config.keys ?? []).map
         recomputeProgress()
@@ -112,6 +118,7 @@ public struct ConsoleState: Sendable {
         }
         sectionProgress = progress
         total = t
+        phaseProgress = phases.map { ChecklistProgress(checklist: checklist, state: run, indices: $0.items) }
         listed = progress.map { $0.items > 0 }
         for s in signOffRows.listed { listed[s] = true }
         rebuildRows()
@@ -251,9 +258,27 @@ extension String {
 }
 
 extension ConsoleState {
-    /// Whether section `si` is a phase past its due time on the mission clock (t0 set) with items not done.
+    /// Whether phase `k` (an index into `phases`) is past its due time with items not done or skipped.
+    public func phaseOverdue(phase k: Int) -> Bool {
+        guard let t0 = config.t0, phases.indices.contains(k), phaseProgress.indices.contains(k) else { return false }
+        return now > phases[k].due(t0: t0) && phaseProgress[k].complete < phaseProgress[k].items
+    }
+
+    /// Whether section `si` owns a phase past due with items open (its own due time, or a timeline bullet's in it).
     public func phaseOverdue(_ si: Int) -> Bool {
-        guard let t0 = config.t0, let ph = phases.first(where: { $0.section == si }) else { return false }
-        return now > ph.due(t0: t0) && sectionProgress[si].complete < sectionProgress[si].items
+        phases.indices.contains { k in
+            let p = phases[k]
+            let here: Bool = switch p.owner {
+            case .section(let s): s == si
+            case .timeline: p.section == si
+            case .item: false
+            }
+            return here && phaseOverdue(phase: k)
+        }
+    }
+
+    /// Whether item `ii` owns a phase past due ("**Infrastructure Validation** (9:15-9:45 AM)") with items open.
+    public func itemPhaseOverdue(_ ii: Int) -> Bool {
+        phases.indices.contains { phases[$0].ownerItem == ii && phaseOverdue(phase: $0) }
     }
 }

@@ -36,7 +36,9 @@ public struct ConsoleConfig: Sendable {
         t0 = c.t0
         stateDir = engine.session.stateDir
         ramp = c.plan
-        lights = c.lights.map { l in LightInfo(name: l.name, manual: l.manual, watches: l.manual ? l.note : l.watchText, auto: l.auto) }
+        lights = c.lights.map { l in
+            LightInfo(name: l.name, manual: l.manual, watches: l.manual ? l.note : l.watchText, auto: l.auto, alerts: l.match != nil)
+        }
         slos = c.slos.map(\.name)
         unboundSLOs = Set(c.slos.filter { !$0.bound }.map(\.name))
         demo = engine.session.demo
@@ -68,12 +70,15 @@ public struct LightInfo: Sendable, Equatable {
     /// "error rate > 5 % for 10m", "alerts severity=critical": what it watches.
     public var watches: String?
     public var auto: Bool
+    /// Watches Alertmanager alerts: once tripped, the pane shows the alert's summary.
+    public var alerts: Bool
 
-    public init(name: String, manual: Bool, watches: String? = nil, auto: Bool = false) {
+    public init(name: String, manual: Bool, watches: String? = nil, auto: Bool = false, alerts: Bool = false) {
         self.name = name
         self.manual = manual
         self.watches = watches
         self.auto = auto
+        self.alerts = alerts
     }
 }
 
@@ -83,13 +88,15 @@ public enum Row: Sendable, Hashable {
     case item(Int)
 }
 
+/// Tab moves through them in this order (the ROLLBACK pane first after the checklist, as it always was).
 public enum Pane: Int, Sendable, CaseIterable {
-    case checklist, rollback, contacts, decisions
+    case checklist, rollback, slo, contacts, decisions
 
     public var title: String {
         switch self {
         case .checklist: "CHECKLIST"
         case .rollback: "ROLLBACK"
+        case .slo: "SLO"
         case .contacts: "CONTACTS"
         case .decisions: "DECISIONS"
         }
@@ -118,9 +125,28 @@ public enum Mode: Sendable, Equatable {
     /// the keyboard has been quiet for `ConsoleState.holdQuietMs`, so a reason typed for a prompt that never opened
     /// cannot run as commands. `lastKey` is when the refusal or the last held key came.
     case held(refusal: String, lastKey: Millis)
+    /// `i` (or Enter) on a light or an SLO: why it is in its state (`Engine.explainLight` / `explainSLO`). Up and down
+    /// move to the next one; Esc, Enter, `i` or `q` close it; other keys do nothing while it is open.
+    case why(Signal)
     /// `u` when what it would take back is not your last change (someone changed that item since, or your later
     /// changes are gone): it says what it will undo, and `y` undoes it.
     case confirmUndo(what: String)
+}
+
+extension Mode {
+    /// A prompt that takes typed text (a paste goes into it as text); every other mode ignores a paste.
+    public var takesText: Bool {
+        switch self {
+        case .search, .reason, .decisionReason, .overrideReason, .lightReason, .handOver: true
+        case .normal, .confirmSignOff, .confirmRollback, .confirmQuit, .help, .held, .confirmUndo, .why: false
+        }
+    }
+}
+
+/// What the detail view explains.
+public enum Signal: Sendable, Equatable {
+    case light(String)
+    case slo(String)
 }
 
 public enum ReasonKind: Sendable, Equatable {

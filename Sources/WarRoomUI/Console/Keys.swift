@@ -10,6 +10,11 @@ extension ConsoleState {
 
     mutating func handle(_ key: Key) -> [ConsoleEffect] {
         if key == .resize { return [] }
+        // A paste is text: typed into an open prompt (below, by `edit`), never a command key anywhere else.
+        if case .paste = key, !mode.takesText {
+            say("paste ignored outside a prompt", .warn)
+            return []
+        }
         switch mode {
         case .held(let why, let last):
             if key == .escape {
@@ -26,6 +31,8 @@ extension ConsoleState {
         case .help:
             mode = .normal
             return []
+        case .why:
+            return whyKey(key)
         case .confirmQuit:
             if key == .char("y") || key == .char("Y") { return [.quit] }
             mode = .normal
@@ -150,8 +157,26 @@ extension ConsoleState {
         case .backspace: return String(text.dropLast())
         case .ctrl("u"): return ""
         case .char(let c): return text.count < 500 ? text + String(c) : text
+        case .paste(let p): return String((text + pasted(p)).prefix(500))
         default: return nil
         }
+    }
+
+    /// Pasted text as a prompt takes it: each line break (CR LF, LF or CR) and tab becomes a space — a paste never
+    /// presses Enter — and other control characters are dropped.
+    static func pasted(_ text: String) -> String {
+        var out = ""
+        var lastCR = false
+        for u in text.unicodeScalars {
+            defer { lastCR = u == "\r" }
+            switch u.value {
+            case 0x0A where lastCR: continue
+            case 0x0A, 0x0D, 0x09: out.append(" ")
+            case 0..<0x20, 0x7F..<0xA0: continue
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out
     }
 
     /// A decision key: the engine decides; if it asks to journal the decision, the reason prompt opens at once, so
@@ -210,6 +235,10 @@ extension ConsoleState {
         case .undo:
             return undoKey()
         case .signOff: signOffKey()
+        case .explain:
+            explain()
+        case .toggleSection where focus == .rollback || focus == .slo:
+            explain()
         case .toggleSection, .expand, .collapse:
             guard focus == .checklist, let row = selectedRow else { return [] }
             switch (row, command) {
@@ -242,6 +271,48 @@ extension ConsoleState {
 
     public var selectedLight: LightInfo? {
         config.lights.indices.contains(lightCursor) ? config.lights[lightCursor] : nil
+    }
+
+    /// `i why`: the bottom hint of a focused ROLLBACK or SLO pane, with the key as mapped.
+    public var whyHint: String { (keyMap.bindings.first { $0.command == .explain }?.keys.first?.label ?? "i") + " why" }
+
+    public var selectedSLO: String? { config.slos.indices.contains(sloCursor) ? config.slos[sloCursor] : nil }
+
+    /// `i` (Enter on a light or an SLO): opens the detail view of the selected one.
+    mutating func explain() {
+        switch focus {
+        case .rollback:
+            guard let l = selectedLight else { return say("no rollback criteria configured", .info) }
+            mode = .why(.light(l.name))
+        case .slo:
+            guard let name = selectedSLO else { return say("no SLOs configured", .info) }
+            mode = .why(.slo(name))
+        default:
+            let key = keyMap.bindings.first { $0.command == .nextPane }?.keys.first?.label ?? "tab"
+            say("select a light (ROLLBACK) or an SLO first: \(key) moves between panes", .info)
+        }
+    }
+
+    /// The detail view's keys: up and down move to the next light or SLO, the closing keys close, the rest do nothing.
+    mutating func whyKey(_ key: Key) -> [ConsoleEffect] {
+        let command = keyMap.binding(for: key)?.command
+        switch command {
+        case .down?, .up?:
+            move(by: command == .down ? 1 : -1)
+            explain()
+        default:
+            if key == .escape || key == .enter || command.map({ [.explain, .quit, .toggleSection].contains($0) }) == true { mode = .normal }
+        }
+        return []
+    }
+
+    /// The text of the open detail view (nil when none is open).
+    public var explanation: Explanation? {
+        switch mode {
+        case .why(.light(let name)): engine.explainLight(name)
+        case .why(.slo(let name)): engine.explainSLO(name)
+        default: nil
+        }
     }
 
     mutating func toggleLight() {

@@ -12,7 +12,7 @@ extension ConsoleState {
             switch p {
             case .contacts: drawn = layout.contacts != nil
             case .decisions: drawn = layout.decisions != nil
-            case .checklist, .rollback: drawn = true
+            case .checklist, .rollback, .slo: drawn = true
             }
             if drawn { break }
         }
@@ -25,6 +25,7 @@ extension ConsoleState {
         case .contacts: contacts.count
         case .decisions: run.decisions.count
         case .rollback: config.lights.count
+        case .slo: config.slos.count
         case .checklist: 0
         }
     }
@@ -32,6 +33,8 @@ extension ConsoleState {
     mutating func move(by delta: Int) {
         if focus == .rollback {
             lightCursor = min(max(0, lightCursor + delta), max(0, config.lights.count - 1))
+        } else if focus == .slo {
+            sloCursor = min(max(0, sloCursor + delta), max(0, config.slos.count - 1))
         } else if focus == .checklist {
             guard !rows.isEmpty else { return }
             cursor = min(max(0, cursor + delta), rows.count - 1)
@@ -83,8 +86,8 @@ extension ConsoleState {
         case .up, .backTab:
             lastQuery = q
             jumpToMatch(q, forward: false, includeCurrent: false)
-        case .char(let c):
-            let nq = q + String(c)
+        case .char, .paste:
+            let nq = Self.edit(q, key) ?? q
             mode = .search(nq)
             lastQuery = nq
             jumpToMatch(nq, forward: true, includeCurrent: true)

@@ -66,6 +66,8 @@ extension Painter {
                 } else if wide, let rec = s.run.record(item.id) {
                     who = "\(rec.actor) \(Timestamp.hm(rec.time))"
                 }
+                // An item that owns a due time on the mission clock, past due with items open.
+                if s.itemPhaseOverdue(ii) { who = who.isEmpty ? "OVERDUE" : "OVERDUE  " + who; whoStyle = Style(.crit, .bold) }
                 let ww = who.isEmpty ? 0 : DisplayWidth.of(who) + 2
                 if let t = item.taskID { x += put(t + " ", x: x, y: y, max: inner.maxX - x - ww, style: Style(.muted)) }
                 if item.parallel { x += put("[P] ", x: x, y: y, max: inner.maxX - x - ww, style: Style(.accent)) }

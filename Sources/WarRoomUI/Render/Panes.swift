@@ -191,7 +191,8 @@ extension Painter {
         let names = s.config.slos
         let bound = names.filter { !s.config.unboundSLOs.contains($0) }
         let okCount = s.sloSignals.filter { $0.state == .ok }.count
-        box(rect, title: "SLO", right: names.isEmpty ? nil : (bound.isEmpty ? "no queries" : "\(okCount)/\(bound.count) ok"))
+        box(rect, title: "SLO", focused: s.focus == .slo, right: names.isEmpty ? nil : (bound.isEmpty ? "no queries" : "\(okCount)/\(bound.count) ok"),
+            bottom: s.focus == .slo && !names.isEmpty ? s.whyHint : nil)
         guard !names.isEmpty else {
             placeholder(rect, ["no SLOs configured"])
             return
@@ -201,7 +202,7 @@ extension Painter {
         // Sparklines go first when a name would not fit beside them (a name is never cut; it wraps when even that fails).
         let sparks = wide && names.allSatisfy { DisplayWidth.of($0) <= inner.width - 2 - (8 + 7 + 10 + 3) }
             && s.telemetry.gauges.contains { !$0.history.isEmpty }
-        let rows = names.map { name -> (Int, ListRow) in
+        let rows = names.enumerated().map { (i, name) -> (Int, ListRow) in
             let g = s.telemetry.gauges.first { $0.name == name }
             let status: SignalState = s.config.unboundSLOs.contains(name) ? .unbound : (g?.status ?? .unknown)
             let style: Style = {
@@ -233,10 +234,14 @@ extension Painter {
                 detail = (g.detail.isEmpty || g.detail == g.value ? "objective \(g.objective)" : g.detail, Style(.muted))
             }
             let rank = status == .breach ? 0 : status == .warn ? 1 : status == .ok || status == .unbound ? 3 : 2
-            return (rank, ListRow(name: name, right: right.filter { !$0.text.isEmpty }, detail: detail))
+            return (rank, ListRow(name: name, right: right.filter { !$0.text.isEmpty }, detail: detail,
+                                  selected: s.focus == .slo && i == s.sloCursor))
         }
-        // What needs attention first (a breach, a warning, no data), so a pane too short for every SLO shows it.
-        listRows(rows.enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }.map(\.element.1), in: inner)
+        // What needs attention first (a breach, a warning, no data), so a pane too short for every SLO shows it;
+        // focused, the config's order (the cursor walks it, and `i` explains the selected one).
+        let focused = s.focus == .slo
+        let ordered = focused ? rows.map(\.1) : rows.enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }.map(\.element.1)
+        listRows(ordered, in: inner, cursor: focused ? s.sloCursor : nil)
     }
 
     /// "<= 500 ms" → "≤500ms", "99.9 %" → "99.9%": the same quantity in fewer columns, for a narrow pane.
@@ -278,12 +283,20 @@ extension Painter {
         let blind = s.telemetry.lights.filter { $0.status == .blind }.count
         let title = trippedCount > 0 ? "\(trippedCount) TRIPPED" : watching > 0 ? "\(watching) watching"
             : blind > 0 ? "\(blind) blind" : "\(lights.count) ok"
-        box(rect, title: "ROLLBACK", focused: s.focus == .rollback, right: lights.isEmpty ? nil : title)
+        box(rect, title: "ROLLBACK", focused: s.focus == .rollback, right: lights.isEmpty ? nil : title,
+            bottom: s.focus == .rollback && !lights.isEmpty ? s.whyHint : nil)
         guard !lights.isEmpty else {
             placeholder(rect, ["no rollback criteria configured"])
             return
         }
         let inner = rect.inset(1)
+        // A tripped Alertmanager light says what fired: the alert's summary after its name (names wrap, never cut).
+        func alertSummary(_ l: LightInfo) -> String? {
+            guard l.alerts else { return nil }
+            let live = s.telemetry.lights.first { $0.name == l.name }
+            guard s.run.tripped[l.name] != nil || live?.status == .tripped else { return nil }
+            return (s.run.tripped[l.name]?.detail ?? live?.detail).flatMap { $0.isEmpty ? nil : $0 }
+        }
         let rows = lights.enumerated().map { (i, l) -> (Int, ListRow) in
             let live = s.telemetry.lights.first { $0.name == l.name }
             let tripped = s.run.tripped[l.name]
@@ -295,12 +308,14 @@ extension Painter {
                     return (glyphs.lightWatch, "WATCH \(left)", Style(.warn, .bold))
                 case .blind?: return (glyphs.lightOff, "BLIND", Style(.unknown))
                 case .ok?: return (glyphs.lightOff, "ok", Style(.ok))
-                default: return (glyphs.lightOff, l.manual ? "manual" : "waiting", Style(.muted))
+                // Bound, and nothing read yet (a follower before the driver's view): we cannot say.
+                default: return (glyphs.lightOff, l.manual ? "manual" : "UNKNOWN", l.manual ? Style(.muted) : Style(.unknown))
                 }
             }()
             let glyphStyle = style == Style(.crit, [.bold, .reverse]) ? Style(.crit, .bold) : style
             let rank = state == "TRIPPED" ? 0 : live?.status == .watch ? 1 : live?.status == .blind ? 2 : 3
-            return (rank, ListRow(glyph: (glyph, glyphStyle), name: l.name, right: [(state, style)],
+            let name = alertSummary(l).map { "\(l.name) · \($0)" } ?? l.name
+            return (rank, ListRow(glyph: (glyph, glyphStyle), name: name, right: [(state, style)],
                                   selected: s.focus == .rollback && i == s.lightCursor))
         }
         // Focused, the rows keep the config's order (the cursor walks it); otherwise what needs attention comes

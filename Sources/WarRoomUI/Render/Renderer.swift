@@ -19,6 +19,7 @@ public enum Renderer {
         r.messageLine(state, layout.message)
         r.footer(state, layout.footer)
         if state.mode == .help { r.help(size, keys: state.keyMap, replay: state.config.badge != nil) }
+        if let e = state.explanation { r.why(e, size: size, closeKey: "Esc") }
         return r.buffer
     }
 }
@@ -105,22 +106,22 @@ struct Painter {
             }
         }
         // The mission clock's phases: the first overdue one, else the current phase and the next due.
-        var phaseText = ""
+        var phaseText = "", currentText = ""
         var phaseStyle = bar
         if let t0 = s.config.t0 {
             let phases = s.phases
-            func name(_ si: Int) -> String {
-                let t = s.checklist.sections[si].title
+            func name(_ k: Int) -> String {
+                let t = phases[k].title
                 return t.count > 28 ? String(t.prefix(27)) + "…" : t
             }
-            if let late = phases.first(where: { s.phaseOverdue($0.section) }) {
-                phaseText = " OVERDUE: \(name(late.section)) "
+            if let late = phases.indices.first(where: { s.phaseOverdue(phase: $0) }) {
+                phaseText = " OVERDUE: \(name(late)) "
                 phaseStyle = Style(.crit, [.reverse, .bold])
-            } else if let next = phases.first(where: { $0.due(t0: t0) >= s.now && s.sectionProgress[$0.section].complete < s.sectionProgress[$0.section].items }) {
-                // The current phase (the last one started), when it is not the one due next.
-                let current = phases.last { t0 + Millis($0.startMinutes) * 60_000 <= s.now }
-                let lead = current.map { $0.section != next.section ? name($0.section) + sep : "" } ?? ""
-                phaseText = " " + lead + name(next.section) + " due in " + DurationText.countdown(next.due(t0: t0) - s.now) + sep
+            } else if let next = phases.indices.first(where: { phases[$0].due(t0: t0) >= s.now && s.phaseProgress[$0].complete < s.phaseProgress[$0].items }) {
+                // The current phase (the last one started that is not yet due), when it is not the one due next.
+                let current = phases.indices.last { phases[$0].start(t0: t0) <= s.now && phases[$0].due(t0: t0) >= s.now }
+                currentText = current.map { $0 != next ? " " + name($0) + " ·" : "" } ?? ""
+                phaseText = " " + name(next) + " due in " + DurationText.countdown(phases[next].due(t0: t0) - s.now) + sep
             }
         }
         // Segments in display order with a priority (lower = kept longer when the width runs out).
@@ -132,6 +133,7 @@ struct Painter {
             (s.config.badge.map { " \($0) " } ?? badge.0, s.config.badge != nil ? Style(.accent, [.reverse, .bold]) : badge.1, 0, false),
             (viewText, viewStyle, 2, false),
             (s.config.hasRamp && !s.config.ramp.hasApply ? " TRACKER ONLY (no apply hook) " : "", Style(.warn, [.reverse]), 3, false),
+            (currentText, bar, 8, true),
             // `comms:`: a stakeholder update is due.
             (StakeholderUpdate.reminder(run: s.run, comms: s.engine.config.comms, now: s.now)?.due == true ? " UPDATE DUE " : "",
              Style(.warn, [.reverse, .bold]), 2, false),
