@@ -59,7 +59,7 @@ let package = Package(
         // The journal and the driver lease on etcd v3 (its JSON gateway, over WarRoomTelemetry's HTTP client).
         .target(name: "WarRoomEtcd", dependencies: ["WarRoomCore", "WarRoomStore", "WarRoomJSON", "WarRoomTelemetry"]),
         .executableTarget(name: "warroom", dependencies: ["WarRoomCLI"]),
-        .executableTarget(name: "warroom-bench", dependencies: ["WarRoomCore", "WarRoomStore", "WarRoomUI", "WarRoomEtcd"]),
+        .executableTarget(name: "warroom-bench", dependencies: ["WarRoomCore", "WarRoomStore", "WarRoomUI", "WarRoomEtcd", "WarRoomCLI", "WarRoomTelemetry"]),
         // Real etcd members on 127.0.0.1 for the etcd store's tests and the commands' tests on it.
         .target(name: "EtcdTestSupport", dependencies: ["WarRoomEtcd"], path: "Tests/EtcdTestSupport"),
         .testTarget(name: "WarRoomCoreTests", dependencies: ["WarRoomCore"]),

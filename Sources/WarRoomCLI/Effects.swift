@@ -45,6 +45,8 @@ final class EffectRunner: @unchecked Sendable {
     /// The driver lease, renewed on its own queue (`leaseQueue`) so a heartbeat never waits behind an append.
     private let lease: LeaseKeeper?
     private let leaseQueue = DispatchQueue(label: "warroom.lease")
+    /// The `notify:` targets (nil: none configured).
+    var notifier: Notifier?
 
     /// The head kept as a witness every `witnessEveryMs` while it moves, where the writer's store keeps witnesses
     /// (`WitnessKeeper`: etcd, `PREFIX/witness/…`; the file store keeps none).
@@ -134,6 +136,8 @@ final class EffectRunner: @unchecked Sendable {
             side.async { writeStderr("\(Timestamp.iso8601(stamp)) \(line)") }
         case .show:
             break // the console's message line
+        case .notify(let n):
+            notifier?.send(n) // its own queue: never waits here (Notify/Notifier.swift)
         }
     }
 

@@ -66,6 +66,15 @@ func knownSecrets(config: RunConfig, environment: [String: String]) -> [String] 
             continue
         }
     }
+    // `notify:` targets: an inline webhook URL (Slack's holds its token) and the contents of url_file and token_file.
+    for t in config.notify ?? [] {
+        if let u = t.url { secrets.append(u) }
+        for f in [t.urlFile, t.tokenFile].compactMap({ $0 }) {
+            if let data = FileManager.default.contents(atPath: f) {
+                secrets.append(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+        }
+    }
     return secrets
 }
 

@@ -179,6 +179,7 @@ func runConsole(_ setup: LoadedRun, store: StoreLocation, actor who: String, the
                               forceASCII: ascii, demo: demo)
         if let news {
             _ = console.state.update(.engine(.notice(Notice(console.state.engine.describe(news), .warn))))
+            console.announce = news // the hand-over goes to the notify: targets once the effect runner is up
         }
         let exit = try console.run()
         log("console stopped: \(exit)")
@@ -277,6 +278,8 @@ final class Console: ScreenSession {
     let lease: LeaseKeeper?
     var inbox: Inbox<Action>?
     var runner: EffectRunner?
+    /// An entry journaled before the console opened (the take-over's hand-over), for the `notify:` targets.
+    var announce: JournalEvent?
 
     init(writer: RunJournal, lease: LeaseKeeper? = nil, setup: LoadedRun, store: StoreLocation, actor: String, theme: Theme, forceASCII: Bool,
          demo: DemoHooks? = nil) {
@@ -311,10 +314,12 @@ final class Console: ScreenSession {
                 runner.traffic = TrafficRunner(adapter: try Traffic.adapter(for: t, children: children), everyMs: t.checkEveryMs) { inbox.post($0) }
             } catch { throw Failure("ramp.traffic (line \(t.line)): \(error)") }
         }
+        runner.notifier = makeNotifier(config: setup.config, environment: environment, children: children) { inbox.post($0) }
         let poller = try makePoller(config: setup.config, environment: environment, children: children) { reading in
             inbox.post(.reading(reading), wake: false)
         }
         for e in state.update(.engine(.start(Clock.now()))) { perform(e) }
+        if let news = announce { for e in state.update(.engine(.announce(news))) { perform(e) } }
         poller?.start()
         runner.startHeartbeat()
         runner.traffic?.start()
@@ -339,6 +344,7 @@ final class Console: ScreenSession {
             let deadline = monotonicNS() + 4_000_000_000
             while runner.hooksRunning, monotonicNS() < deadline { usleep(20_000) }
         }
+        runner.notifier?.drain(timeoutMs: 2_000) // first tries of the last messages (a GO just before quitting)
         for _ in 0..<16 {
             runner.drain()
             let actions = inbox.take()

@@ -5,7 +5,7 @@ import Yams
 
 /// Reads `warroom.yaml`. Every problem is a diagnostic with the line to edit; nothing is silently ignored.
 public enum ConfigLoader {
-    public static let topKeys = ["service", "checklist", "t0", "ramp", "rollback", "contacts", "sources", "slos", "group", "store", "environment", "keys"]
+    public static let topKeys = ["service", "checklist", "t0", "ramp", "rollback", "contacts", "sources", "slos", "group", "store", "environment", "keys", "notify", "comms"]
     static let rampKeys = ["steps", "hold", "apply", "rollback", "timeout", "targets", "traffic"]
     static let stepKeys = ["percent", "hold", "require", "ticks"]
     static let requirementKeys = ["id", "skipped_ok"]
@@ -144,6 +144,8 @@ struct ConfigParser {
         var storeAccess: StoreAccessConfig?
         var environmentNode: Node?
         var keysNode: Node?
+        var notifyNode: Node?
+        var commsNode: Node?
         for (k, v) in top {
             guard let key = key(k, known: ConfigLoader.topKeys, context: "at the top level") else { continue }
             switch key {
@@ -164,6 +166,8 @@ struct ConfigParser {
             case "slos": slosNode = v
             case "environment": environmentNode = v
             case "keys": keysNode = v
+            case "notify": notifyNode = v
+            case "comms": commsNode = v
             case "group":
                 group = string(v, k, "group")
                 if let g = group, g.isEmpty || g.contains(where: { $0 == " " || $0 == ":" || $0 == "/" }) {
@@ -229,6 +233,8 @@ struct ConfigParser {
         if let n = keysNode { config.keys = parseKeys(n) }
         config.environment = childEnvironment
         config.traffic = traffic
+        if let n = notifyNode { config.notify = parseNotify(n) }
+        if let n = commsNode { config.comms = parseComms(n) }
         return config
     }
 }

@@ -35,6 +35,7 @@ enum LineCodec {
         case .driverOffer(let p): payload = try encoder.encode(p)
         case .headRepair(let p): payload = try encoder.encode(p)
         case .gaugePoints(let p): payload = try encoder.encode(p)
+        case .notifyFailed(let p): payload = try encoder.encode(p)
         }
         var out: [UInt8] = []
         out.reserveCapacity(payload.count + 256)
@@ -213,6 +214,7 @@ enum LineCodec {
         if matches(buf, env.typeRange, "light.clear") { return .lightClear(try slowDecode(LightChange.self, buf, env)) }
         if matches(buf, env.typeRange, "driver.handover") { return .handover(try slowDecode(Handover.self, buf, env)) }
         if matches(buf, env.typeRange, "driver.offer") { return .driverOffer(try slowDecode(DriverOffer.self, buf, env)) }
+        if matches(buf, env.typeRange, "notify.failed") { return .notifyFailed(try slowDecode(NotifyFailed.self, buf, env)) }
         if matches(buf, env.typeRange, "journal.repair") { return .headRepair(try slowDecode(HeadRepair.self, buf, env)) }
         if matches(buf, env.typeRange, "signoff.sign") { return .signOff(try slowDecode(SignOffEvent.self, buf, env)) }
         if matches(buf, env.typeRange, "signoff.unsign") { return .signOffUndo(try slowDecode(SignOffEvent.self, buf, env)) }

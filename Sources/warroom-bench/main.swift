@@ -91,6 +91,12 @@ if CommandLine.arguments.dropFirst().first == "writers" {
     try? FileManager.default.removeItem(atPath: base)
     exit(0)
 }
+// `warroom-bench notify`: notification delivery latency (append ack → a loopback webhook receiver got it).
+if CommandLine.arguments.dropFirst().first == "notify" {
+    benchNotify(base: base)
+    try? FileManager.default.removeItem(atPath: base)
+    exit(0)
+}
 // `warroom-bench etcd`: append latency on etcd (a single member and a three-member loopback cluster it starts
 // itself under .build, on the real disk) beside the file store's.
 if CommandLine.arguments.dropFirst().first == "etcd" {

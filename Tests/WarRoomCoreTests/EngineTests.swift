@@ -10,11 +10,13 @@ struct EngineHarness {
     var published: [TelemetryView] = []
     var shown: [Notice] = []
     var logs: [String] = []
+    var notified: [RunNotification] = []
 
     static let t0: Millis = 1_795_424_400_000
 
-    init(apply: Bool = true, role: Role = .driver, auto: Bool = false, actor: String = "dana", traffic: Bool = false) {
-        let checklist = ChecklistParser.parse("# Go-live\n\n## Pre-flight\n- [ ] T1 Backups verified\n- [ ] T2 Flags ready\n", path: "c.md")
+    init(apply: Bool = true, role: Role = .driver, auto: Bool = false, actor: String = "dana", traffic: Bool = false,
+         configure: (inout RunConfig) -> Void = { _ in }, checklistText: String? = nil) {
+        let checklist = ChecklistParser.parse(checklistText ?? "# Go-live\n\n## Pre-flight\n- [ ] T1 Backups verified\n- [ ] T2 Flags ready\n", path: "c.md")
         let plan = RampPlan(steps: [RampStep(percent: 10), RampStep(percent: 50, require: ["T1"]), RampStep(percent: 100)],
                             holdMs: 60_000, hasApply: apply, hasRollbackHook: apply)
         var config = RunConfig(path: "/srv/warroom.yaml", service: "checkout", checklist: "c.md", plan: plan,
@@ -26,6 +28,7 @@ struct EngineHarness {
                                slos: [SLOConfig(name: "P95", source: "prom", query: "p", unit: "s", objective: Condition(.le, 2)),
                                       SLOConfig(name: "Availability", objective: Condition(.ge, 99.9))])
         if traffic { config.traffic = TrafficConfig(adapter: "haproxy") }
+        configure(&config)
         var run = RunState()
         try? run.apply(JournalEvent(seq: 1, time: Self.t0 - 1_000, actor: "dana",
                                     body: .runStarted(RunStarted(checklist: "c.md", checklistSHA256: "00", items: 2, host: "h", pid: 1))))
@@ -52,6 +55,7 @@ struct EngineHarness {
             case .publish(let v): published.append(v)
             case .show(let n): shown.append(n)
             case .log(let l): logs.append(l)
+            case .notify(let n): notified.append(n)
             }
         }
         return hold ? pending : out

@@ -27,6 +27,8 @@ struct Report: ParsableCommand {
     @Option(help: "md (GitHub Markdown) or json.") var format: ReportFormat = .md
     @Option(name: [.customShort("o"), .long], help: "Write the report to this file instead of standard output.")
     var output: String?
+    @Flag(help: "Print a drafted stakeholder update (the latest decisions, traffic %, criteria and SLO state) instead of the report.")
+    var update = false
 
     func validate() throws {
         if checklist != nil, config != nil { throw ValidationError("give --config FILE or --checklist FILE, not both") }
@@ -50,6 +52,10 @@ struct Report: ParsableCommand {
         } else {
             let recorded = journal.state.started.map { " (the run's checklist \($0.checklist) is not here)" } ?? ""
             throw Failure("give --config FILE or --checklist FILE\(recorded)")
+        }
+        if update {
+            say(TerminalText.escapingControls(StakeholderUpdate.draft(run: journal.state, config: setup.config, now: Clock.now())), terminator: "")
+            return
         }
         let summary = RunSummary(config: setup.config, checklist: setup.checklist.checklist, checklistSHA256: setup.checklist.sha256,
                                  run: journal.state, journal: journal.facts,

@@ -151,6 +151,10 @@ public struct RunConfig: Sendable, Equatable, Codable {
     public var keys: [KeyRemap]?
     /// `ramp.traffic:` — a built-in adapter moves the traffic and reads it back (instead of apply/rollback hooks).
     public var traffic: TrafficConfig?
+    /// `notify:` — where decisions, trips, hook failures, hand-overs and overdue phases are sent (NotifyConfig.swift).
+    public var notify: [NotifyTarget]?
+    /// `comms:` — the stakeholder-update cadence during the ramp.
+    public var comms: CommsConfig?
 
     public init(path: String?, service: String, checklist: String, t0: Millis? = nil, plan: RampPlan,
                 apply: [String]? = nil, rollbackHook: [String]? = nil, hookTimeoutMs: Millis = 60_000,
@@ -192,11 +196,12 @@ public struct EnvironmentConfig: Sendable, Equatable, Codable {
 }
 
 extension RunConfig {
-    /// The names whose values are secrets: every source's `token_env` and `environment.secret`.
+    /// The names whose values are secrets: every source's `token_env`, `environment.secret`, and the `notify:` targets' `url_env` and `token_env`.
     public var secretVariables: [String] {
         var names = sources.compactMap(\.tokenEnv)
         for n in environment?.secret ?? [] where !names.contains(n) { names.append(n) }
         if let n = storeAccess?.passwordVariable, !names.contains(n) { names.append(n) }
+        for t in notify ?? [] { for n in [t.urlEnv, t.tokenEnv].compactMap({ $0 }) where !names.contains(n) { names.append(n) } }
         return names
     }
 
@@ -210,6 +215,7 @@ extension RunConfig {
             for (k, _) in e.set where secret.contains(k) { e.set[k] = "[redacted]" }
             c.environment = e
         }
+        c.notify = notify?.map { $0.redacted() }
         c.sources = sources.map { s in
             var s = s
             switch s.kind {

@@ -147,6 +147,11 @@ public enum Action: Sendable {
     case notice(Notice)
     /// The driver lease was lost: another driver took over (named when known). Nothing is written from then on.
     case deposed(by: String?)
+    /// An entry this console journaled before the engine started (a take-over's `driver.handover`): notified as if
+    /// acknowledged, since it already is.
+    case announce(JournalEvent)
+    /// A notification was not delivered after its last try: counted for the header and journaled (`notify.failed`).
+    case notifyFailed(NotifyFailed)
 }
 
 /// A hook to run for a journaled decision: argv (never a shell) and the values placeholders and `WARROOM_*` carry.
@@ -175,6 +180,9 @@ public enum Command: Sendable, Equatable {
     case log(String)
     /// Tell the person at the console (the UI shows it; the effect runner ignores it).
     case show(Notice)
+    /// Send to every `notify:` target (off the screen thread, retried with backoff); a delivery given up on answers
+    /// `.notifyFailed`.
+    case notify(RunNotification)
 }
 
 public struct Notice: Sendable, Equatable {

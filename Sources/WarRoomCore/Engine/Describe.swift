@@ -24,6 +24,8 @@ extension Engine {
             return "\(e.actor) offers driving to \(to)\(o.note.map { " (\($0))" } ?? "") — \(to): warroom run … --take-over REASON"
         case .headRepair(let r):
             return "journal opened by \(e.actor): \(r.summary)\(r.reason.map { " — accepted: \($0)" } ?? " — kept")"
+        case .notifyFailed(let f):
+            return "NOTIFY FAILED: \(f.event) to \(f.target) after \(f.attempts) tries: \(f.error)"
         case .signOff(let so):
             return "signed: \(so.role) by \(e.actor)"
         case .signOffUndo(let so):

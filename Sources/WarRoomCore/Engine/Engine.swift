@@ -41,6 +41,12 @@ public struct Engine: Sendable {
     public private(set) var saving: [(id: Int, body: EventBody)] = []
     var nextAppend = 1
     var lastPublished: Millis?
+    /// Notifications given up on this session (the header's "notify: N failed").
+    public internal(set) var notifyFailedCount = 0
+    /// Phases already overdue (notified, or overdue when the console opened): each is sent once.
+    var overdueNotified: Set<Int> = []
+    /// Stakeholder updates fallen due so far (`comms:`): each reminded once.
+    var commsReminded = 0
 
     /// How often the driver publishes its view for followers, and how long a follower waits before calling it silent.
     public static let publishEveryMs: Millis = 1_000
@@ -56,6 +62,8 @@ public struct Engine: Sendable {
                                                                            checklist: config.checklist, plan: config.plan),
                              run: run, now: now)
         if session.driving { telemetry = live.view(now: now) }
+        overdueNotified = overduePhases(now: now)
+        commsReminded = StakeholderUpdate.reminder(run: run, comms: config.comms, now: now)?.index ?? 0
         if case .replay = session.role { telemetry = .recorded(in: run) }
     }
 
@@ -135,6 +143,11 @@ public struct Engine: Sendable {
             return []
         case .notice(let n):
             return [.show(n)]
+        case .announce(let e):
+            guard e.seq <= run.lastSeq else { return [] }
+            return notifications(for: e)
+        case .notifyFailed(let f):
+            return notifyFailed(f)
         case .deposed(let by):
             guard session.driving, deposedBy == nil else { return [] }
             deposedBy = .some(by)
@@ -167,7 +180,7 @@ public struct Engine: Sendable {
         case .driver where deposedBy != nil:
             return []
         case .driver:
-            var out = settle(live.tick(now: now))
+            var out = settle(live.tick(now: now)) + overdueNotifications() + commsReminder()
             if let h = unsavedHookResult, !saving.contains(where: { if case .hookResult = $0.body { true } else { false } }) {
                 unsavedHookResult = nil
                 out.append(append(.hookResult(h)))
@@ -241,7 +254,7 @@ public struct Engine: Sendable {
             return [.log("journal and console disagree at seq \(event.seq): \(error)"),
                     .show(Notice("console out of step with the journal at seq \(event.seq): restart it", .error, sticky: true))]
         }
-        var out: [Command] = []
+        var out: [Command] = notifications(for: event)
         if case .lightClear(let l) = event.body, driving {
             live.acknowledge(l.name, at: event.time, reason: l.reason ?? "")
         }
@@ -275,6 +288,8 @@ public struct Engine: Sendable {
             out.append(.show(Notice(describe(event), .error, sticky: true)))
         case .driverOffer:
             out.append(.show(offerNotice(event, own: own))) // names who offers: no actor prefix
+        case .notifyFailed:
+            out.append(.show(Notice(describe(event), .warn)))
         default:
             // The telemetry's own entries say "by warroom (telemetry)" themselves: no actor in front.
             let mine = own || event.actor == JournalEvent.telemetryActor

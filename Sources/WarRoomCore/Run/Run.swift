@@ -198,6 +198,8 @@ public enum EventBody: Sendable, Equatable {
     case headRepair(HeadRepair)
     /// Downsampled SLO values (`gauge.points`, see `SeriesRule`): what reports chart and replays show.
     case gaugePoints(GaugePoints)
+    /// A notification that could not be delivered after its last try (absent from older journals).
+    case notifyFailed(NotifyFailed)
 
     /// Events only the driver (the holder of the driver lease) may write: they steer the ramp and the lights, or
     /// configure the run. Everything else (run.started, item changes) is crew work any writer may append.
@@ -205,7 +207,7 @@ public enum EventBody: Sendable, Equatable {
         switch self {
         case .rampDecision, .hookResult, .decisionReason, .lightTrip, .lightClear, .verdictChange, .runConfig, .handover,
              .driverOffer, .gaugePoints: return true
-        case .runStarted, .itemSet, .itemUndo, .signOff, .signOffUndo, .headRepair: return false
+        case .runStarted, .itemSet, .itemUndo, .signOff, .signOffUndo, .headRepair, .notifyFailed: return false
         }
     }
 
@@ -243,6 +245,7 @@ public enum EventBody: Sendable, Equatable {
         case .driverOffer: return "driver.offer"
         case .headRepair: return "journal.repair"
         case .gaugePoints: return "gauge.points"
+        case .notifyFailed: return "notify.failed"
         }
     }
 }
@@ -332,6 +335,8 @@ public struct RunState: Sendable {
     /// Each SLO's journaled points (`gauge.points`), oldest first, by name; `seriesOrder` names them as they appeared.
     public private(set) var series: [String: [SeriesPoint]] = [:]
     public private(set) var seriesOrder: [String] = []
+    /// Notifications given up on after their last try (`notify.failed`), in order.
+    public private(set) var notifyFailures: [(seq: Int, time: Millis, failure: NotifyFailed)] = []
     /// Signatures in force, by `SignOff.key` of the role.
     public private(set) var signatures: [String: Signature] = [:]
     /// Every sign and unsign, in order.
@@ -448,6 +453,8 @@ public struct RunState: Sendable {
                 if series[p.name] == nil { seriesOrder.append(p.name) }
                 series[p.name, default: []].append(SeriesPoint(time: event.time, value: p.value, state: p.state))
             }
+        case .notifyFailed(let f):
+            notifyFailures.append((event.seq, event.time, f))
         }
         lastSeq = event.seq
         lastTime = event.time

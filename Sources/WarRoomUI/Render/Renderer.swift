@@ -134,6 +134,11 @@ struct Painter {
             (viewText, viewStyle, 2, false),
             (s.config.hasRamp && !s.config.ramp.hasApply ? " TRACKER ONLY (no apply hook) " : "", Style(.warn, [.reverse]), 3, false),
             (currentText, bar, 8, true),
+            // `comms:`: a stakeholder update is due.
+            (StakeholderUpdate.reminder(run: s.run, comms: s.engine.config.comms, now: s.now)?.due == true ? " UPDATE DUE " : "",
+             Style(.warn, [.reverse, .bold]), 2, false),
+            // Notifications given up on (notify: targets), this session.
+            (s.engine.notifyFailedCount > 0 ? " notify: \(s.engine.notifyFailedCount) failed " : "", Style(.warn, [.reverse, .bold]), 2, false),
             (phaseText, phaseStyle, phaseStyle == bar ? 7 : 1, true),
             (mission, strong, 2, true),
             (sep + wall + " ", strong, 3, true),

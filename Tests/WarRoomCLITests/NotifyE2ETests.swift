@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+import WarRoomCore
+import WarRoomTelemetry
+
+/// `notify:` end to end in tmux: a console with a webhook target; GO and its reason reach a local receiver as JSON,
+/// with actor, percentages and reason; the URL (its path holds the "token") never reaches the journal.
+@Suite(.serialized, .enabled(if: tmuxAvailable, "tmux is not installed (scripts/test installs it)"))
+struct NotifyEndToEnd {
+    @Test func goReachesTheWebhookWithActorPercentAndReason() throws {
+        let server = try LoopbackHTTPServer { _ in .json("{}") }
+        defer { server.stop() }
+        let dir = tempDir("notify-e2e")
+        try FileManager.default.copyItem(atPath: canary, toPath: dir + "/checklist.md")
+        let config = dir + "/warroom.yaml"
+        try """
+        service: checkout-api
+        checklist: checklist.md
+        ramp:
+          steps: [{percent: 10, hold: 4s}, {percent: 50, hold: 4s}]
+        rollback:
+          - {name: Security incident, manual: true}
+        notify:
+          ops: {kind: webhook, url_env: OPS_HOOK_URL}
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let state = dir + "/state"
+        let t = try TmuxConsole(command: "\(shellQuote(warroomBinary)) run \(shellQuote(config)) --state \(shellQuote(state)) --actor dana",
+                                env: ["OPS_HOOK_URL": "http://127.0.0.1:\(server.port)/hooks/t0k3n-path"])
+        t.waitFor(text: "READY")
+        try t.send("g")
+        t.waitFor(text: "reason for GO")
+        try t.type("canary green")
+        try t.send("Enter")
+        let deadline = Date().addingTimeInterval(30)
+        func got() -> [RunNotification] {
+            server.received.compactMap { try? JSONDecoder().decode(RunNotification.self, from: Data($0.body)) }
+        }
+        while got().count < 2, Date() < deadline { usleep(50_000) }
+        let messages = got()
+        let go = try #require(messages.first { $0.event == "decision.go" }, "received: \(messages)")
+        #expect(go.actor == "dana" && go.from == 0 && go.to == 10 && go.percent == 10 && go.service == "checkout-api")
+        #expect(go.verdict == "READY")
+        let reason = try #require(messages.first { $0.event == "decision.reason" }, "received: \(messages)")
+        #expect(reason.reason == "canary green" && reason.actor == "dana" && reason.percent == 10)
+        #expect(server.received.allSatisfy { $0.path == "/hooks/t0k3n-path" && $0.method == "POST" })
+        try t.send("q")
+        try t.send("y")
+        #expect(t.waitForExit() == 0)
+        let journal = try String(contentsOfFile: state + "/journal.jsonl", encoding: .utf8)
+        #expect(!journal.contains("t0k3n"), "the URL never reaches the journal")
+        #expect(journal.contains(#""urlEnv":"OPS_HOOK_URL""#))
+    }
+}
