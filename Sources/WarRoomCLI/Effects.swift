@@ -137,7 +137,16 @@ final class EffectRunner: @unchecked Sendable {
         case .show:
             break // the console's message line
         case .notify(let n):
-            notifier?.send(n) // its own queue: never waits here (Notify/Notifier.swift)
+            guard let notifier else { return }
+            // On the journal queue (the entry it reports is journaled by now): the head as a witness goes with it, so
+            // every message keeps one outside the state directory. Delivery then goes on the notifier's own queue.
+            queue.async { [self] in
+                var n = n
+                if let hash = writer.lastHash {
+                    n.witness = Witness(runID: writer.state.runID, seq: writer.state.lastSeq, hash: hash, at: Clock.now()).line
+                }
+                notifier.send(n)
+            }
         }
     }
 

@@ -49,5 +49,11 @@ struct NotifyEndToEnd {
         let journal = try String(contentsOfFile: state + "/journal.jsonl", encoding: .utf8)
         #expect(!journal.contains("t0k3n"), "the URL never reaches the journal")
         #expect(journal.contains(#""urlEnv":"OPS_HOOK_URL""#))
+        // Each message carries the journal's head as a witness, and the journal extends it (issue: a witness kept
+        // outside the state directory, printed in each notification).
+        let witness = try #require(go.witness, "the GO message carries a witness")
+        #expect(witness.hasPrefix("warroom-witness run=") && witness.contains("seq="))
+        let verify = try warroom(["verify", "--state", state, "--witness", witness])
+        #expect(verify.status == 0 && verify.out.contains("the journal extends it"), "\(verify.out)\(verify.err)")
     }
 }

@@ -74,7 +74,7 @@ package final class Notifier: @unchecked Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         switch kind {
-        case .slack: return Array((try? encoder.encode(["text": n.summary])) ?? Data())
+        case .slack: return Array((try? encoder.encode(["text": n.summary + (n.witness.map { "\n`\($0)`" } ?? "")])) ?? Data())
         case .webhook, .command: return Array((try? encoder.encode(n)) ?? Data())
         }
     }
@@ -122,6 +122,7 @@ package final class Notifier: @unchecked Sendable {
             guard let argv = t.target.argv, !argv.isEmpty else { return "no argv" }
             let spec = children.spec(argv: argv, variables: ["WARROOM_NOTIFY_JSON": String(decoding: body, as: UTF8.self),
                                                              "WARROOM_NOTIFY_TEXT": n.summary,
+                                                             "WARROOM_NOTIFY_WITNESS": n.witness ?? "",
                                                              "WARROOM_NOTIFY_EVENT": n.event],
                                      timeoutMs: t.target.timeoutMs)
             let done = DispatchSemaphore(value: 0)

@@ -22,6 +22,9 @@ public struct RunNotification: Sendable, Equatable, Codable {
     public var unmet: [String]?
     /// One line of plain text: what happened, to what, by whom.
     public var summary: String
+    /// The journal's head when it was sent, as `warroom witness` prints it (`warroom-witness run=… seq=N hash=…`):
+    /// each message keeps a witness outside the state directory, for `verify --witness` (set by the sender).
+    public var witness: String?
 
     public init(event: String, service: String, run: String?, seq: Int?, time: Millis, actor: String, percent: Int,
                 from: Int? = nil, to: Int? = nil, reason: String? = nil, verdict: String? = nil, unmet: [String]? = nil,
