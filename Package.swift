@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "WarRoomTerminal", dependencies: ["CNCurses", "WarRoomUI"]),
         // The command-line commands, as a library so tests and the executable share them.
         .target(name: "WarRoomCLI", dependencies: [
-            "WarRoomCore", "WarRoomStore", "WarRoomUI", "WarRoomTerminal", "WarRoomConfig", "WarRoomTelemetry", "WarRoomEtcd",
+            "WarRoomCore", "WarRoomStore", "WarRoomUI", "WarRoomTerminal", "WarRoomConfig", "WarRoomTelemetry", "WarRoomEtcd", "WarRoomJSON",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),

@@ -1,4 +1,5 @@
 import Foundation
+import WarRoomJSON
 import WarRoomCore
 import WarRoomTelemetry
 #if canImport(Glibc)
@@ -282,21 +283,7 @@ final class DemoService: @unchecked Sendable {
         return (String(target[..<q]), params)
     }
 
-    static func jsonEscape(_ s: String) -> String {
-        var out = ""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out
-    }
+    static func jsonEscape(_ s: String) -> String { JSONText.escaped(s) }
 
     // MARK: The server
 

@@ -1,6 +1,7 @@
 import Foundation
 import WarRoomCore
 import WarRoomTelemetry
+import WarRoomJSON
 
 /// How to get into etcd besides its address, as etcdctl's flags say it: the CA that signed etcd's certificate
 /// (`--cacert`), a client certificate and key for mutual TLS (`--cert`, `--key`; etcd's `--client-cert-auth`), and a
@@ -114,19 +115,5 @@ public final class EtcdCredentials: @unchecked Sendable, Equatable, CustomString
         Array(("{\"name\":" + Self.jsonString(user) + ",\"password\":" + Self.jsonString(password) + "}").utf8)
     }
 
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
-    }
+    static func jsonString(_ s: String) -> String { JSONText.quoted(s) }
 }

@@ -35,7 +35,7 @@ extension EtcdJournal {
             let (id, _) = try client.leaseGrant(ttlSeconds: ttlSeconds)
             let value = EtcdLeaseValue(actor: actor, pid: getpid(), host: Self.hostName(), since: now, ttlMs: ttlSeconds * 1000, lease: id)
             // Nobody else's claim may be in the way (an offered hand-over between its two steps); our own is completed.
-            let claim = Array(#"{"actor":\#(EtcdLeaseValue.quotedJSON(actor))}"#.utf8)
+            let claim = Array(#"{"actor":\#(JSONText.quoted(actor))}"#.utf8)
             var r = try client.txn(compare: [.createRevision(keys.lease, .equal, 0), .createRevision(keys.leaseClaim, .equal, 0)],
                                    success: [.put(key: keys.lease, value: value.encoded(), lease: id),
                                              .range(key: keys.leaseLast, rangeEnd: [], limit: 0, revision: 0)],
@@ -213,32 +213,11 @@ struct EtcdLeaseValue: Equatable {
     var offeredTo: String? = nil
 
     func encoded() -> [UInt8] {
-        func quoted(_ s: String) -> String {
-            var out = "\""
-            for u in s.unicodeScalars {
-                switch u {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                default: out += u.value < 0x20 ? String(format: "\\u%04x", u.value) : String(u)
-                }
-            }
-            return out + "\""
-        }
+        let quoted = JSONText.quoted
         let offer = offeredTo.map { #","offered_to":\#(quoted($0))"# } ?? ""
         return Array(#"{"actor":\#(quoted(actor)),"pid":\#(pid),"host":\#(quoted(host)),"since":\#(since),"ttl":\#(ttlMs),"lease":"\#(lease)"\#(offer)}"#.utf8)
     }
 
-    static func quotedJSON(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            default: out += u.value < 0x20 ? String(format: "\\u%04x", u.value) : String(u)
-            }
-        }
-        return out + "\""
-    }
 
     /// The actor of a hand-over claim (`PREFIX/lease-claim`).
     static func claimActor(_ bytes: [UInt8]) -> String? {
