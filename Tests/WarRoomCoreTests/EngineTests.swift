@@ -184,6 +184,18 @@ struct EngineHarness {
         #expect(!f.journal.contains { if case .hookResult = $0.body { true } else { false } })
     }
 
+    /// A GO with a hook says it is applying the step; with a traffic adapter, that the adapter is setting it (a
+    /// `where` clause on `case .go, .override` once applied to .override alone, so every GO read as the adapter's).
+    @Test func aGoSaysWhatMovesTheTraffic() throws {
+        var hooked = EngineHarness()
+        hooked.reading(.slo("P95"), 1.2, at: EngineHarness.t0)
+        hooked.send(.intent(.go))
+        #expect(hooked.shown.contains { $0.text == "GO decided — applying 10 %…" }, "\(hooked.shown.map(\.text))")
+        var adapter = TrafficEngine.ready()
+        adapter.send(.intent(.go))
+        #expect(adapter.shown.contains { $0.text == "GO decided — haproxy setting 10 %…" }, "\(adapter.shown.map(\.text))")
+    }
+
     @Test func publishesAtMostOnceASecond() {
         var h = EngineHarness()
         h.send(.start(EngineHarness.t0))

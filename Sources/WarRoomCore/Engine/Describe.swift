@@ -37,7 +37,7 @@ extension Engine {
             case .nogo: return "saved: NO-GO at \(d.from) % — observation window restarted"
             case .verified: return "saved: rollback VERIFIED"
             case .rollback where d.traffic != nil: return "ROLLBACK decided — \(d.traffic ?? "") moving the traffic to 0 %…"
-            case .go, .override where d.traffic != nil: return "\(d.kind.label) decided — \(d.traffic ?? "") setting \(d.to) %…"
+            case .go where d.traffic != nil, .override where d.traffic != nil: return "\(d.kind.label) decided — \(d.traffic ?? "") setting \(d.to) %…"
             case .rollback where d.hook != nil: return "ROLLBACK decided — running the rollback hook…"
             case .rollback: return "saved: ROLLBACK to 0 % (no hook: move the traffic yourself)"
             case .go, .override:
