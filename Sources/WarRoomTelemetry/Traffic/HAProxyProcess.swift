@@ -75,7 +75,7 @@ public final class HAProxyProcess: @unchecked Sendable {
         try Self.config(socket: socketPath, tcpPort: tcpPort, frontendPort: frontendPort, backend: backend, servers: servers)
             .write(toFile: cfg, atomically: true, encoding: .utf8)
         let log = directory + "/haproxy.log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process = Process()
         process.executableURL = URL(fileURLWithPath: bin)

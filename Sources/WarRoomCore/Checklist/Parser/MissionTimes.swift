@@ -63,7 +63,7 @@ private func clockRangeBody(_ u: [UInt8]) -> ClockRange? {
     guard j == u.count else { return nil }
     func minutes(_ t: ClockTime, _ mer: UInt8?) -> Int {
         var h = t.hour
-        if let mer, h == 12 { h = 0 }
+        if mer != nil, h == 12 { h = 0 } // 12 AM is 0:00; 12 PM stays 12 (below)
         if mer == 0x70 { h += 12 }
         return h * 60 + t.minute
     }
