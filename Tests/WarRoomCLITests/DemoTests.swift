@@ -373,6 +373,11 @@ struct DemoEndToEnd {
         #expect(try String(contentsOfFile: dir + "/weight", encoding: .utf8) == "10\n")
         try go(t, to: 25, step: 2)
         #expect(try String(contentsOfFile: dir + "/weight", encoding: .utf8) == "25\n")
+        // At 120×40 the SLO pane keeps every name whole and still draws a sparkline, narrowed to what the longest
+        // name leaves (it used to be all or nothing: "Availability" cost the pane its sparklines).
+        t.waitFor("a sparkline beside a whole name", timeout: 15) { screen in
+            screen.split(separator: "\n").contains { $0.contains("│ Availability ") && $0.contains(where: { "⣀⣄⣤⣦⣶⣷⣿".contains($0) }) }
+        }
 
         try t.send("f")
         // The fault's message lasts until the next notice (a verdict change, a second later), so either will do;

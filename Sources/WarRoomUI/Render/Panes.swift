@@ -202,8 +202,10 @@ extension Painter {
         let inner = rect.inset(1)
         let wide = inner.width >= 36
         // Sparklines go first when a name would not fit beside them (a name is never cut; it wraps when even that fails).
-        let sparks = wide && names.allSatisfy { DisplayWidth.of($0) <= inner.width - 2 - (8 + 7 + 10 + 3) }
-            && s.telemetry.gauges.contains { !$0.history.isEmpty }
+        // The sparkline takes what the longest name leaves, up to 10 columns; under 5 it goes.
+        let longest = names.map { DisplayWidth.of($0) }.max() ?? 0
+        let sparkWidth = min(10, inner.width - 2 - longest - (8 + 7 + 3))
+        let sparks = wide && sparkWidth >= 5 && s.telemetry.gauges.contains { !$0.history.isEmpty }
         let rows = names.enumerated().map { (i, name) -> (Int, ListRow) in
             let g = s.telemetry.gauges.first { $0.name == name }
             let status: SignalState = s.config.unboundSLOs.contains(name) ? .unbound : (g?.status ?? .unknown)
@@ -223,8 +225,8 @@ extension Painter {
                 value = String(repeating: " ", count: max(0, 8 - DisplayWidth.of(value))) + value
                 right = [(value, Style(.text, .bold)), (label.padding(toLength: 7, withPad: " ", startingAt: 0), style)]
                 if sparks {
-                    let spark = g.map { sparkline($0.history, width: 10, scale: $0.scale) } ?? ""
-                    right.append((spark.padding(toLength: 10, withPad: " ", startingAt: 0), Style(.accent)))
+                    let spark = g.map { sparkline($0.history, width: sparkWidth, scale: $0.scale) } ?? ""
+                    right.append((spark.padding(toLength: sparkWidth, withPad: " ", startingAt: 0), Style(.accent)))
                 }
             } else {
                 // A narrow pane: units abbreviated, no sparkline, so the name keeps its room.
