@@ -310,3 +310,13 @@ func checkGolden(_ name: String, _ text: String, replacing: [String: String] = [
         #expect(r.err.contains("deleted trailing lines cannot be detected"), "\(r.err)")
     }
 }
+
+/// A monotonic clock in ns, for measuring waits in the end-to-end tests.
+func monoNS() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
+
+/// Wall-clock now in ms since the epoch (leases and journal times).
+func wallMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }

@@ -8,13 +8,7 @@ import WarRoomStore
 import Glibc
 #endif
 
-private func monoNS() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-}
 
-private func wallMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
 /// The run's events as etcd holds them (verified).
 private func etcdEvents(_ url: EtcdURL) throws -> [JournalEvent] { try EtcdTail(url: url).poll() }

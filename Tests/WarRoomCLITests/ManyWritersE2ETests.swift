@@ -6,11 +6,6 @@ import WarRoomStore
 import Glibc
 #endif
 
-private func monoNS() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-}
 
 /// `warroom check` started, not waited for: stdout and stderr collected once it has exited.
 private final class CheckProcess {
@@ -146,7 +141,6 @@ private final class CheckProcess {
     }
 }
 
-private func wallMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
 /// The console holds the driver lease and renews it; killed with -9 it stops renewing; another driver can take
 /// over only once the lease has expired, gets a higher token, and the old one's token is then stale.
