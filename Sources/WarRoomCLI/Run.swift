@@ -96,6 +96,8 @@ func runConsole(_ setup: LoadedRun, store: StoreLocation, actor who: String, the
             writer.close()
         }
         let grant: LeaseGrant
+        // Whoever drove last (released or not): phases overdue by its last heartbeat were its to announce.
+        let lastHeartbeat = (try? lastDriver(store, writer: writer))??.heartbeat
         // WARROOM_LEASE_TTL_MS: a shorter lease life, for tests of take-over after a driver dies.
         let ttl = env["WARROOM_LEASE_TTL_MS"].flatMap { Int64($0) }.flatMap { $0 >= 1000 ? $0 : nil } ?? DriverLease.defaultTTLMs
         do {
@@ -176,7 +178,7 @@ func runConsole(_ setup: LoadedRun, store: StoreLocation, actor who: String, the
         for n in setup.notes { log("derivation: \(n)") }
         try recordConfig(setup, writer: writer, store: store, actor: who)
         let console = Console(writer: writer, lease: holder, setup: setup, store: store, actor: who, theme: startTheme,
-                              forceASCII: ascii, demo: demo)
+                              forceASCII: ascii, demo: demo, announcedUntil: grant.previous?.heartbeat ?? lastHeartbeat)
         if let news {
             _ = console.state.update(.engine(.notice(Notice(console.state.engine.describe(news), .warn))))
             console.announce = news // the hand-over goes to the notify: targets once the effect runner is up
@@ -282,7 +284,7 @@ final class Console: ScreenSession {
     var announce: JournalEvent?
 
     init(writer: RunJournal, lease: LeaseKeeper? = nil, setup: LoadedRun, store: StoreLocation, actor: String, theme: Theme, forceASCII: Bool,
-         demo: DemoHooks? = nil) {
+         demo: DemoHooks? = nil, announcedUntil: Millis? = nil) {
         self.writer = writer
         self.lease = lease
         self.store = store
@@ -292,7 +294,8 @@ final class Console: ScreenSession {
         self.theme = theme
         self.forceASCII = forceASCII
         self.demo = demo
-        let engine = Engine(config: setup.config, session: Session(actor: actor, role: .driver, stateDir: stateDir, demo: demo != nil),
+        let engine = Engine(config: setup.config, session: Session(actor: actor, role: .driver, stateDir: stateDir, demo: demo != nil,
+                                                                   announcedUntil: announcedUntil),
                             checklist: setup.checklist.checklist, run: writer.state, now: Clock.now())
         state = ConsoleState(engine: engine, size: Size(width: 80, height: 24), themeName: theme.name)
     }
@@ -344,7 +347,12 @@ final class Console: ScreenSession {
             let deadline = monotonicNS() + 4_000_000_000
             while runner.hooksRunning, monotonicNS() < deadline { usleep(20_000) }
         }
-        runner.notifier?.drain(timeoutMs: 2_000) // first tries of the last messages (a GO just before quitting)
+        // The last messages (a GO just before quitting) and every retry waiting out its backoff get a try now; what
+        // is still not delivered after that is journaled as given up on (below, with the other answers).
+        if let notifier = runner.notifier {
+            notifier.close()
+            if !notifier.drain(timeoutMs: 3_000) { notifier.abandon() }
+        }
         for _ in 0..<16 {
             runner.drain()
             let actions = inbox.take()
@@ -388,6 +396,18 @@ final class Console: ScreenSession {
         switch effect {
         case .command(let c): runner?.run(c)
         case .cycleFault: if let demo { _ = state.update(.engine(.notice(Notice(demo.cycleFault(), .warn)))) }
+        case .saveUpdate(let text):
+            // Off the screen thread; the path (or why not) comes back as a notice.
+            let dir = UpdateDraftFile.directory(for: store)
+            let now = Clock.now()
+            DispatchQueue.global().async { [inbox] in
+                do {
+                    let path = try UpdateDraftFile.save(text, in: dir, now: now)
+                    inbox?.post(.notice(Notice("stakeholder update saved to \(path)", .info)))
+                } catch {
+                    inbox?.post(.notice(Notice("update not saved: \(error)", .error, sticky: true)))
+                }
+            }
         case .cycleTheme, .redraw, .quit: break
         }
     }

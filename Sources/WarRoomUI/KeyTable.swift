@@ -8,6 +8,8 @@ public enum KeyCommand: String, Sendable, CaseIterable {
     case cycleTheme, help, quit, redraw
     /// Why the selected light or SLO is in its state.
     case explain
+    /// The stakeholder update drafted from the journal (`comms:`), over the console.
+    case draftUpdate
     case go, nogo, rollback, override, verify, toggleLight, fault
     case handOver
     // `warroom replay` only: the player's controls.
@@ -73,6 +75,7 @@ public enum KeyTable {
         Binding([.char("]")], .nextMatch, "next match", group: "Search"),
         Binding([.char("[")], .previousMatch, "previous match", group: "Search"),
         Binding([.char("i")], .explain, "why the selected light/SLO is in its state", group: "Screen"),
+        Binding([.char("U")], .draftUpdate, "draft a stakeholder update (w saves it)", group: "Screen"),
         Binding([.char("t")], .cycleTheme, "next theme", group: "Screen"),
         Binding([.ctrl("l")], .redraw, "redraw the screen", group: "Screen"),
         Binding([.char("?")], .help, "this help", footer: "? help", group: "Screen"),

@@ -123,4 +123,58 @@ import WarRoomTelemetry
         #expect(answers.failures.map(\.target) == ["broken (command /bin/false)"])
         #expect(answers.failures.first?.error == "exit 1" && answers.failures.first?.attempts == 2)
     }
+
+    /// Quitting while a retry waits out its backoff: the retry goes at once (the receiver is back), not dropped.
+    @Test func closingGivesAWaitingRetryItsTryNow() throws {
+        let count = NSLock()
+        nonisolated(unsafe) var seen = 0
+        let server = try LoopbackHTTPServer { _ in
+            count.lock(); seen += 1; let k = seen; count.unlock()
+            return k == 1 ? .json("{}", status: 503) : .json("{}")
+        }
+        defer { server.stop() }
+        let answers = Answers()
+        // A backoff of ten minutes: without close() the second try would come long after the test.
+        let n = Notifier(targets: [NotifyTarget(name: "ops", kind: .webhook, url: "http://127.0.0.1:\(server.port)/h")],
+                         environment: [:], children: ChildProcesses(), backoffMs: 600_000) { answers.add($0) }
+        n.send(Self.message)
+        #expect(waitUntil { server.received.count == 1 })
+        #expect(!n.drain(timeoutMs: 200), "the retry waits out its backoff")
+        n.close()
+        #expect(n.drain(timeoutMs: 20_000))
+        #expect(server.received.count == 2 && answers.failures.isEmpty)
+    }
+
+    /// Quitting while a retry waits, and the receiver still fails: given up on at once, saying why.
+    @Test func closingGivesUpOnAFailingReceiverAfterOneMoreTry() throws {
+        let server = try LoopbackHTTPServer { _ in .json("{}", status: 500) }
+        defer { server.stop() }
+        let answers = Answers()
+        let n = Notifier(targets: [NotifyTarget(name: "ops", kind: .webhook, url: "http://127.0.0.1:\(server.port)/h")],
+                         environment: [:], children: ChildProcesses(), backoffMs: 600_000) { answers.add($0) }
+        n.send(Self.message)
+        #expect(waitUntil { server.received.count == 1 })
+        n.close()
+        #expect(n.drain(timeoutMs: 20_000))
+        #expect(server.received.count == 2)
+        #expect(answers.failures.map(\.attempts) == [2])
+        #expect(answers.failures.first?.error == "HTTP 500 (no more tries: the console closed)")
+    }
+
+    /// A receiver that hangs past the close: the message is answered as given up on once, and its late end adds nothing.
+    @Test func abandonAnswersAHungDeliveryOnce() throws {
+        let server = try LoopbackHTTPServer { _ in .json("{}", delayMs: 2_000) }
+        defer { server.stop() }
+        let answers = Answers()
+        let n = Notifier(targets: [NotifyTarget(name: "ops", kind: .webhook, url: "http://127.0.0.1:\(server.port)/h", timeoutMs: 1_500)],
+                         environment: [:], children: ChildProcesses(), backoffMs: 10) { answers.add($0) }
+        n.send(Self.message)
+        #expect(waitUntil { server.received.count == 1 })
+        n.close()
+        #expect(!n.drain(timeoutMs: 100))
+        n.abandon()
+        #expect(answers.failures.map(\.error) == ["still being delivered when the console closed"])
+        usleep(1_800_000) // the hung try ends (its timeout): nothing more is answered
+        #expect(answers.failures.count == 1)
+    }
 }

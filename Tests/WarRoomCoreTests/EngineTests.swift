@@ -15,7 +15,7 @@ struct EngineHarness {
     static let t0: Millis = 1_795_424_400_000
 
     init(apply: Bool = true, role: Role = .driver, auto: Bool = false, actor: String = "dana", traffic: Bool = false,
-         configure: (inout RunConfig) -> Void = { _ in }, checklistText: String? = nil) {
+         announcedUntil: Millis? = nil, configure: (inout RunConfig) -> Void = { _ in }, checklistText: String? = nil) {
         let checklist = ChecklistParser.parse(checklistText ?? "# Go-live\n\n## Pre-flight\n- [ ] T1 Backups verified\n- [ ] T2 Flags ready\n", path: "c.md")
         let plan = RampPlan(steps: [RampStep(percent: 10), RampStep(percent: 50, require: ["T1"]), RampStep(percent: 100)],
                             holdMs: 60_000, hasApply: apply, hasRollbackHook: apply)
@@ -32,7 +32,8 @@ struct EngineHarness {
         var run = RunState()
         try? run.apply(JournalEvent(seq: 1, time: Self.t0 - 1_000, actor: "dana",
                                     body: .runStarted(RunStarted(checklist: "c.md", checklistSHA256: "00", items: 2, host: "h", pid: 1))))
-        engine = Engine(config: config, session: Session(actor: actor, role: role, stateDir: "/srv/.warroom"), checklist: checklist,
+        engine = Engine(config: config, session: Session(actor: actor, role: role, stateDir: "/srv/.warroom", announcedUntil: announcedUntil),
+                        checklist: checklist,
                         run: run, now: Self.t0)
         journal = [JournalEvent(seq: 1, time: Self.t0 - 1_000, actor: "dana",
                                 body: .runStarted(RunStarted(checklist: "c.md", checklistSHA256: "00", items: 2, host: "h", pid: 1)))]

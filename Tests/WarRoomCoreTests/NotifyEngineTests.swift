@@ -100,12 +100,14 @@ import Testing
         #expect(h.shown.last?.level == .warn && h.shown.last?.text.hasPrefix("NOTIFY FAILED") == true)
     }
 
-    @Test func anOverduePhaseIsSentOnceAndNotForPhasesOverdueAtStart() {
-        let text = "# Go-live\n\n## Pre-flight (T-30 min)\n- [ ] T1 Backups verified\n\n## Cutover (T+0 to T+10 min)\n- [ ] T2 Flags ready\n"
-        var h = EngineHarness(apply: false, configure: { Self.withTarget(&$0); $0.t0 = EngineHarness.t0 - 60_000 },
-                              checklistText: text)
+    static let phasesText = "# Go-live\n\n## Pre-flight (T-30 min)\n- [ ] T1 Backups verified\n\n## Cutover (T+0 to T+10 min)\n- [ ] T2 Flags ready\n"
+
+    @Test func anOverduePhaseIsSentOnceAndNotForPhasesTheLastDriverAnnounced() {
+        // The previous driver was alive until a second before this console opened: Pre-flight was its to announce.
+        var h = EngineHarness(apply: false, announcedUntil: EngineHarness.t0 - 1_000,
+                              configure: { Self.withTarget(&$0); $0.t0 = EngineHarness.t0 - 60_000 }, checklistText: Self.phasesText)
         h.send(.tick(EngineHarness.t0))
-        #expect(h.notified.isEmpty, "Pre-flight was overdue when the console opened")
+        #expect(h.notified.isEmpty, "Pre-flight was overdue while the last driver drove")
         h.send(.tick(EngineHarness.t0 + 10 * 60_000))
         #expect(h.notified.map(\.event) == ["phase.overdue"])
         #expect(h.notified.first?.summary.contains("phase “Cutover (T+0 to T+10 min)” OVERDUE") == true)
@@ -120,5 +122,23 @@ import Testing
         #expect(c.redactingCredentials().notify?.first?.url == "https://hooks.slack.com/[redacted]")
         #expect(NotifyTarget.hostOnly("https://user:pw@hooks.example:8443/a?b") == "https://hooks.example:8443/[redacted]")
         #expect(c.notify?.first?.label == "slack (slack https://hooks.slack.com/[redacted])")
+    }
+
+    /// A phase that fell overdue while nobody drove (or before anyone did) is sent by the console that opens next.
+    @Test func aPhaseOverdueWhileNobodyDroveIsSentAtStart() {
+        let configure: (inout RunConfig) -> Void = { Self.withTarget(&$0); $0.t0 = EngineHarness.t0 - 60_000 }
+        var first = EngineHarness(apply: false, configure: configure, checklistText: Self.phasesText)
+        first.send(.tick(EngineHarness.t0))
+        #expect(first.notified.map(\.event) == ["phase.overdue"], "nobody drove before: nobody announced it")
+        // Pre-flight fell due at t0 − 31 min; the last driver stopped at t0 − 40 min.
+        var later = EngineHarness(apply: false, announcedUntil: EngineHarness.t0 - 40 * 60_000, configure: configure,
+                                  checklistText: Self.phasesText)
+        later.send(.tick(EngineHarness.t0))
+        #expect(later.notified.first?.summary.contains("Pre-flight") == true && later.notified.count == 1)
+        later.send(.tick(EngineHarness.t0 + 1_000))
+        #expect(later.notified.count == 1, "once")
+        var follower = EngineHarness(apply: false, role: .follower(driver: "dana"), configure: configure, checklistText: Self.phasesText)
+        follower.send(.tick(EngineHarness.t0))
+        #expect(follower.notified.isEmpty, "followers never notify")
     }
 }

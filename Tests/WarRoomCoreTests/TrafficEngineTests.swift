@@ -98,6 +98,34 @@ import Testing
         #expect(h.engine.trafficBlocker == nil && h.engine.trafficLine == nil)
     }
 
+    /// Followers read nothing back: their RAMP pane shows what the driver journaled (the step's answer, then a drift
+    /// episode and its end), and nothing blocks them.
+    @Test func aFollowerShowsTheTrafficTheDriverJournaled() throws {
+        var h = Self.ready()
+        func follower() -> Engine {
+            Engine(config: h.engine.config, session: Session(actor: "lee", role: .follower(driver: "dana"), stateDir: "/srv/.warroom"),
+                   checklist: h.engine.checklist, run: h.engine.run, now: EngineHarness.t0 + 60_000)
+        }
+        #expect(follower().trafficLine == nil, "no decision went through the adapter yet")
+        h.send(.intent(.go))
+        #expect(follower().trafficLine?.text == "setting 10 % through haproxy…")
+        h.send(Self.read(10, decision: h.trafficRequests[0].decision, intended: 10))
+        #expect(follower().trafficLine?.text == "intended 10 % · observed 10 % (haproxy)" && follower().trafficLine?.trouble == false)
+        h.send(Self.read(40))
+        let drifted = try #require(follower().trafficLine)
+        #expect(drifted.text == "DRIFT (driver's read-back): intended 10 % · observed 40 % (haproxy)" && drifted.trouble)
+        #expect(follower().trafficBlocker == nil)
+        h.send(Self.read(10))
+        #expect(follower().trafficLine?.text == "intended 10 % · observed 10 % (haproxy)" && follower().trafficLine?.trouble == false)
+        h.send(Self.read(nil, error: "cannot connect to /s: Connection refused"))
+        #expect(follower().trafficLine?.text == "READ-BACK FAILED (driver's): read-back failed: cannot connect to /s: Connection refused")
+        h.send(Self.read(10))
+        h.send(.intent(.rollback))
+        h.send(Self.read(3, decision: h.trafficRequests.last?.decision, intended: 0))
+        let failed = try #require(follower().trafficLine)
+        #expect(failed.text == "traffic: MISMATCH: intended 0 % · observed 3 % (haproxy)" && failed.trouble, "\(failed)")
+    }
+
     @Test func aTimedReadDuringAStepIsNoDrift() throws {
         var h = Self.ready()
         h.send(.intent(.go))

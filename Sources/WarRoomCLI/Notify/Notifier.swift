@@ -79,32 +79,94 @@ package final class Notifier: @unchecked Sendable {
         }
     }
 
+    /// One message to one target, from its first try until it is delivered or given up on (answered once).
+    private struct Job {
+        var n: RunNotification
+        var target: Resolved
+        var tries = 0
+        /// The next try, waiting out its backoff (nil while a try runs).
+        var next: DispatchWorkItem?
+    }
+    private let lock = NSLock()
+    private var jobs: [Int: Job] = [:]
+    private var nextJob = 0
+    private var closing = false
+
     package func send(_ n: RunNotification) {
         for t in targets {
             if let problem = t.problem {
                 answer(.notifyFailed(NotifyFailed(target: t.target.label, event: n.event, seq: n.seq, attempts: 0, error: problem)))
                 continue
             }
+            lock.lock()
+            let id = nextJob
+            nextJob += 1
+            jobs[id] = Job(n: n, target: t)
+            lock.unlock()
             group.enter()
-            queue.async { [self] in attempt(n, to: t, try: 1) }
+            queue.async { [self] in attempt(id) }
         }
     }
 
-    /// One try; on failure, the next after the backoff, or `.notifyFailed` after the last.
-    private func attempt(_ n: RunNotification, to t: Resolved, try k: Int) {
-        let error = deliver(n, to: t)
+    /// One try; on failure, the next after the backoff, or `.notifyFailed` after the last (or once the console closes).
+    private func attempt(_ id: Int) {
+        lock.lock()
+        guard var job = jobs[id] else { return lock.unlock() } // answered already (abandoned at close)
+        job.tries += 1
+        job.next = nil
+        jobs[id] = job
+        lock.unlock()
+        let error = deliver(job.n, to: job.target)
+        lock.lock()
+        guard jobs[id] != nil else { return lock.unlock() }
         if error == nil {
-            delivered?(t.target.label, k)
+            jobs[id] = nil
+            lock.unlock()
+            delivered?(job.target.target.label, job.tries)
             group.leave()
             return
         }
-        guard k < tries else {
-            answer(.notifyFailed(NotifyFailed(target: t.target.label, event: n.event, seq: n.seq, attempts: k, error: error ?? "?")))
+        guard job.tries < tries, !closing else {
+            jobs[id] = nil
+            lock.unlock()
+            let why = (error ?? "?") + (job.tries < tries ? " (no more tries: the console closed)" : "")
+            answer(.notifyFailed(NotifyFailed(target: job.target.target.label, event: job.n.event, seq: job.n.seq, attempts: job.tries, error: why)))
             group.leave()
             return
         }
-        let wait = backoffMs << Int64(k - 1)
-        queue.asyncAfter(deadline: .now() + .milliseconds(Int(wait))) { [self] in attempt(n, to: t, try: k + 1) }
+        let item = DispatchWorkItem { [self] in attempt(id) }
+        job.next = item
+        jobs[id] = job
+        lock.unlock()
+        let wait = backoffMs << Int64(job.tries - 1)
+        queue.asyncAfter(deadline: .now() + .milliseconds(Int(wait)), execute: item)
+    }
+
+    /// The console is closing: every message waiting out a backoff gets its next try now (its last), so a receiver
+    /// that came back is not given up on by a quit.
+    package func close() {
+        lock.lock()
+        closing = true
+        let waiting = jobs.compactMap { id, job in job.next.map { (id, $0) } }
+        lock.unlock()
+        for (id, item) in waiting {
+            item.cancel()
+            queue.async { [self] in attempt(id) }
+        }
+    }
+
+    /// After `close` and `drain`: each message still not delivered (its receiver hangs) is answered as given up on,
+    /// so the journal says so; a late success of its try changes nothing.
+    package func abandon() {
+        lock.lock()
+        let left = jobs
+        jobs = [:]
+        lock.unlock()
+        for (_, job) in left.sorted(by: { $0.key < $1.key }) {
+            job.next?.cancel()
+            answer(.notifyFailed(NotifyFailed(target: job.target.target.label, event: job.n.event, seq: job.n.seq, attempts: job.tries,
+                                              error: "still being delivered when the console closed")))
+        }
     }
 
     /// Nil when delivered, else why not (a line without the URL).

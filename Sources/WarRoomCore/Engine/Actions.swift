@@ -23,12 +23,16 @@ public struct Session: Sendable, Equatable {
     public var stateDir: String
     /// `warroom demo`: the fault key drives the simulated service.
     public var demo: Bool
+    /// The previous driver's last heartbeat (nil: nobody drove before): phases overdue by then were its to announce
+    /// to the `notify:` targets; a phase that fell overdue later, while nobody drove, is this console's to send.
+    public var announcedUntil: Millis?
 
-    public init(actor: String, role: Role, stateDir: String, demo: Bool = false) {
+    public init(actor: String, role: Role, stateDir: String, demo: Bool = false, announcedUntil: Millis? = nil) {
         self.actor = actor
         self.role = role
         self.stateDir = stateDir
         self.demo = demo
+        self.announcedUntil = announcedUntil
     }
 
     public var driving: Bool { role == .driver }

@@ -62,7 +62,8 @@ public struct Engine: Sendable {
                                                                            checklist: config.checklist, plan: config.plan),
                              run: run, now: now)
         if session.driving { telemetry = live.view(now: now) }
-        overdueNotified = overduePhases(now: now)
+        // Phases overdue when the previous driver was last alive were announced by it; later ones are sent here.
+        overdueNotified = session.driving ? overduePhases(now: min(now, session.announcedUntil ?? Millis.min)) : overduePhases(now: now)
         commsReminded = StakeholderUpdate.reminder(run: run, comms: config.comms, now: now)?.index ?? 0
         if case .replay = session.role { telemetry = .recorded(in: run) }
     }

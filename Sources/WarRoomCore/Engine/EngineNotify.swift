@@ -33,7 +33,7 @@ extension Engine {
     mutating func commsReminder() -> [Command] {
         guard driving, let r = StakeholderUpdate.reminder(run: run, comms: config.comms, now: now), r.index > commsReminded else { return [] }
         commsReminded = r.index
-        return [.show(Notice("stakeholder update due (every \(DurationText.format(config.comms?.everyMs ?? 0))): warroom report --update drafts one from the journal",
+        return [.show(Notice("stakeholder update due (every \(DurationText.format(config.comms?.everyMs ?? 0))): U shows one drafted from the journal (warroom report --update prints it)",
                              .warn, sticky: true))]
     }
 

@@ -69,9 +69,11 @@ extension Engine {
         return nil
     }
 
-    /// The RAMP pane's traffic line and whether it is in trouble; nil without `ramp.traffic`.
+    /// The RAMP pane's traffic line and whether it is in trouble; nil without `ramp.traffic`. Followers (and replays)
+    /// show what the driver journaled: they read nothing back themselves.
     public var trafficLine: (text: String, trouble: Bool)? {
-        guard driving, let c = config.traffic else { return nil }
+        guard driving else { return run.journaledTraffic }
+        guard let c = config.traffic else { return nil }
         guard let t = traffic else { return ("intended \(run.percent) % · observed … (\(c.adapter))", false) }
         if let e = t.error { return ("READ-BACK FAILED (\(t.adapter)): \(e)", true) }
         // Short enough for the RAMP pane; the blocker and the message name the adapter.
@@ -91,5 +93,28 @@ extension Engine {
         case .busy, .complete, .none:
             return v
         }
+    }
+}
+
+extension RunState {
+    /// The traffic as the driver journaled it, for consoles that do not read it back: the latest of the last traffic
+    /// decision's answer (its set and read-back) and the last traffic `verdict.change` (a drift or a failed read-back
+    /// starting or ending). Nil when no decision of the run went through an adapter.
+    public var journaledTraffic: (text: String, trouble: Bool)? {
+        guard let last = decisions.last(where: { $0.decision.traffic != nil }), let adapter = last.decision.traffic else { return nil }
+        let episode = verdictChanges.last { $0.change.subject == "traffic" }
+        // An episode journaled after the decision's answer (or while it is under way) is the newer news.
+        if let e = episode, e.seq > last.seq, last.hook.map({ _ in (last.hookTime ?? 0) <= e.time }) ?? true {
+            let detail = e.change.detail ?? e.change.to
+            switch e.change.to {
+            case "drift": return ("DRIFT (driver's read-back): \(detail)", true)
+            case "failed": return ("READ-BACK FAILED (driver's): \(detail)", true)
+            default: return (detail, false)
+            }
+        }
+        guard let h = last.hook else {
+            return ("setting \(last.decision.to) % through \(adapter)…", false)
+        }
+        return h.ok ? (h.summary, false) : ("traffic: \(h.summary)", true)
     }
 }

@@ -131,6 +131,9 @@ public enum Mode: Sendable, Equatable {
     /// `u` when what it would take back is not your last change (someone changed that item since, or your later
     /// changes are gone): it says what it will undo, and `y` undoes it.
     case confirmUndo(what: String)
+    /// `U`: the stakeholder update drafted from the journal (`StakeholderUpdate.draft`); `w` saves it to a file on
+    /// the driving console; Esc, Enter, `U` or `q` close it.
+    case update
 }
 
 extension Mode {
@@ -138,7 +141,7 @@ extension Mode {
     public var takesText: Bool {
         switch self {
         case .search, .reason, .decisionReason, .overrideReason, .lightReason, .handOver: true
-        case .normal, .confirmSignOff, .confirmRollback, .confirmQuit, .help, .held, .confirmUndo, .why: false
+        case .normal, .confirmSignOff, .confirmRollback, .confirmQuit, .help, .held, .confirmUndo, .why, .update: false
         }
     }
 }
@@ -181,6 +184,8 @@ public enum ConsoleEffect: Sendable, Equatable {
     case command(Command)
     /// `warroom demo`: cycle the simulated service's fault.
     case cycleFault
+    /// `w` over the drafted update: save this text to a file (the driving console says where).
+    case saveUpdate(String)
     case cycleTheme
     case redraw
     case quit

@@ -33,6 +33,8 @@ extension ConsoleState {
             return []
         case .why:
             return whyKey(key)
+        case .update:
+            return updateKey(key)
         case .confirmQuit:
             if key == .char("y") || key == .char("Y") { return [.quit] }
             mode = .normal
@@ -237,6 +239,8 @@ extension ConsoleState {
         case .signOff: signOffKey()
         case .explain:
             explain()
+        case .draftUpdate:
+            mode = .update
         case .toggleSection where focus == .rollback || focus == .slo:
             explain()
         case .toggleSection, .expand, .collapse:
@@ -304,6 +308,27 @@ extension ConsoleState {
             if key == .escape || key == .enter || command.map({ [.explain, .quit, .toggleSection].contains($0) }) == true { mode = .normal }
         }
         return []
+    }
+
+    /// The drafted update's keys: `w` saves it (on the driving console), the closing keys close, the rest do nothing.
+    mutating func updateKey(_ key: Key) -> [ConsoleEffect] {
+        let command = keyMap.binding(for: key)?.command
+        if key == .char("w"), let draft = updateDraft {
+            guard engine.driving else {
+                say("the driving console saves drafts; here: warroom report --update > update.md", .info)
+                return []
+            }
+            mode = .normal
+            return [.saveUpdate(draft)]
+        }
+        if key == .escape || key == .enter || command.map({ [.draftUpdate, .quit].contains($0) }) == true { mode = .normal }
+        return []
+    }
+
+    /// The stakeholder update drafted from the journal while `U` shows it (nil otherwise).
+    public var updateDraft: String? {
+        guard mode == .update else { return nil }
+        return StakeholderUpdate.draft(run: engine.run, config: engine.config, now: now)
     }
 
     /// The text of the open detail view (nil when none is open).

@@ -61,7 +61,7 @@ extension Painter {
             let x = put(why, x: 0, y: y, max: max(1, rect.width - DisplayWidth.of(hint) - 3), style: Style(.warn, .bold))
             put(" · " + hint, x: x, y: y, max: max(0, rect.width - x), style: Style(.warn, [.bold, .reverse]))
             return
-        case .normal, .help, .why:
+        case .normal, .help, .why, .update:
             break
         }
         if let b = s.banner {
@@ -74,7 +74,7 @@ extension Painter {
 
     static func isPrompt(_ m: Mode) -> Bool {
         switch m {
-        case .normal, .help, .why: false
+        case .normal, .help, .why, .update: false
         default: true
         }
     }

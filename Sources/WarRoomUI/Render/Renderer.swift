@@ -20,6 +20,7 @@ public enum Renderer {
         r.footer(state, layout.footer)
         if state.mode == .help { r.help(size, keys: state.keyMap, replay: state.config.badge != nil) }
         if let e = state.explanation { r.why(e, size: size, closeKey: "Esc") }
+        if let d = state.updateDraft { r.updateDraft(d, size: size, saves: state.engine.driving) }
         return r.buffer
     }
 }
@@ -135,7 +136,7 @@ struct Painter {
             (s.config.hasRamp && !s.config.ramp.hasApply ? " TRACKER ONLY (no apply hook) " : "", Style(.warn, [.reverse]), 3, false),
             (currentText, bar, 8, true),
             // `comms:`: a stakeholder update is due.
-            (StakeholderUpdate.reminder(run: s.run, comms: s.engine.config.comms, now: s.now)?.due == true ? " UPDATE DUE " : "",
+            (StakeholderUpdate.reminder(run: s.run, comms: s.engine.config.comms, now: s.now)?.due == true ? " UPDATE DUE (U) " : "",
              Style(.warn, [.reverse, .bold]), 2, false),
             // Notifications given up on (notify: targets), this session.
             (s.engine.notifyFailedCount > 0 ? " notify: \(s.engine.notifyFailedCount) failed " : "", Style(.warn, [.reverse, .bold]), 2, false),
