@@ -43,8 +43,25 @@ func benchHAProxy(rounds: Int = 500) {
             let read = time(rounds) { _ = Traffic.readBack(a) }
             line("haproxy read back only (\(label))", "p50 \(ms(percentile(read, 0.5))), p99 \(ms(percentile(read, 0.99)))",
                  goal: "drift check, every 10 s by default")
+            // The drift check's CPU: this process's user + system time per read-back (the console's side only).
+            let before = ownCPU()
+            for _ in 0..<rounds { _ = Traffic.readBack(a) }
+            let perRead = (ownCPU() - before) * 1e6 / Double(rounds)
+            line("drift check CPU (\(label))", String(format: "%.0f µs a read-back", perRead),
+                 goal: String(format: "%.2f ms CPU/min at every 10 s", perRead * 6 / 1000))
         }
+        // The engine's side of a read-back: reducing `.trafficRead` (the screen thread's work), at 10 % and agreeing.
+        var config = RunConfig(path: nil, service: "bench", checklist: "c.md", plan: RampPlan(steps: [RampStep(percent: 10)]))
+        config.traffic = TrafficConfig(adapter: "haproxy")
+        var engine = Engine(config: config,
+                            session: Session(actor: "bench", role: .driver, stateDir: "/tmp"),
+                            checklist: ChecklistParser.parse("# c\n- [ ] T1 a\n", path: "c.md"), run: RunState(), now: 0)
+        let reduce = time(rounds * 20) { _ = engine.reduce(.trafficRead(TrafficReading(adapter: "haproxy", observed: 0, durationMs: 1))) }
+        line("engine reduce of a read-back (\(rounds * 20))",
+             String(format: "p50 %.1f µs, p99 %.1f µs", Double(percentile(reduce, 0.5)) / 1e3, Double(percentile(reduce, 0.99)) / 1e3),
+             goal: "on the screen thread")
     } catch {
         print("haproxy benchmark failed: \(error)")
     }
 }
+
