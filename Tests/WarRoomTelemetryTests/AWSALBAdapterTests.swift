@@ -75,6 +75,7 @@ import Testing
         let a = try Self.adapter(dir)
         #expect(try await GatewayAPIAdapterStandIn.offPool { try a.read() } == 0, "everything forwarded to stable")
         let r = try await GatewayAPIAdapterStandIn.offPool { Traffic.setAndReadBack(a, TrafficRequest(decision: 3, percent: 25)) }
+        print("aws-alb (stand-in aws) set + read back: \(r.durationMs) ms")
         #expect(r.error == nil && r.observed == 25 && r.intended == 25, "\(r)")
         let calls = Self.calls(dir)
         let describe = "[elbv2][describe-listeners][--listener-arns][\(Self.listener)][--output][json][--region][eu-west-1][--profile][deploy]"

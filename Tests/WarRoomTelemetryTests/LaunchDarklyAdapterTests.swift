@@ -93,6 +93,7 @@ final class FakeLaunchDarkly: @unchecked Sendable {
         let a = try Self.adapter(fake)
         #expect(try await Self.offPool { try a.read() } == 100, "everyone gets \"new\" (variation 1)")
         let r = try await Self.offPool { Traffic.setAndReadBack(a, TrafficRequest(decision: 2, percent: 25)) }
+        print("launchdarkly (local server) set + read back: \(r.durationMs) ms")
         #expect(r.error == nil && r.observed == 25 && r.intended == 25, "\(r)")
         #expect(fake.state { fake.weights } == [75_000, 25_000, 0])
         let patch = try #require(fake.server.received.first { $0.method == "PATCH" })

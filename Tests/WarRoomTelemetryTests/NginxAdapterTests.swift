@@ -33,6 +33,11 @@ func nginxTestDirectory(_ what: String) throws -> String {
         #expect(try a.fileWeights() == (1, 3), "no weight is 1, another upstream is not ours")
         try "upstream checkout { server 10.0.0.1:8080; }".write(toFile: dir + "/w.conf", atomically: true, encoding: .utf8)
         #expect(throws: TrafficError.self) { try a.fileWeights() }
+        #expect(throws: TrafficError.self) {
+            try NginxAdapter(TrafficConfig(adapter: "nginx", settings: ["file": dir + "/w.conf", "upstream": "checkout", "stable": "10.0.0.1:8080",
+                                                                       "canary": "10.0.0.2:8080; include /etc/shadow", "status": "127.0.0.1:9180"]),
+                             children: ChildProcesses())
+        }
     }
 
     /// A stand-in nginx in `dir` and a status server answering what the file says (`live`) or what it said before.

@@ -72,6 +72,7 @@ final class FakeUnleash: @unchecked Sendable {
         let a = try Self.adapter(fake)
         #expect(try await Self.offPool { try a.read() } == 0)
         let r = try await Self.offPool { Traffic.setAndReadBack(a, TrafficRequest(decision: 5, percent: 25)) }
+        print("unleash (local server) set + read back: \(r.durationMs) ms")
         #expect(r.error == nil && r.observed == 25 && r.intended == 25, "\(r)")
         #expect(fake.state { fake.strategies[0].rollout as? String } == "25")
         let patch = try #require(fake.server.received.first { $0.method == "PATCH" })

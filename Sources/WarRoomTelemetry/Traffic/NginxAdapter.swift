@@ -31,6 +31,11 @@ public struct NginxAdapter: TrafficAdapter {
               let c = config.settings["canary"], let st = config.settings["status"] else {
             throw TrafficError("nginx needs file, upstream, stable, canary and status")
         }
+        // Written into nginx's config as they are: one word each, nothing that could end a directive (lint says so too).
+        for (key, v) in [("upstream", u), ("stable", s), ("canary", c), ("status", st)]
+        where v.isEmpty || v.contains(where: { $0.isWhitespace || ";{}\"'#$\\".contains($0) }) {
+            throw TrafficError("nginx: \(key) must be one word without ; { } quotes # $ or \\ (found \"\(v)\")")
+        }
         file = f
         upstream = u
         stable = s
