@@ -75,6 +75,10 @@ func knownSecrets(config: RunConfig, environment: [String: String]) -> [String] 
             }
         }
     }
+    // `ramp.traffic.token_file` (launchdarkly, unleash).
+    if let f = config.traffic?.settings["token_file"], let data = FileManager.default.contents(atPath: f) {
+        secrets.append(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
     return secrets
 }
 

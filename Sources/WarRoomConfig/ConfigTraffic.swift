@@ -8,10 +8,18 @@ extension ConfigParser {
     static let trafficAdapters: [String: [String]] = [
         "haproxy": ["socket", "backend", "stable", "canary"],
         "gateway-api": ["route", "stable", "canary"],
+        "aws-alb": ["listener", "stable", "canary"],
+        "launchdarkly": ["project", "flag", "env", "stable", "canary"],
+        "unleash": ["base_url", "feature", "env"],
+        "nginx": ["file", "upstream", "stable", "canary", "status"],
     ]
     /// Each adapter's optional keys.
     static let trafficOptional: [String: [String]] = [
         "gateway-api": ["namespace", "rule", "kubectl"],
+        "aws-alb": ["aws", "region", "profile"],
+        "launchdarkly": ["base_url", "token_env", "token_file"],
+        "unleash": ["project", "strategy", "token_env", "token_file"],
+        "nginx": ["nginx", "conf", "prefix"],
     ]
     static let trafficCommonKeys = ["adapter", "check_every", "timeout"]
 
@@ -38,6 +46,7 @@ extension ConfigParser {
         }
         var config = TrafficConfig(adapter: adapter, line: line)
         var ok = true
+        var lines: [String: Int] = [:]
         for (key, value) in m {
             guard let name = self.key(key, known: Self.trafficCommonKeys + own + (Self.trafficOptional[adapter] ?? []), context: "in ramp.traffic (adapter \(adapter))") else {
                 ok = false
@@ -55,6 +64,7 @@ extension ConfigParser {
                 guard let s = string(value, key, "ramp.traffic.\(name)") else { ok = false; continue }
                 if s.isEmpty { src.error(src.line(value), "ramp.traffic.\(name) must not be empty"); ok = false; continue }
                 config.settings[name] = s
+                lines[name] = src.line(value)
             }
         }
         for name in own where config.settings[name] == nil && ok {
@@ -65,6 +75,7 @@ extension ConfigParser {
             src.error(line, "ramp.traffic: stable and canary must be two different servers or backends (both are \"\(s)\")")
             ok = false
         }
+        if ok { ok = lintTrafficSettings(&config, lines: lines) }
         return ok ? config : nil
     }
 }

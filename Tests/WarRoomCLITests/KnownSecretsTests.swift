@@ -30,4 +30,16 @@ import WarRoomTelemetry
                 == "401 for Bearer [redacted] and [redacted], Basic [redacted], [redacted], [redacted]")
         #expect(urlUserinfo("http://u:p@h:1/x@y") == "u:p" && urlUserinfo("http://h/a@b") == nil)
     }
+
+    @Test func theTrafficAdaptersTokenIsASecret() throws {
+        let dir = tempDir("secrets")
+        try "api-ld-t0ken-file\n".write(toFile: dir + "/ld-token", atomically: true, encoding: .utf8)
+        var config = RunConfig(path: nil, service: "x", checklist: "c.md", plan: RampPlan(steps: []), sources: [])
+        config.traffic = TrafficConfig(adapter: "launchdarkly", settings: ["token_file": dir + "/ld-token"])
+        #expect(knownSecrets(config: config, environment: [:]).contains("api-ld-t0ken-file"))
+        config.traffic = TrafficConfig(adapter: "unleash", settings: ["token_env": "UNLEASH_TOKEN"])
+        #expect(config.secretVariables == ["UNLEASH_TOKEN"])
+        let children = childProcesses(config: config, environment: ["UNLEASH_TOKEN": "user:unl3ash-t0ken"])
+        #expect(children.redactor.redact("hook saw user:unl3ash-t0ken") == "hook saw [redacted]")
+    }
 }

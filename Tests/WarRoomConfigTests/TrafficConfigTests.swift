@@ -41,7 +41,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("traffic: {adapter: f5, socket: s}", "5: error: ramp.traffic.adapter: unknown adapter \"f5\" (built in: gateway-api, haproxy)"),
+        ("traffic: {adapter: f5, socket: s}", "5: error: ramp.traffic.adapter: unknown adapter \"f5\" (built in: aws-alb, gateway-api, haproxy, launchdarkly, nginx, unleash)"),
         ("traffic: {socket: s}", "5: error: ramp.traffic needs adapter:"),
         ("traffic: {adapter: haproxy, socket: s, backend: web, stable: a}", "5: error: ramp.traffic (adapter haproxy) needs canary:"),
         ("traffic: {adapter: haproxy, socket: s, backend: web, stable: a, canary: a}", "stable and canary must be two different servers"),

@@ -196,12 +196,13 @@ public struct EnvironmentConfig: Sendable, Equatable, Codable {
 }
 
 extension RunConfig {
-    /// The names whose values are secrets: every source's `token_env`, `environment.secret`, and the `notify:` targets' `url_env` and `token_env`.
+    /// The names whose values are secrets: every source's `token_env`, `environment.secret`, the `notify:` targets' `url_env` and `token_env`, and `ramp.traffic.token_env`.
     public var secretVariables: [String] {
         var names = sources.compactMap(\.tokenEnv)
         for n in environment?.secret ?? [] where !names.contains(n) { names.append(n) }
         if let n = storeAccess?.passwordVariable, !names.contains(n) { names.append(n) }
         for t in notify ?? [] { for n in [t.urlEnv, t.tokenEnv].compactMap({ $0 }) where !names.contains(n) { names.append(n) } }
+        if let n = traffic?.settings["token_env"], !names.contains(n) { names.append(n) }
         return names
     }
 

@@ -34,8 +34,14 @@ package final class BlockingHTTPClient: @unchecked Sendable {
     /// `POST url` with `body` (JSON), waiting at most `timeoutMs`. The failure is a readable line without the URL
     /// ("connection refused", "timed out after 2 s", "connection closed by the server").
     package func post(_ url: String, body: [UInt8], headers: [(String, String)] = [], timeoutMs: Int64) -> Result<Response, BlockingHTTPError> {
+        request(url, method: "POST", body: body, headers: headers, timeoutMs: timeoutMs)
+    }
+
+    /// `METHOD url` (GET without a body; PUT, PATCH, POST with one of `contentType`), as `post` does.
+    package func request(_ url: String, method: String, body: [UInt8]? = nil, contentType: String = "application/json",
+                         headers: [(String, String)] = [], timeoutMs: Int64) -> Result<Response, BlockingHTTPError> {
         let box = OutcomeBox()
-        let started = client.send(url, method: "POST", body: body, contentType: "application/json", headers: headers,
+        let started = client.send(url, method: method, body: body, contentType: body == nil ? nil : contentType, headers: headers,
                                   accept: "application/json", timeoutMs: timeoutMs, keepBody: true) { outcome in
             box.set(outcome)
         }

@@ -15,10 +15,11 @@ public struct CommandTool: Sendable {
         self.timeoutMs = timeoutMs
     }
 
-    /// Runs `program args…` and returns its stdout; a non-zero exit or a timeout throws with the last lines it printed.
+    /// Runs `program args…` and returns its stdout; a non-zero exit or a timeout throws with the last line(s) it printed.
     /// Blocks its thread: call it from a dispatch queue (the traffic runner's), never from Swift concurrency's pool,
     /// whose threads the process runner's task needs.
-    public func run(_ args: [String]) throws -> String {
+    /// `tailLines`: how many of its last lines a failure quotes.
+    public func run(_ args: [String], tailLines: Int = 1) throws -> String {
         let spec = children.spec(argv: [program] + args, timeoutMs: timeoutMs)
         let done = DispatchSemaphore(value: 0)
         let box = OutcomeBox()
@@ -30,7 +31,7 @@ public struct CommandTool: Sendable {
         guard let o = box.get() else { throw TrafficError("\(program): no outcome") }
         guard o.ok else {
             let verb = args.first ?? ""
-            throw TrafficError("\(program) \(verb): \(o.summary)\(o.tail.last.map { " — \($0)" } ?? "")")
+            throw TrafficError("\(program) \(verb): \(o.summary)\(o.tail.suffix(tailLines).map { " — \($0)" }.joined())")
         }
         return o.stdout
     }

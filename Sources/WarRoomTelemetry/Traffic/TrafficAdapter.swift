@@ -25,6 +25,10 @@ public enum Traffic {
         switch config.adapter {
         case "haproxy": return try HAProxyAdapter(config)
         case "gateway-api": return try GatewayAPIAdapter(config, children: children)
+        case "aws-alb": return try AWSALBAdapter(config, children: children)
+        case "launchdarkly": return try LaunchDarklyAdapter(config, children: children)
+        case "unleash": return try UnleashAdapter(config, children: children)
+        case "nginx": return try NginxAdapter(config, children: children)
         default: throw TrafficError("no built-in traffic adapter \"\(config.adapter)\"")
         }
     }
