@@ -27,7 +27,7 @@ import WarRoomStore
         let r = try warroom(["lint", path])
         #expect(r.status != 0)
         #expect(r.out.contains("\(path):5: error: keys: b is bound to both block and undo"), "\(r.out)\(r.err)")
-        try "service: checkout-api\nchecklist: \(canary)\nkeys:\n  skip: z\n  undo: U\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try "service: checkout-api\nchecklist: \(canary)\nkeys:\n  skip: z\n  undo: X\n".write(toFile: path, atomically: true, encoding: .utf8)
         let ok = try warroom(["lint", path])
         #expect(ok.status == 0, "\(ok.out)\(ok.err)")
     }
