@@ -8,10 +8,16 @@ extension ConfigParser {
     static let trafficAdapters: [String: [String]] = [
         "haproxy": ["socket", "backend", "stable", "canary"],
         "gateway-api": ["route", "stable", "canary"],
+        "istio": ["virtualservice", "stable", "canary"],
+        "nginx-ingress": ["ingress"],
+        "argo-rollouts": ["rollout"],
     ]
     /// Each adapter's optional keys.
     static let trafficOptional: [String: [String]] = [
         "gateway-api": ["namespace", "rule", "kubectl"],
+        "istio": ["namespace", "http", "kubectl"],
+        "nginx-ingress": ["namespace", "kubectl"],
+        "argo-rollouts": ["namespace", "kubectl"],
     ]
     static let trafficCommonKeys = ["adapter", "check_every", "timeout"]
 
@@ -66,5 +72,13 @@ extension ConfigParser {
             ok = false
         }
         return ok ? config : nil
+    }
+
+    /// What an adapter asks of the ramp's steps: argo-rollouts walks the Rollout's setWeight steps, which always end at
+    /// 100 (the cluster's list itself is checked at each set and read-back).
+    mutating func checkTrafficSteps(_ traffic: TrafficConfig, steps: [Int]) {
+        if traffic.adapter == "argo-rollouts", steps.last != 100 {
+            src.error(traffic.line, "ramp.traffic (adapter argo-rollouts): ramp.steps must end at 100, as a Rollout's steps do (ramp.steps are \(steps.map(String.init).joined(separator: "/")))")
+        }
     }
 }
