@@ -40,8 +40,8 @@ import Testing
         let calls = Self.calls(dir)
         #expect(calls.first == "[get][httproute][checkout][-n][shop][-o][json]")
         #expect(calls.contains("[patch][httproute][checkout][-n][shop][--type=json][-p]"
-            + "[[{\"op\":\"replace\",\"path\":\"/spec/rules/1/backendRefs/0/weight\",\"value\":75},"
-            + "{\"op\":\"replace\",\"path\":\"/spec/rules/1/backendRefs/1/weight\",\"value\":25}]]"), "\(calls)")
+            + "[[{\"op\":\"add\",\"path\":\"/spec/rules/1/backendRefs/0/weight\",\"value\":75},"
+            + "{\"op\":\"add\",\"path\":\"/spec/rules/1/backendRefs/1/weight\",\"value\":25}]]"), "\(calls)")
         #expect(calls.last == "[get][httproute][checkout][-n][shop][-o][json]", "read back after the patch")
     }
 

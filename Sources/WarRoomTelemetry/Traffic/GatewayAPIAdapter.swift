@@ -47,8 +47,8 @@ public struct GatewayAPIAdapter: TrafficAdapter {
         let refs = try backends()
         let s = try find(refs, stable)
         let c = try find(refs, canary)
-        try route.patch([("replace", "/spec/rules/\(rule)/backendRefs/\(s.index)/weight", 100 - percent),
-                         ("replace", "/spec/rules/\(rule)/backendRefs/\(c.index)/weight", percent)])
+        try route.patch([("add", "/spec/rules/\(rule)/backendRefs/\(s.index)/weight", 100 - percent),
+                         ("add", "/spec/rules/\(rule)/backendRefs/\(c.index)/weight", percent)])
     }
 
     public func read() throws -> Int {
