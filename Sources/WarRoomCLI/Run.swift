@@ -314,7 +314,7 @@ final class Console: ScreenSession {
         self.runner = runner
         if let t = setup.config.traffic {
             do {
-                runner.traffic = TrafficRunner(adapter: try Traffic.adapter(for: t, children: children), everyMs: t.checkEveryMs) { inbox.post($0) }
+                runner.traffic = TrafficRunner(adapter: try Traffic.adapter(for: t, steps: setup.config.plan.steps.map(\.percent), children: children), everyMs: t.checkEveryMs) { inbox.post($0) }
             } catch { throw Failure("ramp.traffic (line \(t.line)): \(error)") }
         }
         runner.notifier = makeNotifier(config: setup.config, environment: environment, children: children) { inbox.post($0) }

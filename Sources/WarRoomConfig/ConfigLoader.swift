@@ -215,7 +215,7 @@ struct ConfigParser {
         if let n = rampNode {
             (plan, apply, rollbackHook, timeout) = parseRamp(n, checklist: parsedChecklist)
             traffic = parseTraffic(inRamp: n, hooks: apply != nil || rollbackHook != nil)
-            if traffic != nil { plan.hasApply = true; plan.hasRollbackHook = true }
+            if let t = traffic { plan.hasApply = true; plan.hasRollbackHook = true; checkTrafficSteps(t, steps: plan.steps.map(\.percent)) }
         }
         var lights: [LightConfig] = []
         if let n = rollbackNode { lights = parseLights(n, sources: sources) }

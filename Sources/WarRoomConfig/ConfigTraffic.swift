@@ -12,6 +12,9 @@ extension ConfigParser {
         "launchdarkly": ["project", "flag", "env", "stable", "canary"],
         "unleash": ["base_url", "feature", "env"],
         "nginx": ["file", "upstream", "stable", "canary", "status"],
+        "istio": ["virtualservice", "stable", "canary"],
+        "nginx-ingress": ["ingress"],
+        "argo-rollouts": ["rollout"],
     ]
     /// Each adapter's optional keys.
     static let trafficOptional: [String: [String]] = [
@@ -20,6 +23,9 @@ extension ConfigParser {
         "launchdarkly": ["base_url", "token_env", "token_file"],
         "unleash": ["project", "strategy", "token_env", "token_file"],
         "nginx": ["nginx", "conf", "prefix"],
+        "istio": ["namespace", "http", "kubectl"],
+        "nginx-ingress": ["namespace", "kubectl"],
+        "argo-rollouts": ["namespace", "kubectl"],
     ]
     static let trafficCommonKeys = ["adapter", "check_every", "timeout"]
 
@@ -77,5 +83,13 @@ extension ConfigParser {
         }
         if ok { ok = lintTrafficSettings(&config, lines: lines) }
         return ok ? config : nil
+    }
+
+    /// What an adapter asks of the ramp's steps: argo-rollouts walks the Rollout's setWeight steps, which always end at
+    /// 100 (the cluster's list itself is checked at each set and read-back).
+    mutating func checkTrafficSteps(_ traffic: TrafficConfig, steps: [Int]) {
+        if traffic.adapter == "argo-rollouts", steps.last != 100 {
+            src.error(traffic.line, "ramp.traffic (adapter argo-rollouts): ramp.steps must end at 100, as a Rollout's steps do (ramp.steps are \(steps.map(String.init).joined(separator: "/")))")
+        }
     }
 }

@@ -41,7 +41,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("traffic: {adapter: f5, socket: s}", "5: error: ramp.traffic.adapter: unknown adapter \"f5\" (built in: aws-alb, gateway-api, haproxy, launchdarkly, nginx, unleash)"),
+        ("traffic: {adapter: f5, socket: s}", "5: error: ramp.traffic.adapter: unknown adapter \"f5\" (built in: argo-rollouts, aws-alb, gateway-api, haproxy, istio, launchdarkly, nginx, nginx-ingress, unleash)"),
         ("traffic: {socket: s}", "5: error: ramp.traffic needs adapter:"),
         ("traffic: {adapter: haproxy, socket: s, backend: web, stable: a}", "5: error: ramp.traffic (adapter haproxy) needs canary:"),
         ("traffic: {adapter: haproxy, socket: s, backend: web, stable: a, canary: a}", "stable and canary must be two different servers"),
@@ -82,5 +82,52 @@ import Testing
               traffic: {adapter: haproxy, socket: /s, backend: web, stable: a, canary: b}
             """, in: dir)
         #expect(diags.contains { $0.hasPrefix("6: error: ramp.traffic moves the traffic itself") }, "\(diags)")
+    }
+
+    @Test func kubernetesAdaptersLoad() throws {
+        let dir = try scratch()
+        func load(_ traffic: String, steps: String = "[10, 25, 50, 75, 100]") -> (TrafficConfig?, [String]) {
+            let (c, diags) = parse("service: checkout\nchecklist: list.md\nramp:\n  steps: \(steps)\n  traffic: \(traffic)\n", in: dir)
+            return (c?.traffic, diags)
+        }
+        let (istio, d1) = load("{adapter: istio, virtualservice: reviews, namespace: shop, http: primary, stable: v1, canary: v2, kubectl: /usr/bin/kubectl}")
+        #expect(d1.isEmpty, "\(d1)")
+        #expect(istio?.settings == ["virtualservice": "reviews", "namespace": "shop", "http": "primary", "stable": "v1", "canary": "v2", "kubectl": "/usr/bin/kubectl"])
+        let (ingress, d2) = load("{adapter: nginx-ingress, ingress: checkout-canary, namespace: shop}")
+        #expect(d2.isEmpty && ingress?.settings == ["ingress": "checkout-canary", "namespace": "shop"], "\(d2)")
+        let (argo, d3) = load("{adapter: argo-rollouts, rollout: checkout, timeout: 30s}")
+        #expect(d3.isEmpty && argo?.settings == ["rollout": "checkout"] && argo?.timeoutMs == 30_000, "\(d3)")
+    }
+
+    @Test(arguments: [
+        ("{adapter: istio, virtualservice: reviews, stable: v1}", "5: error: ramp.traffic (adapter istio) needs canary:"),
+        ("{adapter: istio, virtualservice: reviews, stable: v1, canary: v1}", "5: error: ramp.traffic: stable and canary must be two different"),
+        ("{adapter: istio, virtualservice: reviews, stable: v1, canary: v2, rule: 1}", "5: error: unknown key \"rule\" in ramp.traffic (adapter istio)"),
+        ("{adapter: nginx-ingress, namespace: shop}", "5: error: ramp.traffic (adapter nginx-ingress) needs ingress:"),
+        ("{adapter: nginx-ingress, ingress: c, canary: green}", "5: error: unknown key \"canary\" in ramp.traffic (adapter nginx-ingress)"),
+        ("{adapter: argo-rollouts}", "5: error: ramp.traffic (adapter argo-rollouts) needs rollout:"),
+        ("{adapter: argo-rollouts, rollout: \"\"}", "5: error: ramp.traffic.rollout must not be empty"),
+    ])
+    func badKubernetesAdaptersAreNamedWithTheirLine(_ traffic: String, _ expected: String) throws {
+        let dir = try scratch()
+        let (c, diags) = parse("service: checkout\nchecklist: list.md\nramp:\n  steps: [10, 100]\n  traffic: \(traffic)\n", in: dir)
+        #expect(c?.traffic == nil)
+        #expect(diags.contains { $0.contains(expected) }, "\(diags)")
+    }
+
+    @Test func argoRolloutsNeedsARampEndingAtAHundred() throws {
+        let dir = try scratch()
+        let (_, diags) = parse("""
+            service: checkout
+            checklist: list.md
+            ramp:
+              steps: [10, 25, 50]
+              traffic:
+                adapter: argo-rollouts
+                rollout: checkout
+            """, in: dir)
+        #expect(diags.contains("5: error: ramp.traffic (adapter argo-rollouts): ramp.steps must end at 100, as a Rollout's steps do (ramp.steps are 10/25/50)"), "\(diags)")
+        let (_, fine) = parse("service: checkout\nchecklist: list.md\nramp:\n  steps: [25, 100]\n  traffic: {adapter: argo-rollouts, rollout: checkout}\n", in: dir)
+        #expect(fine.isEmpty, "\(fine)")
     }
 }

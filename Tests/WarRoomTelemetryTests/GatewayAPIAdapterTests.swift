@@ -6,13 +6,7 @@ import Testing
 /// The gateway-api adapter against a stand-in `kubectl` (a script in the test's directory) that records its argv and
 /// answers with recorded HTTPRoute JSON.
 @Suite struct GatewayAPIAdapterStandIn {
-    /// The adapter blocks its thread while kubectl runs: on a thread of its own (neither Swift concurrency's pool nor
-    /// GCD's, which the process runner needs), as the traffic runner's queue is.
-    static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { c in
-            Thread { c.resume(with: Result { try body() }) }.start()
-        }
-    }
+    static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T { try await KubectlStandIn.offPool(body) }
 
     static func route(stable: Int?, canary: Int?) -> String {
         func ref(_ name: String, _ w: Int?) -> String { "{\"group\":\"\",\"kind\":\"Service\",\"name\":\"\(name)\",\"port\":8080" + (w.map { ",\"weight\":\($0)" } ?? "") + "}" }
@@ -26,22 +20,7 @@ import Testing
 
     /// A directory with the stand-in kubectl and the route it answers with.
     static func standIn(stable: Int?, canary: Int?) throws -> String {
-        let dir = NSTemporaryDirectory() + "warroom-kubectl-\(getpid())-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try """
-        #!/bin/sh
-        d="$(dirname "$0")"
-        for a in "$@"; do printf '[%s]' "$a"; done >> "$d/calls"; echo >> "$d/calls"
-        case "$1" in
-          get) cat "$d/route.json" ;;
-          patch) if [ -f "$d/route-after.json" ]; then cp "$d/route-after.json" "$d/route.json"; fi
-                 echo "httproute.gateway.networking.k8s.io/checkout patched" ;;
-          *) echo "error: unknown command \\"$1\\"" >&2; exit 1 ;;
-        esac
-        """.write(toFile: dir + "/kubectl", atomically: true, encoding: .utf8)
-        chmod(dir + "/kubectl", 0o755)
-        try route(stable: stable, canary: canary).write(toFile: dir + "/route.json", atomically: true, encoding: .utf8)
-        return dir
+        try KubectlStandIn(answering: route(stable: stable, canary: canary)).dir
     }
 
     static func adapter(_ dir: String) throws -> any TrafficAdapter {
@@ -50,26 +29,24 @@ import Testing
                                                                                 "kubectl": dir + "/kubectl"], timeoutMs: 10_000))
     }
 
-    static func calls(_ dir: String) -> [String] {
-        ((try? String(contentsOfFile: dir + "/calls", encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
-    }
+    static func calls(_ dir: String) -> [String] { KubectlStandIn(dir: dir).calls }
 
     @Test func setPatchesBothWeightsAndReadsThemBack() async throws {
         let dir = try Self.standIn(stable: 100, canary: 0)
-        try Self.route(stable: 75, canary: 25).write(toFile: dir + "/route-after.json", atomically: true, encoding: .utf8)
+        try Self.route(stable: 75, canary: 25).write(toFile: dir + "/after-patch.json", atomically: true, encoding: .utf8)
         let a = try Self.adapter(dir)
         let r = try await Self.offPool { Traffic.setAndReadBack(a, TrafficRequest(decision: 4, percent: 25)) }
         #expect(r.error == nil && r.observed == 25, "\(r)")
         let calls = Self.calls(dir)
         #expect(calls.first == "[get][httproute][checkout][-n][shop][-o][json]")
         #expect(calls.contains("[patch][httproute][checkout][-n][shop][--type=json][-p]"
-            + "[[{\"op\":\"replace\",\"path\":\"/spec/rules/1/backendRefs/0/weight\",\"value\":75},"
-            + "{\"op\":\"replace\",\"path\":\"/spec/rules/1/backendRefs/1/weight\",\"value\":25}]]"), "\(calls)")
+            + "[[{\"op\":\"add\",\"path\":\"/spec/rules/1/backendRefs/0/weight\",\"value\":75},"
+            + "{\"op\":\"add\",\"path\":\"/spec/rules/1/backendRefs/1/weight\",\"value\":25}]]"), "\(calls)")
         #expect(calls.last == "[get][httproute][checkout][-n][shop][-o][json]", "read back after the patch")
     }
 
     @Test func aPatchThatDidNotTakeIsAMismatch() async throws {
-        let dir = try Self.standIn(stable: 100, canary: 0) // no route-after.json: the route stays as it was
+        let dir = try Self.standIn(stable: 100, canary: 0) // no after-patch.json: the route stays as it was
         let a = try Self.adapter(dir)
         let r = try await Self.offPool { Traffic.setAndReadBack(a, TrafficRequest(decision: 4, percent: 25)) }
         #expect(r.error == nil && r.observed == 0 && r.intended == 25)
@@ -87,7 +64,7 @@ import Testing
                                                                                             "canary": "nope", "kubectl": dir + "/kubectl"]))
         let e1 = try await Self.offPool { Traffic.readBack(wrong).error }
         #expect(e1?.contains("has no backendRef \"nope\" (has: checkout-blue, checkout-green)") == true)
-        try "not json".write(toFile: dir + "/route.json", atomically: true, encoding: .utf8)
+        try "not json".write(toFile: dir + "/object.json", atomically: true, encoding: .utf8)
         let a = try Self.adapter(dir)
         #expect(try await Self.offPool { Traffic.readBack(a).error }?.contains("not an HTTPRoute as JSON") == true)
         let missing = try Traffic.adapter(for: TrafficConfig(adapter: "gateway-api", settings: ["route": "r", "stable": "a", "canary": "b",

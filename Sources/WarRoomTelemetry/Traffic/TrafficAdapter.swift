@@ -20,8 +20,10 @@ public struct TrafficError: Error, Sendable, CustomStringConvertible {
 
 public enum Traffic {
     /// The adapter the config names, or why it cannot be made.
+    /// `steps`: the ramp's percentages (argo-rollouts refuses a Rollout whose setWeight steps differ).
     /// `children`: the environment allow-list and redaction the command-based adapters' tools run with.
-    public static func adapter(for config: TrafficConfig, children: ChildProcesses = ChildProcesses()) throws -> any TrafficAdapter {
+    public static func adapter(for config: TrafficConfig, steps: [Int] = [],
+                               children: ChildProcesses = ChildProcesses()) throws -> any TrafficAdapter {
         switch config.adapter {
         case "haproxy": return try HAProxyAdapter(config)
         case "gateway-api": return try GatewayAPIAdapter(config, children: children)
@@ -29,6 +31,9 @@ public enum Traffic {
         case "launchdarkly": return try LaunchDarklyAdapter(config, children: children)
         case "unleash": return try UnleashAdapter(config, children: children)
         case "nginx": return try NginxAdapter(config, children: children)
+        case "istio": return try IstioAdapter(config, children: children)
+        case "nginx-ingress": return try NginxIngressAdapter(config, children: children)
+        case "argo-rollouts": return try ArgoRolloutsAdapter(config, steps: steps, children: children)
         default: throw TrafficError("no built-in traffic adapter \"\(config.adapter)\"")
         }
     }

@@ -1,0 +1,54 @@
+import Foundation
+import WarRoomCore
+
+/// One named Kubernetes object the kubectl-based adapters (gateway-api, istio, nginx-ingress, argo-rollouts) read and
+/// change: `kubectl get KIND NAME -n NS -o json` parsed to a dictionary, and `kubectl patch … --type=json` with
+/// integer values. The settings `namespace` (default `default`) and `kubectl` (program, default `kubectl` on PATH) are
+/// common to all of them.
+struct KubeResource: Sendable {
+    /// kubectl's resource name (`httproute`).
+    let kind: String
+    /// The kind as its manifests spell it, with its article (`an HTTPRoute`), for messages.
+    let title: String
+    let name: String
+    let namespace: String
+    let kubectl: CommandTool
+
+    init(kind: String, title: String, name: String, config: TrafficConfig, children: ChildProcesses) {
+        self.kind = kind
+        self.title = title
+        self.name = name
+        namespace = config.settings["namespace"] ?? "default"
+        kubectl = CommandTool(program: config.settings["kubectl"] ?? "kubectl", children: children, timeoutMs: config.timeoutMs)
+    }
+
+    /// `httproute shop/checkout`, for messages.
+    var ref: String { "\(kind) \(namespace)/\(name)" }
+
+    /// The object as kubectl prints it with `-o json`; a JSON object with a `spec`, or a named error.
+    func get() throws -> [String: Any] {
+        let text = try kubectl.run(["get", kind, name, "-n", namespace, "-o", "json"])
+        guard let root = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], root["spec"] is [String: Any] else {
+            throw TrafficError("kubectl get \(kind) \(name): not \(title) as JSON")
+        }
+        return root
+    }
+
+    /// `kubectl patch KIND NAME -n NS --type=json -p '[{"op":OP,"path":PATH,"value":N}, …]'` (one argv element).
+    func patch(_ ops: [(op: String, path: String, value: Int)]) throws {
+        let patch = "[" + ops.map { "{\"op\":\"\($0.op)\",\"path\":\"\($0.path)\",\"value\":\($0.value)}" }.joined(separator: ",") + "]"
+        _ = try kubectl.run(["patch", kind, name, "-n", namespace, "--type=json", "-p", patch])
+    }
+
+    /// A JSON number as an Int (nil when absent or not a number).
+    static func int(_ value: Any?) -> Int? {
+        (value as? NSNumber)?.intValue
+    }
+
+    /// A path of nested keys into the object (`["spec", "strategy", "canary"]`), nil when any is missing.
+    static func dig(_ root: [String: Any], _ keys: String...) -> Any? {
+        var here: Any? = root
+        for k in keys { here = (here as? [String: Any])?[k] }
+        return here
+    }
+}
