@@ -47,12 +47,16 @@ struct TrafficEndToEnd {
         #expect(try weight("green").hasPrefix("10 ") && weight("blue").hasPrefix("90 "))
         // Behind warroom's back: the canary gets as much as the stable.
         _ = try RuntimeSocket.exchange(.unix(haproxy.socketPath), "set weight web/green 90\n", timeoutMs: 2_000)
-        let drift = t.waitFor(text: "DRIFT: observed 50 % ≠ intended 10 %", timeout: 30)
+        // One frame may reach the pane in more than one write: wait for the whole of it (pane, message, gate).
+        let drift = t.waitFor("the drift shown", timeout: 60) {
+            $0.contains("DRIFT: observed 50 % ≠ intended 10 %") && $0.contains("TRAFFIC DRIFT: intended 10 % · observed 50 % (haproxy)")
+                && $0.contains("BLOCKED")
+        }
         #expect(drift.contains("TRAFFIC DRIFT: intended 10 % · observed 50 % (haproxy)"), "the message names the adapter")
         #expect(drift.contains("BLOCKED"), "\(drift)")
         // Put back: the drift clears.
         _ = try RuntimeSocket.exchange(.unix(haproxy.socketPath), "set weight web/green 10\n", timeoutMs: 2_000)
-        let back = t.waitFor("the drift cleared", timeout: 30) { !$0.contains("DRIFT:") && $0.contains("intended 10 % · observed 10 % (haproxy)") }
+        let back = t.waitFor("the drift cleared", timeout: 60) { !$0.contains("DRIFT:") && $0.contains("intended 10 % · observed 10 % (haproxy)") }
         #expect(!back.contains("DRIFT: observed"))
         try t.send("q")
         try t.send("y")
