@@ -86,6 +86,8 @@ package final class Notifier: @unchecked Sendable {
         var tries = 0
         /// The next try, waiting out its backoff (nil while a try runs).
         var next: DispatchWorkItem?
+        /// A try is under way: a second one (close()'s, racing a backoff item that already started) is not made.
+        var running = false
     }
     private let lock = NSLock()
     private var jobs: [Int: Job] = [:]
@@ -111,8 +113,9 @@ package final class Notifier: @unchecked Sendable {
     /// One try; on failure, the next after the backoff, or `.notifyFailed` after the last (or once the console closes).
     private func attempt(_ id: Int) {
         lock.lock()
-        guard var job = jobs[id] else { return lock.unlock() } // answered already (abandoned at close)
+        guard var job = jobs[id], !job.running else { return lock.unlock() } // answered already (abandoned at close), or trying
         job.tries += 1
+        job.running = true
         job.next = nil
         jobs[id] = job
         lock.unlock()
@@ -136,6 +139,7 @@ package final class Notifier: @unchecked Sendable {
         }
         let item = DispatchWorkItem { [self] in attempt(id) }
         job.next = item
+        job.running = false
         jobs[id] = job
         lock.unlock()
         let wait = backoffMs << Int64(job.tries - 1)
@@ -166,6 +170,7 @@ package final class Notifier: @unchecked Sendable {
             job.next?.cancel()
             answer(.notifyFailed(NotifyFailed(target: job.target.target.label, event: job.n.event, seq: job.n.seq, attempts: job.tries,
                                               error: "still being delivered when the console closed")))
+            group.leave() // its try, when it ends, finds the job gone and leaves nothing
         }
     }
 

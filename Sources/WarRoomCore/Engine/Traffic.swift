@@ -21,7 +21,8 @@ extension Engine {
 
     mutating func trafficRead(_ r: TrafficReading) -> [Command] {
         var status = TrafficStatus(adapter: r.adapter, observed: r.observed, error: r.error, at: now)
-        status.journaled = traffic?.journaled ?? "ok"
+        // A console that just took over starts from what the last driver journaled (a drift it left open is ended here).
+        status.journaled = traffic?.journaled ?? run.journaledTrafficState
         traffic = status
         var out: [Command] = []
         if let seq = r.decision, let intended = r.intended {
@@ -97,6 +98,14 @@ extension Engine {
 }
 
 extension RunState {
+    /// The traffic's state as last journaled ("ok", "drift" or "failed"): the last traffic `verdict.change` after the
+    /// last traffic decision, else "ok" (a decision's answer settles it).
+    var journaledTrafficState: String {
+        let last = decisions.last(where: { $0.decision.traffic != nil })?.seq ?? 0
+        guard let e = verdictChanges.last(where: { $0.change.subject == "traffic" }), e.seq > last else { return "ok" }
+        return e.change.to
+    }
+
     /// The traffic as the driver journaled it, for consoles that do not read it back: the latest of the last traffic
     /// decision's answer (its set and read-back) and the last traffic `verdict.change` (a drift or a failed read-back
     /// starting or ending). Nil when no decision of the run went through an adapter.
@@ -104,7 +113,8 @@ extension RunState {
         guard let last = decisions.last(where: { $0.decision.traffic != nil }), let adapter = last.decision.traffic else { return nil }
         let episode = verdictChanges.last { $0.change.subject == "traffic" }
         // An episode journaled after the decision's answer (or while it is under way) is the newer news.
-        if let e = episode, e.seq > last.seq, last.hook.map({ _ in (last.hookTime ?? 0) <= e.time }) ?? true {
+        // By seq, not time: a console that took over may run on a clock behind the one that journaled the answer.
+        if let e = episode, e.seq > (last.hookSeq ?? last.seq) {
             let detail = e.change.detail ?? e.change.to
             switch e.change.to {
             case "drift": return ("DRIFT (driver's read-back): \(detail)", true)

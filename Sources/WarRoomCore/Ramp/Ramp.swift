@@ -232,6 +232,8 @@ public struct DecisionRecord: Sendable, Equatable {
     public var hook: HookResult?
     /// When the hook result arrived.
     public var hookTime: Millis?
+    /// The hook result's seq (journal order does not depend on the consoles' clocks).
+    public var hookSeq: Int?
 
     public var kind: DecisionKind { decision.kind }
     /// A hook was asked for and has not reported yet.

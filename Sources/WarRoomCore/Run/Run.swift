@@ -507,6 +507,7 @@ public struct RunState: Sendable {
         }
         decisions[p].hook = h
         decisions[p].hookTime = event.time
+        decisions[p].hookSeq = event.seq
         pendingDecision = nil
         if h.ok {
             takeEffect(p, at: event.time, seq: event.seq)

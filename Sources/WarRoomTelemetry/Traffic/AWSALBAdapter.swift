@@ -67,6 +67,13 @@ public struct AWSALBAdapter: TrafficAdapter {
         forward["ForwardConfig"] = config
         forward.removeValue(forKey: "TargetGroupArn")  // with two target groups, only ForwardConfig may name them
         all[i] = forward
+        // describe-listeners never shows an OIDC action's client secret, and modify-listener refuses the action
+        // without one unless told to keep the secret it has.
+        for k in all.indices {
+            guard var oidc = all[k]["AuthenticateOidcConfig"] as? [String: Any], oidc["ClientSecret"] == nil else { continue }
+            oidc["UseExistingClientSecret"] = true
+            all[k]["AuthenticateOidcConfig"] = oidc
+        }
         let json = try JSONSerialization.data(withJSONObject: all, options: [.sortedKeys, .withoutEscapingSlashes])
         _ = try aws.run(["elbv2", "modify-listener", "--listener-arn", listener, "--default-actions", String(decoding: json, as: UTF8.self),
                          "--output", "json"] + global)
@@ -80,6 +87,10 @@ public struct AWSALBAdapter: TrafficAdapter {
                 throw TrafficError("\(Self.short(listener)) does not forward to the \(role) target group \(Self.short(arn)) (forwards to: \(groups.map { Self.short($0.arn) }.joined(separator: ", ")))")
             }
             return g.weight
+        }
+        // ALB weighs each target group 0–999: another number is an answer not to compute a share from.
+        if let bad = groups.first(where: { !(0...999).contains($0.weight) }) {
+            throw TrafficError("\(Self.short(listener)) weighs \(Self.short(bad.arn)) \(bad.weight), not 0–999")
         }
         let s = groups.count == 1 && groups[0].arn == canary ? 0 : try weight(stable, "stable")
         let c = groups.count == 1 && groups[0].arn == stable ? 0 : try weight(canary, "canary")

@@ -30,7 +30,9 @@ public struct HAProxyAdapter: TrafficAdapter {
     }
 
     /// The canary's share from the two weights, rounded to a whole percent; nil when both are 0 (nothing is served).
+    /// Weights below 0, or so large they overflow, are no share either (nil): an answer that says them is not trusted.
     public static func share(stable: Int, canary: Int) -> Int? {
+        guard stable >= 0, canary >= 0, stable <= Int.max / 200, canary <= Int.max / 200 else { return nil }
         let total = stable + canary
         guard total > 0 else { return nil }
         return (canary * 100 + total / 2) / total

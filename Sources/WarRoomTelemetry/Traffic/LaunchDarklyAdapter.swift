@@ -84,6 +84,10 @@ public struct LaunchDarklyAdapter: TrafficAdapter {
         guard (0...100).contains(percent) else { throw TrafficError("share \(percent) % is outside 0–100") }
         try rest.guarded {
             let f = try fetch()
+            // Weights go by variation id: a flag whose variations lack ids (or repeat one) cannot be weighed.
+            guard !f.variationIDs.contains(""), Set(f.variationIDs).count == f.variationIDs.count else {
+                throw TrafficError("launchdarkly flag \(project)/\(flag): its variations have no distinct _id")
+            }
             let w = Self.weights(percent: percent, count: f.variationIDs.count, stable: f.stable, canary: f.canary)
             var instruction: [String: Any] = ["kind": "updateFallthroughVariationOrRollout",
                                               "rolloutWeights": Dictionary(uniqueKeysWithValues: zip(f.variationIDs, w))]
@@ -115,6 +119,8 @@ public struct LaunchDarklyAdapter: TrafficAdapter {
             var byIndex: [Int: Int] = [:]
             for p in parts {
                 guard let v = (p["variation"] as? NSNumber)?.intValue, let w = (p["weight"] as? NSNumber)?.intValue else { continue }
+                // LaunchDarkly weighs 0–100000 each: anything else is not a rollout (and must not overflow below).
+                guard (0...100_000).contains(w) else { throw TrafficError("\(name): its rollout weighs variation \(v) \(w), not 0–100000") }
                 byIndex[v, default: 0] += w
             }
             let c = byIndex[f.canary] ?? 0

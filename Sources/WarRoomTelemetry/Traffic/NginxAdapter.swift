@@ -119,7 +119,14 @@ public struct NginxAdapter: TrafficAdapter {
             if let before { try? Self.writeAtomically(before, to: file) } else { unlink(file) }
             throw TrafficError("nginx -t refused the new \(file) (put back as it was): \(error)")
         }
-        _ = try nginx.run(flags + ["-s", "reload"])
+        do {
+            _ = try nginx.run(flags + ["-s", "reload"])
+        } catch {
+            // The signal never reached the master (no pid file, nginx not running): the running weights are the old
+            // ones, and a later start or reload by anyone else must not pick up a step that was never made.
+            if let before { try? Self.writeAtomically(before, to: file) } else { unlink(file) }
+            throw TrafficError("nginx -s reload failed (\(file) put back as it was): \(error)")
+        }
     }
 
     public func read() throws -> Int {

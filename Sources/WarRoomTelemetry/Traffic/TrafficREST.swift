@@ -79,7 +79,8 @@ struct TrafficREST: Sendable {
             throw TrafficError(clean("\(what): HTTP \(response.status)\(Self.said(response.body).map { " — \($0)" } ?? "")"))
         }
         guard let json = try? JSONSerialization.jsonObject(with: Data(response.body), options: [.fragmentsAllowed]) else {
-            let start = String(decoding: response.body.prefix(60), as: UTF8.self)
+            // Cleaned before it is cut: a token cut in two by the quote would not be found whole afterwards.
+            let start = String(clean(String(decoding: response.body.prefix(4096), as: UTF8.self)).prefix(60))
             throw TrafficError(clean("\(what): the answer is not JSON (\(start.isEmpty ? "empty" : "starts \"\(start)\""))"))
         }
         return json
