@@ -101,4 +101,28 @@ import Testing
         #expect(e4?.hasSuffix("— Error from server (NotFound): virtualservices.networking.istio.io \"reviews\" not found") == true, "\(e4 ?? "")")
         #expect(throws: TrafficError.self) { try IstioAdapter(TrafficConfig(adapter: "istio", settings: ["virtualservice": "r", "stable": "a", "canary": "b", "http": "-1"]), children: ChildProcesses()) }
     }
+
+    /// A weight no share can come from (negative, huge enough to overflow a sum, fractional) is named, never summed:
+    /// the same for the Gateway API's backendRefs and ingress-nginx's annotations.
+    @Test(arguments: ["-5", "9223372036854775807", "12.5"]) func aHostileWeightIsNamedNotSummed(_ w: String) async throws {
+        let k = try KubectlStandIn(answering: Self.service([Self.dest("reviews", "v1", 100),
+                                                            "{\"destination\":{\"host\":\"reviews\",\"subset\":\"v2\"},\"weight\":\(w)}"]))
+        let a = try Self.adapter(k)
+        let r = try await KubectlStandIn.offPool { Traffic.readBack(a) }
+        #expect(r.observed == nil && r.error?.contains("destination \"v2\" has weight") == true, "\(r)")
+        let g = try KubectlStandIn(answering: """
+            {"kind":"HTTPRoute","spec":{"rules":[{"backendRefs":[{"name":"blue","weight":100},{"name":"green","weight":\(w)}]}]}}
+            """)
+        let ga = try Traffic.adapter(for: TrafficConfig(adapter: "gateway-api", settings: ["route": "shop", "stable": "blue", "canary": "green",
+                                                                                         "kubectl": g.program], timeoutMs: 10_000))
+        let gr = try await KubectlStandIn.offPool { Traffic.readBack(ga) }
+        #expect(gr.observed == nil && gr.error?.contains("backendRef \"green\" has weight") == true, "\(gr)")
+        let n = try KubectlStandIn(answering: """
+            {"kind":"Ingress","metadata":{"annotations":{"nginx.ingress.kubernetes.io/canary":"true",
+             "nginx.ingress.kubernetes.io/canary-weight":"10","nginx.ingress.kubernetes.io/canary-weight-total":"\(w)"}},"spec":{}}
+            """)
+        let na = try Traffic.adapter(for: TrafficConfig(adapter: "nginx-ingress", settings: ["ingress": "c", "kubectl": n.program], timeoutMs: 10_000))
+        let nr = try await KubectlStandIn.offPool { Traffic.readBack(na) }
+        #expect(nr.observed == nil && nr.error?.contains("canary-weight-total is not a whole number") == true, "\(nr.error ?? "")")
+    }
 }

@@ -32,7 +32,10 @@ public struct GatewayAPIAdapter: TrafficAdapter {
         guard rule < rules.count, let refs = rules[rule]["backendRefs"] as? [[String: Any]] else {
             throw TrafficError("\(route.ref) has no rule \(rule) with backendRefs")
         }
-        return refs.enumerated().map { i, ref in (i, ref["name"] as? String ?? "", KubeResource.int(ref["weight"]) ?? 1) }
+        return try refs.enumerated().map { i, ref in
+            let name = ref["name"] as? String ?? ""
+            return (i, name, try route.weight(ref["weight"], "backendRef \"\(name)\"") ?? 1)
+        }
     }
 
     func find(_ refs: [(index: Int, name: String, weight: Int)], _ name: String) throws -> (index: Int, name: String, weight: Int) {

@@ -47,10 +47,11 @@ public struct IstioAdapter: TrafficAdapter {
             let names = routes.enumerated().map { i, r in (r["name"] as? String).map { "\(i) \($0)" } ?? "\(i)" }
             throw TrafficError("\(service.ref) has no http route \(http) with destinations (has: \(names.joined(separator: ", ")))")
         }
-        let all = dests.enumerated().map { i, d -> Destination in
+        let all = try dests.enumerated().map { i, d -> Destination in
             let dest = d["destination"] as? [String: Any] ?? [:]
             let name = dest["subset"] as? String ?? dest["host"] as? String ?? ""
-            return Destination(index: i, name: name, weight: KubeResource.int(d["weight"]) ?? (dests.count == 1 ? 100 : 0))
+            return Destination(index: i, name: name,
+                               weight: try service.weight(d["weight"], "destination \"\(name)\"") ?? (dests.count == 1 ? 100 : 0))
         }
         return (index, all)
     }

@@ -45,6 +45,19 @@ struct KubeResource: Sendable {
         (value as? NSNumber)?.intValue
     }
 
+    /// The largest weight trusted (the Gateway API's bound; Istio's is 100): a weight outside 0…this, or not a whole
+    /// number, is an error naming it rather than a share computed from it (nor a sum that overflows).
+    static let maxWeight = 1_000_000
+
+    /// A weight as the object states it: nil when absent.
+    func weight(_ value: Any?, _ what: String) throws -> Int? {
+        guard let value else { return nil }
+        guard let n = value as? NSNumber, let w = Int(exactly: n.doubleValue), (0...Self.maxWeight).contains(w) else {
+            throw TrafficError("\(ref): \(what) has weight \(value), not a whole number in 0–\(Self.maxWeight)")
+        }
+        return w
+    }
+
     /// A path of nested keys into the object (`["spec", "strategy", "canary"]`), nil when any is missing.
     static func dig(_ root: [String: Any], _ keys: String...) -> Any? {
         var here: Any? = root

@@ -24,8 +24,8 @@ public struct NginxIngressAdapter: TrafficAdapter {
         }
         func number(_ key: String, _ absent: Int) throws -> Int {
             guard let v = notes[Self.prefix + key] else { return absent }
-            guard let s = v as? String, let n = Int(s.trimmingCharacters(in: .whitespaces)), n >= 0 else {
-                throw TrafficError("\(ingress.ref): annotation \(Self.prefix)\(key) is not a whole number ≥ 0 (\(v))")
+            guard let s = v as? String, let n = Int(s.trimmingCharacters(in: .whitespaces)), (0...KubeResource.maxWeight).contains(n) else {
+                throw TrafficError("\(ingress.ref): annotation \(Self.prefix)\(key) is not a whole number in 0–\(KubeResource.maxWeight) (\(v))")
             }
             return n
         }
