@@ -124,9 +124,9 @@ struct StackDemoEndToEnd {
                                                    startup, at10, at25, after, Date().timeIntervalSince(began)).utf8))
     }
 
-    /// `kill -TERM` of the console, then `kill -9` of another (a crash): nothing it started survives either.
+    /// `kill -TERM`, `-INT`, `-HUP` of the console, then `kill -9` of another (a crash): nothing it started survives.
     @Test func killedConsoleLeavesNothingRunning() throws {
-        for sig in [SIGTERM, SIGKILL] {
+        for sig in [SIGTERM, SIGINT, SIGHUP, SIGKILL] {
             let dir = tempDir("stack-kill") + "/demo"
             let t = try start(dir)
             waitUp(t, dir)

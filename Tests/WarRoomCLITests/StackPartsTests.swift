@@ -35,7 +35,10 @@ import Testing
     @Test func faultsCycleAndTheirMessagesFitTheMessageLine() {
         #expect(StackFault.healthy.next == .latencySpike && StackFault.latencySpike.next == .errorBurst
                 && StackFault.errorBurst.next == .healthy)
-        for f in StackFault.allCases { #expect(f.message.count <= 80, "\(f.message)") }
+        for f in StackFault.allCases {
+            #expect(f.message.count <= 80, "\(f.message)")
+            #expect(f.messageAtZero.count <= 80, "\(f.messageAtZero)")
+        }
     }
 
     @Test func answerParsing() {

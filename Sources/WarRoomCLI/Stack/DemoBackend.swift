@@ -76,6 +76,11 @@ enum StackFault: String, CaseIterable, Sendable {
         }
     }
 
+    /// The message while the canary gets no traffic (at most 80 columns).
+    var messageAtZero: String {
+        self == .healthy ? message : "fault: canary \(self == .latencySpike ? "latency spike" : "error burst"): no effect at 0 % — g moves traffic onto it"
+    }
+
     /// The console's message line (at most 80 columns).
     var message: String {
         switch self {

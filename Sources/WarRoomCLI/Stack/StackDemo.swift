@@ -38,6 +38,11 @@ enum StackDemo {
         let programs = try locate(path: ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").get()
         guard Terminal.isTTY else { throw Failure("warroom demo needs a terminal (stdin and stdout must be a tty)") }
         let home = try DemoSetup.makeDirectory(dir)
+        // A unix socket's path has room for 107 bytes: say so before starting anything (and leave no empty directory).
+        guard (home + StackRuntime.socketName).utf8.count < 104 else {
+            rmdir(home)
+            throw Failure("the demo directory's path is too long for HAProxy's socket (\(home + StackRuntime.socketName)): give a shorter --dir")
+        }
         let binary = try DemoSetup.executablePath()
         let stack = StackRuntime(home: home, launcher: binary, haproxy: programs["haproxy"]!, prometheus: programs["prometheus"]!)
         StackRuntime.stopAtExit(stack)
@@ -74,7 +79,8 @@ final class StackRuntime: @unchecked Sendable {
     let launcher: String
     let haproxyPath: String
     let prometheusPath: String
-    var socket: String { home + "/haproxy/admin.sock" }
+    static let socketName = "/haproxy/admin.sock"
+    var socket: String { home + Self.socketName }
     var sharePath: String { home + "/canary-share.json" }
     var pidsPath: String { home + "/pids" }
     private(set) var ports = StackFiles.Ports(frontend: 0, metrics: 0, stable: 0, canary: 0, prometheus: 0)
@@ -110,10 +116,6 @@ final class StackRuntime: @unchecked Sendable {
             do { try FileManager.default.createDirectory(atPath: home + "/" + d, withIntermediateDirectories: true) } catch {
                 throw Failure("cannot create \(home)/\(d): \(error.localizedDescription)")
             }
-        }
-        // A unix socket's path has room for 107 bytes.
-        guard socket.utf8.count < 104 else {
-            throw Failure("the demo directory's path is too long for HAProxy's socket (\(socket)): give a shorter --dir")
         }
         try DemoSetup.write("console \(getpid())\n", to: pidsPath)
         ports.stable = try startBackend("stable")
@@ -216,8 +218,9 @@ final class StackRuntime: @unchecked Sendable {
         case .success(let r) where r.status == 200:
             lock.lock()
             fault = next
+            let weight = meter?.latest.weight
             lock.unlock()
-            return next.message
+            return weight == 0 ? next.messageAtZero : next.message
         case .success(let r):
             return "fault: the canary backend answered HTTP \(r.status)"
         case .failure(let e):
