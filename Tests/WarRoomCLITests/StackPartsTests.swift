@@ -71,6 +71,15 @@ import Testing
         #expect(server.connections > 40, "answers taking 0.3 s need many connections at once: \(server.connections)")
     }
 
+    @Test func blockingGetReadsStatusAndBody() throws {
+        let server = try LoopbackHTTPServer(keepRequests: false) { r in .text("served 7\npath \(r.target)\n", status: r.path == "/x" ? 200 : 404) }
+        defer { server.stop() }
+        let ok = StackHTTP.get(port: server.port, path: "/x")
+        #expect(ok?.status == 200 && ok?.body == "served 7\npath /x\n", "\(String(describing: ok))")
+        #expect(StackHTTP.get(port: server.port, path: "/y")?.status == 404)
+        #expect(StackHTTP.get(port: LoopbackHTTPServer.refusedPort(), path: "/x") == nil, "refused")
+    }
+
     @Test func generatedConfigsAreValid() throws {
         let dir = tempDir("stack-cfg")
         let ports = StackFiles.Ports(frontend: 18_001, metrics: 18_002, stable: 18_003, canary: 18_004, prometheus: 18_005)

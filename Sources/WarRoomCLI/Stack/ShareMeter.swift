@@ -37,15 +37,14 @@ final class ShareMeter: @unchecked Sendable {
     /// Fewer requests than this since the weights changed: too few to judge the share.
     static let minimumRequests: UInt64 = 100
 
-    let stableURL: String
-    let canaryURL: String
+    let stablePort: UInt16
+    let canaryPort: UInt16
     let socket: String
     let backend: String
     let outputPath: String
     let windowMs: UInt64
     let intervalMs: UInt64
 
-    private let client = BlockingHTTPClient()
     private let lock = NSLock()
     private var last = Reading()
     private var stopping = false
@@ -60,8 +59,8 @@ final class ShareMeter: @unchecked Sendable {
 
     init(stablePort: UInt16, canaryPort: UInt16, socket: String, backend: String, outputPath: String,
          windowMs: UInt64 = 3_000, intervalMs: UInt64 = 500) {
-        stableURL = "http://127.0.0.1:\(stablePort)/_admin/stats"
-        canaryURL = "http://127.0.0.1:\(canaryPort)/_admin/stats"
+        self.stablePort = stablePort
+        self.canaryPort = canaryPort
         self.socket = socket
         self.backend = backend
         self.outputPath = outputPath
@@ -105,10 +104,9 @@ final class ShareMeter: @unchecked Sendable {
     }
 
     /// `served N` from a backend's stats.
-    func served(_ url: String) -> UInt64? {
-        guard case .success(let r) = client.get(url, timeoutMs: 1_000), r.status == 200 else { return nil }
-        let text = String(decoding: r.body, as: UTF8.self)
-        let line = text.split(separator: "\n").first { $0.hasPrefix("served ") }
+    func served(_ port: UInt16) -> UInt64? {
+        guard let r = StackHTTP.get(port: port, path: "/_admin/stats"), r.status == 200 else { return nil }
+        let line = r.body.split(separator: "\n").first { $0.hasPrefix("served ") }
         return line.flatMap { UInt64($0.dropFirst("served ".count)) }
     }
 
@@ -124,7 +122,7 @@ final class ShareMeter: @unchecked Sendable {
     }
 
     private func tick() {
-        guard let stable = served(stableURL), let canary = served(canaryURL) else { return }
+        guard let stable = served(stablePort), let canary = served(canaryPort) else { return }
         let weight = weightShare()
         let now = monotonicNS()
         let reading = record(Sample(ns: now, stable: stable, canary: canary), weight: weight)

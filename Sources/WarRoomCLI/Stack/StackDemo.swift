@@ -195,10 +195,9 @@ final class StackRuntime: @unchecked Sendable {
                                                  "--storage.tsdb.path=\(home)/prometheus/data", "--log.level=warn"],
                                   in: home + "/prometheus")
             do {
-                let ready = "http://127.0.0.1:\(ports.prometheus)/-/ready"
+                let port = ports.prometheus
                 _ = try wait(for: child, "/-/ready", timeoutMs: 60_000) { () -> Bool? in
-                    guard case .success(let r) = client.get(ready, timeoutMs: 1_000), r.status == 200 else { return nil }
-                    return true
+                    StackHTTP.get(port: port, path: "/-/ready")?.status == 200 ? true : nil
                 }
                 return
             } catch {

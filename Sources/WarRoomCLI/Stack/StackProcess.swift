@@ -138,6 +138,9 @@ struct DemoExec: ParsableCommand {
         guard getppid() == parent else { throw Failure("demo-exec: the console (pid \(parent)) has already ended") }
         guard chdir(cwd) == 0 else { throw Failure("demo-exec: cannot enter \(cwd): \(String(cString: strerror(errno)))") }
         ParentDeath.closeInheritedOnExec()
+        // warroom ignores these (ignoring survives an exec): the program gets the defaults.
+        signal(SIGPIPE, SIG_DFL)
+        signal(SIGXFSZ, SIG_DFL)
         var cargs = argv.map { strdup($0) } + [nil]
         execv(program, &cargs)
         throw Failure("demo-exec: cannot run \(program): \(String(cString: strerror(errno)))")

@@ -34,18 +34,8 @@ package final class BlockingHTTPClient: @unchecked Sendable {
     /// `POST url` with `body` (JSON), waiting at most `timeoutMs`. The failure is a readable line without the URL
     /// ("connection refused", "timed out after 2 s", "connection closed by the server").
     package func post(_ url: String, body: [UInt8], headers: [(String, String)] = [], timeoutMs: Int64) -> Result<Response, BlockingHTTPError> {
-        exchange("POST", url, body: body, contentType: "application/json", headers: headers, timeoutMs: timeoutMs)
-    }
-
-    /// `GET url`, waiting at most `timeoutMs` (the failure as for `post`).
-    package func get(_ url: String, headers: [(String, String)] = [], timeoutMs: Int64) -> Result<Response, BlockingHTTPError> {
-        exchange("GET", url, body: nil, contentType: nil, headers: headers, timeoutMs: timeoutMs)
-    }
-
-    private func exchange(_ method: String, _ url: String, body: [UInt8]?, contentType: String?, headers: [(String, String)],
-                          timeoutMs: Int64) -> Result<Response, BlockingHTTPError> {
         let box = OutcomeBox()
-        let started = client.send(url, method: method, body: body, contentType: contentType, headers: headers,
+        let started = client.send(url, method: "POST", body: body, contentType: "application/json", headers: headers,
                                   accept: "application/json", timeoutMs: timeoutMs, keepBody: true) { outcome in
             box.set(outcome)
         }
