@@ -17,6 +17,12 @@ struct Demo: ParsableCommand {
         burst, outage, then healthy again) and watch the rollback lights go WATCH then TRIPPED; R then y rolls back.
 
         On exit the directory is printed with the commands to inspect it. WARROOM_DEMO_SEED makes the noise repeatable.
+
+        With --stack the service is real: HAProxy in front of two backends (stable and canary), a load generator and \
+        Prometheus scraping HAProxy's exporter, all on 127.0.0.1 and stopped when the demo ends. GO moves HAProxy's \
+        weights (the haproxy traffic adapter); f faults the canary (latency spike, error burst, healthy); the \
+        directory's canary-share.json holds the share of requests the canary really served. Needs the Debian \
+        packages haproxy and prometheus.
         """
     )
 
@@ -25,6 +31,8 @@ struct Demo: ParsableCommand {
     @Option(help: "Theme name (default, light, high-contrast, monochrome) or a theme file.") var theme: String?
     @Flag(help: "Draw with ASCII only (automatic when the locale is not UTF-8).") var ascii = false
     @Flag(help: "Short observation windows (3 s) and trip delays (2 s), for tests and quick looks.") var fast = false
+    @Flag(help: "A real HAProxy, two backends, a load generator and Prometheus instead of the simulation (needs the haproxy and prometheus packages).")
+    var stack = false
 
     func validate() throws {
         try validateActor(actor)
@@ -32,6 +40,9 @@ struct Demo: ParsableCommand {
     }
 
     func run() throws {
+        if stack {
+            return try StackDemo.run(dir: dir, actor: actor ?? defaultActor(), theme: theme, ascii: ascii, fast: fast)
+        }
         // Before anything is created: a demo without a terminal would only leave an empty directory behind.
         guard Terminal.isTTY else { throw Failure("warroom demo needs a terminal (stdin and stdout must be a tty)") }
         let home = try DemoSetup.makeDirectory(dir)
