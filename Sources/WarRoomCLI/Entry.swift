@@ -47,7 +47,7 @@ struct Warroom: ParsableCommand {
         discussion: """
         Exit codes: 0 ok, 1 invalid input or a failed check, 2 usage error.
         """,
-        subcommands: [Run.self, Init.self, Follow.self, Lint.self, Check.self, Sign.self, Status.self, Verify.self, WitnessCommand.self, Report.self, Export.self, Import.self, Demo.self, DemoWeight.self, DemoBackend.self, DemoExec.self, ReplayCommand.self]
+        subcommands: [Run.self, Init.self, Follow.self, Lint.self, Check.self, Sign.self, Status.self, Verify.self, WitnessCommand.self, Report.self, TrafficCommand.self, Export.self, Import.self, Demo.self, DemoWeight.self, DemoBackend.self, DemoExec.self, ReplayCommand.self]
     )
 }
 
