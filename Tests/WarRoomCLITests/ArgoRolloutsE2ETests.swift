@@ -50,12 +50,16 @@ struct ArgoRolloutsEndToEnd {
         // The Rollout fixed to the ramp's steps (a pause first: 0 % until the first promote).
         try Self.rollout(steps: [nil, 10, nil], index: 2).write(toFile: dir + "/after-promote.json", atomically: true, encoding: .utf8)
         try Self.rollout(steps: [nil, 10, nil], index: 0).write(toFile: dir + "/rollout.json", atomically: true, encoding: .utf8)
-        t.waitFor(text: "intended 0 % · observed 0 % (argo-rollouts)", timeout: 30)
+        // The RAMP pane wraps the adapter's name onto a line of its own at 120 columns; the message line's copy fades.
+        func traffic(_ p: Int) -> (String) -> Bool {
+            { $0.contains("intended \(p) % · observed \(p) %") && $0.contains("(argo-rollouts)") && !$0.contains("READ-BACK FAILED") }
+        }
+        t.waitFor("the traffic at 0 %", timeout: 30, traffic(0))
         t.waitFor(text: "READY")
         try t.send("g")
         t.waitFor(text: "reason for GO")
         try t.send("Escape")
-        t.waitFor(text: "intended 10 % · observed 10 % (argo-rollouts)", timeout: 30)
+        t.waitFor("the traffic at 10 %", timeout: 30, traffic(10))
         let calls = try String(contentsOfFile: dir + "/calls", encoding: .utf8).split(separator: "\n")
         #expect(calls.filter { $0 == "[argo][rollouts][promote][checkout][-n][shop]" }.count == 1, "\(calls)")
         #expect(calls.allSatisfy { $0 == "[get][rollout][checkout][-n][shop][-o][json]" || $0.hasPrefix("[argo]") }, "\(calls)")

@@ -94,15 +94,28 @@ final class TmuxConsole {
             if exitStatus() != nil {
                 last = screen()
                 if predicate(last) { return last }
-                Issue.record("the console exited (status \(exitStatus() ?? -1)) while waiting for \(what); screen was:\n\(screenWithHistory())")
+                let text = "the console exited (status \(exitStatus() ?? -1)) while waiting for \(what); screen was:\n\(screenWithHistory())"
+                Issue.record(Comment(rawValue: text))
+                Self.keepFailure(text)
                 return last
             }
             usleep(30_000)
         }
         Issue.record("timed out waiting for \(what); screen was:\n\(last)")
-        // Swift Testing does not always print a long comment: the screen also goes to stderr for CI logs.
-        FileHandle.standardError.write(Data("e2e: timed out waiting for \(what); screen was:\n\(last)\n".utf8))
+        Self.keepFailure("timed out waiting for \(what); screen was:\n\(last)")
         return last
+    }
+
+    /// Swift Testing does not always print a long comment whole (a CI log once kept only a screen's last rows): the
+    /// failure goes to stderr as one short line, then whole to a file of its own in `WARROOM_E2E_FAILURES`, which
+    /// `scripts/test` prints at the end of a failed run.
+    static func keepFailure(_ text: String) {
+        let first = text.prefix { $0 != "\n" }
+        FileHandle.standardError.write(Data("e2e: \(first)\n".utf8))
+        guard let dir = ProcessInfo.processInfo.environment["WARROOM_E2E_FAILURES"], !dir.isEmpty else { return }
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let path = dir + "/\(getpid())-\(UInt32.random(in: 0...UInt32.max)).txt"
+        try? text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
     @discardableResult
@@ -121,6 +134,7 @@ final class TmuxConsole {
             usleep(30_000)
         }
         Issue.record("console did not exit; screen:\n\(screen())")
+        Self.keepFailure("console did not exit; screen:\n\(screen())")
         return -1
     }
 
