@@ -37,10 +37,12 @@ enum StackDemo {
         // Before anything is created or started.
         let programs = try locate(path: ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").get()
         guard Terminal.isTTY else { throw Failure("warroom demo needs a terminal (stdin and stdout must be a tty)") }
+        // An existing (empty) --dir is the user's: it stays whatever happens.
+        let existed = dir.map { FileManager.default.fileExists(atPath: DemoSetup.absolute($0)) } ?? false
         let home = try DemoSetup.makeDirectory(dir)
         // A unix socket's path has room for 107 bytes: say so before starting anything (and leave no empty directory).
         guard (home + StackRuntime.socketName).utf8.count < 104 else {
-            rmdir(home)
+            if !existed { rmdir(home) }
             throw Failure("the demo directory's path is too long for HAProxy's socket (\(home + StackRuntime.socketName)): give a shorter --dir")
         }
         let binary = try DemoSetup.executablePath()

@@ -69,8 +69,12 @@ final class ProcessOutputCollector: Sendable {
     /// Applied to each tail line before it is cut to length, and to stdout before a truncation note.
     private let redactor: Redactor
 
-    init(redactor: Redactor = Redactor()) {
+    /// Bytes of stdout kept.
+    private let stdoutCap: Int
+
+    init(redactor: Redactor = Redactor(), stdoutCap: Int = ProcessRunner.stdoutCap) {
         self.redactor = redactor
+        self.stdoutCap = stdoutCap
     }
 
     func add(_ stream: Stream, _ bytes: UnsafeRawBufferPointer) {
@@ -78,7 +82,7 @@ final class ProcessOutputCollector: Sendable {
         state.withLock { s in
             s.sequence += 1
             if stream == .stdout {
-                let room = ProcessRunner.stdoutCap - s.stdoutKept.count
+                let room = stdoutCap - s.stdoutKept.count
                 if room > 0 {
                     s.stdoutKept.append(contentsOf: bytes.prefix(room))
                 }

@@ -90,7 +90,7 @@ public enum ProcessRunner {
             .gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .milliseconds(killGraceMs))
         ]
 
-        let collector = ProcessOutputCollector(redactor: spec.redactor)
+        let collector = ProcessOutputCollector(redactor: spec.redactor, stdoutCap: spec.stdoutCap)
         let watchdog = ProcessGroupWatchdog()
         let leader = ProcessLockedBox<pid_t?>(nil)
         /// After the child is reaped: what it left running, ended (TERM, then KILL after the grace).

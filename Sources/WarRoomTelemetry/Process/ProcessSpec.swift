@@ -20,6 +20,9 @@ public struct ProcessSpec: Sendable, Equatable {
     /// Whether what the child leaves running after it ends (a background job, a process that escaped its group
     /// with `setsid`) is found, ended and reported (`ProcessOutcome.leftBehind`). Hooks: yes.
     public var endLeftBehind: Bool
+    /// Bytes of stdout kept in the outcome (default `ProcessRunner.stdoutCap`); a tool whose whole answer is parsed
+    /// (kubectl's JSON) asks for more.
+    public var stdoutCap = ProcessRunner.stdoutCap
 
     public init(
         argv: [String],
@@ -56,7 +59,7 @@ public struct ProcessOutcome: Sendable, Equatable {
     public var termination: Termination
     /// Wall time from just before the spawn until the child was reaped (monotonic clock).
     public var durationMs: Int64
-    /// The first `ProcessRunner.stdoutCap` bytes of stdout (invalid UTF-8 repaired);
+    /// The first `ProcessSpec.stdoutCap` bytes of stdout (invalid UTF-8 repaired);
     /// ends with a "… (truncated, N bytes total)" line if more was written.
     public var stdout: String
     /// The last ≤ 10 non-empty lines of stdout and stderr combined, in the order they were read

@@ -66,8 +66,9 @@ public struct ArgoRolloutsAdapter: TrafficAdapter {
             return 100
         }
 
-        /// The share in effect: the traffic router's, else the setWeight.
-        var share: Int { inProgress && !abort ? (routed ?? current) : current }
+        /// The share in effect: the traffic router's, else the setWeight. Also after an abort: a router that has not
+        /// followed it still sends the canary its share.
+        var share: Int { inProgress ? (routed ?? current) : current }
     }
 
     func state() throws -> State {
@@ -78,7 +79,15 @@ public struct ArgoRolloutsAdapter: TrafficAdapter {
         let status = root["status"] as? [String: Any] ?? [:]
         let pod = status["currentPodHash"] as? String
         let stable = status["stableRS"] as? String
-        let s = State(steps: raw.map { KubeResource.int($0["setWeight"]) }, index: KubeResource.int(status["currentStepIndex"]) ?? 0,
+        // A garbled index (negative, fractional, beyond any Int) is named: it indexes the steps.
+        var index = 0
+        if let v = status["currentStepIndex"] {
+            guard let n = v as? NSNumber, let i = Int(exactly: n.doubleValue), i >= 0 else {
+                throw TrafficError("\(rollout.ref): status.currentStepIndex is \(v), not a whole number ≥ 0")
+            }
+            index = i
+        }
+        let s = State(steps: raw.map { KubeResource.int($0["setWeight"]) }, index: index,
                       abort: (status["abort"] as? Bool) ?? false, phase: status["phase"] as? String ?? "",
                       message: status["message"] as? String ?? "",
                       routed: KubeResource.int(KubeResource.dig(status, "canary", "weights", "canary", "weight")),

@@ -18,9 +18,10 @@ public struct CommandTool: Sendable {
     /// Runs `program args…` and returns its stdout; a non-zero exit or a timeout throws with the last line(s) it printed.
     /// Blocks its thread: call it from a dispatch queue (the traffic runner's), never from Swift concurrency's pool,
     /// whose threads the process runner's task needs.
-    /// `tailLines`: how many of its last lines a failure quotes.
-    public func run(_ args: [String], tailLines: Int = 1) throws -> String {
-        let spec = children.spec(argv: [program] + args, timeoutMs: timeoutMs)
+    /// `tailLines`: how many of its last lines a failure quotes. `stdoutCap`: how much of stdout is kept.
+    public func run(_ args: [String], tailLines: Int = 1, stdoutCap: Int = ProcessRunner.stdoutCap) throws -> String {
+        var spec = children.spec(argv: [program] + args, timeoutMs: timeoutMs)
+        spec.stdoutCap = stdoutCap
         let done = DispatchSemaphore(value: 0)
         let box = OutcomeBox()
         _ = ProcessRunner.start(spec) { o in

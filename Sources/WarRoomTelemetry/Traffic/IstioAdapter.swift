@@ -41,8 +41,14 @@ public struct IstioAdapter: TrafficAdapter {
         guard let routes = KubeResource.dig(root, "spec", "http") as? [[String: Any]] else {
             throw TrafficError("\(service.ref) has no spec.http routes")
         }
-        let index: Int?
-        if let i = Int(http) { index = i < routes.count ? i : nil } else { index = routes.firstIndex { $0["name"] as? String == http } }
+        // A number is an index, unless only a route's name (no route at that index); both, at different routes,
+        // is ambiguous rather than a silent pick.
+        let named = routes.firstIndex { $0["name"] as? String == http }
+        let byIndex = Int(http).flatMap { $0 < routes.count ? $0 : nil }
+        if let named, let byIndex, named != byIndex {
+            throw TrafficError("\(service.ref): http \(http) is ambiguous: route \(byIndex) by index, route \(named) by name (rename the route)")
+        }
+        let index = byIndex ?? named
         guard let index, let dests = routes[index]["route"] as? [[String: Any]], !dests.isEmpty else {
             let names = routes.enumerated().map { i, r in (r["name"] as? String).map { "\(i) \($0)" } ?? "\(i)" }
             throw TrafficError("\(service.ref) has no http route \(http) with destinations (has: \(names.joined(separator: ", ")))")
@@ -57,8 +63,13 @@ public struct IstioAdapter: TrafficAdapter {
     }
 
     func find(_ all: [Destination], _ name: String) throws -> Destination {
-        guard let d = all.first(where: { $0.name == name }) else {
+        let matching = all.filter { $0.name == name }
+        guard let d = matching.first else {
             throw TrafficError("\(service.ref) http route \(http) has no destination \"\(name)\" (has: \(all.map(\.name).joined(separator: ", ")))")
+        }
+        // The same subset on two hosts: which one is meant cannot be told, and one alone is not the share.
+        guard matching.count == 1 else {
+            throw TrafficError("\(service.ref) http route \(http) has \(matching.count) destinations \"\(name)\" (subset, or host without one): warroom needs each once")
         }
         return d
     }
@@ -82,6 +93,8 @@ public struct IstioAdapter: TrafficAdapter {
         // A route with one destination, stable or canary, sends it everything; with more, both must be there.
         if all.count > 1 || !all.contains(where: { $0.name == stable }) { _ = try find(all, canary) }
         if all.count > 1 { _ = try find(all, stable) }
+        if all.contains(where: { $0.name == canary }) { _ = try find(all, canary) }
+        if all.contains(where: { $0.name == stable }) { _ = try find(all, stable) }
         let c = all.first { $0.name == canary }?.weight ?? 0
         let total = all.reduce(0) { $0 + $1.weight }
         guard total > 0 else { throw TrafficError("\(service.ref) http route \(http): every destination is at weight 0") }

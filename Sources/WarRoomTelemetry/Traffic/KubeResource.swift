@@ -25,9 +25,16 @@ struct KubeResource: Sendable {
     /// `httproute shop/checkout`, for messages.
     var ref: String { "\(kind) \(namespace)/\(name)" }
 
+    /// The most of kubectl's JSON read: an object is at most etcd's request limit (1.5 MiB by default) as stored;
+    /// a Rollout's pod template and last-applied annotation easily pass the runner's usual 64 KiB.
+    static let maxJSONBytes = 16 << 20
+
     /// The object as kubectl prints it with `-o json`; a JSON object with a `spec`, or a named error.
     func get() throws -> [String: Any] {
-        let text = try kubectl.run(["get", kind, name, "-n", namespace, "-o", "json"])
+        let text = try kubectl.run(["get", kind, name, "-n", namespace, "-o", "json"], stdoutCap: Self.maxJSONBytes)
+        if text.hasSuffix(" bytes total)") {  // the runner's truncation note: JSON never ends so
+            throw TrafficError("kubectl get \(kind) \(name): more than \(Self.maxJSONBytes >> 20) MiB of JSON")
+        }
         guard let root = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], root["spec"] is [String: Any] else {
             throw TrafficError("kubectl get \(kind) \(name): not \(title) as JSON")
         }

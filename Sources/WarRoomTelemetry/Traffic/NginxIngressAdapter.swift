@@ -19,12 +19,14 @@ public struct NginxIngressAdapter: TrafficAdapter {
     func weights() throws -> (weight: Int, total: Int, raw: String?) {
         let root = try ingress.get()
         let notes = KubeResource.dig(root, "metadata", "annotations") as? [String: Any] ?? [:]
-        guard notes[Self.prefix + "canary"] as? String == "true" else {
+        // ingress-nginx reads it with Go's strconv.ParseBool.
+        guard let on = notes[Self.prefix + "canary"] as? String, ["1", "t", "T", "true", "TRUE", "True"].contains(on) else {
             throw TrafficError("\(ingress.ref) is not a canary Ingress: it needs the annotation \(Self.prefix)canary: \"true\"")
         }
         func number(_ key: String, _ absent: Int) throws -> Int {
             guard let v = notes[Self.prefix + key] else { return absent }
-            guard let s = v as? String, let n = Int(s.trimmingCharacters(in: .whitespaces)), (0...KubeResource.maxWeight).contains(n) else {
+            // As ingress-nginx's strconv.Atoi: no spaces or units (" 25" is invalid there, and it routes weight 0).
+            guard let s = v as? String, let n = Int(s), (0...KubeResource.maxWeight).contains(n) else {
                 throw TrafficError("\(ingress.ref): annotation \(Self.prefix)\(key) is not a whole number in 0–\(KubeResource.maxWeight) (\(v))")
             }
             return n
