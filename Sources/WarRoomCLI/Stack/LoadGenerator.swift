@@ -26,9 +26,7 @@ final class LoadGenerator: @unchecked Sendable {
 
     private let lock = NSLock()
     private var counts = Stats()
-    private var stopping = false
-    private let finished = DispatchSemaphore(value: 0)
-    private var started = false
+    private let thread = StackThread(name: "warroom.demo-load", waitSeconds: 2)
 
     init(port: UInt16, rate: Double = 100, maxConnections: Int = 128) {
         self.port = port
@@ -42,32 +40,12 @@ final class LoadGenerator: @unchecked Sendable {
         return counts
     }
 
-    func start() {
-        lock.lock()
-        started = true
-        lock.unlock()
-        let t = Thread { [self] in
-            run()
-            finished.signal()
-        }
-        t.name = "warroom.demo-load"
-        t.start()
-    }
+    func start() { thread.start { [self] in run() } }
 
     /// Stops sending and closes every connection. Safe to call twice.
-    func stop() {
-        lock.lock()
-        let wait = started && !stopping
-        stopping = true
-        lock.unlock()
-        if wait { _ = finished.wait(timeout: .now() + 2) }
-    }
+    func stop() { thread.stop() }
 
-    private var isStopping: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return stopping
-    }
+    private var isStopping: Bool { thread.isStopping }
 
     private func count(_ change: (inout Stats) -> Void) {
         lock.lock()

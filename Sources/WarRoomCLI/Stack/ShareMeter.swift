@@ -47,9 +47,7 @@ final class ShareMeter: @unchecked Sendable {
 
     private let lock = NSLock()
     private var last = Reading()
-    private var stopping = false
-    private var started = false
-    private let finished = DispatchSemaphore(value: 0)
+    private let thread = StackThread(name: "warroom.demo-share", waitSeconds: 3)
 
     private struct Sample { var ns: UInt64; var stable: UInt64; var canary: UInt64 }
     private var samples: [Sample] = []
@@ -75,33 +73,15 @@ final class ShareMeter: @unchecked Sendable {
     }
 
     func start() {
-        lock.lock()
-        started = true
-        lock.unlock()
-        let t = Thread { [self] in
-            while !isStopping {
+        thread.start { [self] in
+            while !thread.isStopping {
                 tick()
                 usleep(UInt32(intervalMs * 1000))
             }
-            finished.signal()
         }
-        t.name = "warroom.demo-share"
-        t.start()
     }
 
-    func stop() {
-        lock.lock()
-        let wait = started && !stopping
-        stopping = true
-        lock.unlock()
-        if wait { _ = finished.wait(timeout: .now() + 3) }
-    }
-
-    private var isStopping: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return stopping
-    }
+    func stop() { thread.stop() }
 
     /// `served N` from a backend's stats.
     func served(_ port: UInt16) -> UInt64? {
