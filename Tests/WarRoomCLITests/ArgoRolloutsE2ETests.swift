@@ -28,11 +28,7 @@ struct ArgoRolloutsEndToEnd {
         """.write(toFile: dir + "/kubectl", atomically: true, encoding: .utf8)
         chmod(dir + "/kubectl", 0o755)
         try Self.rollout(steps: [nil, 20, nil], index: 0).write(toFile: dir + "/rollout.json", atomically: true, encoding: .utf8)
-        try FileManager.default.copyItem(atPath: canary, toPath: dir + "/checklist.md")
-        let config = dir + "/warroom.yaml"
-        try """
-        service: checkout-api
-        checklist: checklist.md
+        let config = try writeRun(in: dir, """
         ramp:
           steps: [{percent: 10, hold: 1h}, {percent: 100, hold: 1h}]
           traffic:
@@ -43,7 +39,7 @@ struct ArgoRolloutsEndToEnd {
             check_every: 1s
         rollback:
           - {name: Security incident, manual: true}
-        """.write(toFile: config, atomically: true, encoding: .utf8)
+        """)
         let state = dir + "/state"
         let t = try TmuxConsole(command: "\(shellQuote(warroomBinary)) run \(shellQuote(config)) --state \(shellQuote(state))")
         t.waitFor(text: "setWeight steps 20/100, ramp.steps are 10/100", timeout: 60)

@@ -52,6 +52,15 @@ func tempDir(_ name: String = "t") -> String {
     return d
 }
 
+/// A run's files in `dir` for the end-to-end tests: the canary checklist as `checklist.md`, and `warroom.yaml` for
+/// service checkout-api on it, followed by `rest` (the ramp, criteria, notify: …). Returns the config's path.
+func writeRun(in dir: String, _ rest: String) throws -> String {
+    try FileManager.default.copyItem(atPath: canary, toPath: dir + "/checklist.md")
+    let config = dir + "/warroom.yaml"
+    try ("service: checkout-api\nchecklist: checklist.md\n" + rest).write(toFile: config, atomically: true, encoding: .utf8)
+    return config
+}
+
 /// Golden CLI output, with the parts that vary by machine (temp paths, run IDs) replaced.
 func checkGolden(_ name: String, _ text: String, replacing: [String: String] = [:]) throws {
     var t = text

@@ -11,18 +11,14 @@ struct NotifyEndToEnd {
         let server = try LoopbackHTTPServer { _ in .json("{}") }
         defer { server.stop() }
         let dir = tempDir("notify-e2e")
-        try FileManager.default.copyItem(atPath: canary, toPath: dir + "/checklist.md")
-        let config = dir + "/warroom.yaml"
-        try """
-        service: checkout-api
-        checklist: checklist.md
+        let config = try writeRun(in: dir, """
         ramp:
           steps: [{percent: 10, hold: 4s}, {percent: 50, hold: 4s}]
         rollback:
           - {name: Security incident, manual: true}
         notify:
           ops: {kind: webhook, url_env: OPS_HOOK_URL}
-        """.write(toFile: config, atomically: true, encoding: .utf8)
+        """)
         let state = dir + "/state"
         let t = try TmuxConsole(command: "\(shellQuote(warroomBinary)) run \(shellQuote(config)) --state \(shellQuote(state)) --actor dana",
                                 env: ["OPS_HOOK_URL": "http://127.0.0.1:\(server.port)/hooks/t0k3n-path"])
@@ -71,11 +67,7 @@ struct NotifyEndToEnd {
         let down = try LoopbackHTTPServer { _ in .json("{}", status: 500) }
         defer { down.stop() }
         let dir = tempDir("notify-quit")
-        try FileManager.default.copyItem(atPath: canary, toPath: dir + "/checklist.md")
-        let config = dir + "/warroom.yaml"
-        try """
-        service: checkout-api
-        checklist: checklist.md
+        let config = try writeRun(in: dir, """
         ramp:
           steps: [{percent: 10, hold: 4s}, {percent: 50, hold: 4s}]
         rollback:
@@ -83,7 +75,7 @@ struct NotifyEndToEnd {
         notify:
           back: {kind: webhook, url_env: BACK_URL}
           down: {kind: webhook, url_env: DOWN_URL}
-        """.write(toFile: config, atomically: true, encoding: .utf8)
+        """)
         let state = dir + "/state"
         // Ten minutes between tries: only the close can give the second one in the test's time.
         let t = try TmuxConsole(command: "\(shellQuote(warroomBinary)) run \(shellQuote(config)) --state \(shellQuote(state)) --actor dana",

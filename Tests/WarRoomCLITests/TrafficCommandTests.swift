@@ -12,15 +12,11 @@ struct TrafficCommandRead {
                                          servers: [.init(name: "blue", port: Int(freePort()), weight: 75),
                                                    .init(name: "green", port: Int(freePort()), weight: 25)])
         defer { haproxy.stop() }
-        try FileManager.default.copyItem(atPath: canary, toPath: dir + "/checklist.md")
-        let config = dir + "/warroom.yaml"
-        try """
-        service: checkout-api
-        checklist: checklist.md
+        let config = try writeRun(in: dir, """
         ramp:
           steps: [10, 25, 50]
           traffic: {adapter: haproxy, socket: \(haproxy.socketPath), backend: web, stable: blue, canary: green}
-        """.write(toFile: config, atomically: true, encoding: .utf8)
+        """)
         let r = try warroom(["traffic", config])
         #expect(r.status == 0 && r.out.hasPrefix("observed 25 % (haproxy) in "), "\(r.out)\(r.err)")
         let weights = try RuntimeSocket.exchange(.unix(haproxy.socketPath), "get weight web/green\n", timeoutMs: 2_000)
@@ -40,9 +36,7 @@ struct TrafficCommandRead {
 
     @Test func aConfigWithoutAnAdapterSaysSo() throws {
         let dir = tempDir("traffic-cmd-none")
-        try FileManager.default.copyItem(atPath: canary, toPath: dir + "/checklist.md")
-        let config = dir + "/warroom.yaml"
-        try "service: checkout-api\nchecklist: checklist.md\nramp:\n  steps: [10, 50]\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let config = try writeRun(in: dir, "ramp:\n  steps: [10, 50]\n")
         let r = try warroom(["traffic", config])
         #expect(r.status == 1 && r.err.contains("no ramp.traffic adapter"), "\(r.err)")
     }

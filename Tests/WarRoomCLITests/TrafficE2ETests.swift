@@ -16,11 +16,7 @@ struct TrafficEndToEnd {
                                          servers: [.init(name: "blue", port: Int(freePort()), weight: 100),
                                                    .init(name: "green", port: Int(freePort()), weight: 0)])
         defer { haproxy.stop() }
-        try FileManager.default.copyItem(atPath: canary, toPath: dir + "/checklist.md")
-        let config = dir + "/warroom.yaml"
-        try """
-        service: checkout-api
-        checklist: checklist.md
+        let config = try writeRun(in: dir, """
         ramp:
           steps: [{percent: 10, hold: 1h}, {percent: 50, hold: 1h}]
           traffic:
@@ -32,7 +28,7 @@ struct TrafficEndToEnd {
             check_every: 1s
         rollback:
           - {name: Security incident, manual: true}
-        """.write(toFile: config, atomically: true, encoding: .utf8)
+        """)
         let state = dir + "/state"
         let t = try TmuxConsole(command: "\(shellQuote(warroomBinary)) run \(shellQuote(config)) --state \(shellQuote(state))")
         t.waitFor(text: "intended 0 % · observed 0 % (haproxy)", timeout: 30)
